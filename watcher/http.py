@@ -1,0 +1,464 @@
+"""Guarded HTTP GET: a URL in, a Response (final URL, status, headers, decoded body) out; the only
+code that opens network connections for feeds and article pages.
+
+Every hop is checked before connecting: http/https only, no credentials or backslashes in the
+URL, and the host must resolve to globally routable addresses only (unless inside
+``allow_private``). The connection then goes to the address that was checked, never to a second
+resolution (DNS rebinding), while the Host header, SNI and certificate check use the hostname.
+Any port is allowed: feeds live on many ports, and the address check is what stops SSRF.
+
+Limits: connect timeout, a total deadline enforced by a timer that shuts the socket down
+(reliability.md finding 3), a cap on decoded bytes (gzip bombs, endless bodies), at most
+``max_redirects`` redirects. TLS is always verified and never retried without verification.
+
+An ``HttpClient`` holds only its settings; each ``get`` opens and closes its own connection, so
+one client can be shared by a thread pool.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import email.utils
+import http.client
+import ipaddress
+import logging
+import socket
+import ssl
+import threading
+import time
+import zlib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from types import MappingProxyType
+from typing import Any
+from urllib.parse import urljoin
+
+from urllib3 import HTTPHeaderDict, HTTPResponse
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.exceptions import HTTPError as Urllib3Error
+from urllib3.exceptions import LocationParseError
+from urllib3.util import parse_url
+
+from watcher import __version__
+from watcher.errors import FetchError, RefusedError
+
+log = logging.getLogger(__name__)
+
+USER_AGENT = f"watcher/{__version__} (+https://github.com/watcher-news/watcher)"
+
+_REDIRECTS = frozenset({301, 302, 303, 307, 308})
+_PERMANENT = frozenset({301, 308})
+_CHUNK = 64 * 1024
+_SHARED = ipaddress.IPv4Network("100.64.0.0/10")
+_NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
+
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+# (family, sockaddr) as getaddrinfo gives them; the sockaddr keeps an IPv6 scope id.
+SocketAddress = tuple[int, tuple[Any, ...]]
+
+
+@dataclass(frozen=True)
+class Response:
+    url: str  # final URL after redirects
+    status: int  # 200..299 or 304 (other statuses raise FetchError)
+    headers: Mapping[str, str]  # lower-case names
+    body: bytes  # decoded (gzip/deflate undone), at most max_bytes
+    permanent_url: str | None  # set when every hop from the request was 301/308
+
+
+@dataclass(frozen=True)
+class _Target:
+    scheme: str
+    host: str  # without IPv6 brackets: for resolution, SNI and the certificate check
+    port: int
+    host_header: str
+    request_uri: str
+
+
+@dataclass(frozen=True)
+class _Answer:
+    status: int
+    phrase: str
+    headers: Mapping[str, str]
+    body: bytes
+
+
+class HttpClient:
+    def __init__(
+        self,
+        *,
+        allow_private: Sequence[str] = (),
+        connect_timeout: float = 5.0,
+        deadline: float = 15.0,
+        max_bytes: int = 5 * 2**20,
+        max_redirects: int = 5,
+        user_agent: str = USER_AGENT,
+    ) -> None:
+        """Raises ValueError for a malformed CIDR in allow_private (config.py reports it first)."""
+        self.allow_private: tuple[Network, ...] = tuple(
+            ipaddress.ip_network(cidr, strict=False) for cidr in allow_private
+        )
+        self.connect_timeout = connect_timeout
+        self.deadline = deadline
+        self.max_bytes = max_bytes
+        self.max_redirects = max_redirects
+        self.user_agent = user_agent
+
+    def get(self, url: str, headers: Mapping[str, str] | None = None) -> Response:
+        """GET url, following redirects; see the module docstring for what is refused."""
+        deadline_at = time.monotonic() + self.deadline
+        current = url
+        permanent = True
+        for hop in range(self.max_redirects + 1):
+            where = "" if current == url else f"redirect to {current}: "
+            target = _parse_target(url, current, where)
+            addresses = self._resolve(url, target, where)
+            log.debug("GET %s via %s", current, addresses[0][1][0])
+            answer = self._exchange(url, target, addresses, headers or {}, deadline_at, where)
+            if answer.status in _REDIRECTS:
+                location = answer.headers.get("location")
+                if not location:
+                    raise FetchError(
+                        url, f"{where}HTTP {answer.status} without a Location", transient=False
+                    )
+                if hop == self.max_redirects:
+                    raise FetchError(
+                        url, f"more than {self.max_redirects} redirects", transient=False
+                    )
+                permanent = permanent and answer.status in _PERMANENT
+                current = urljoin(current, location.strip())
+                continue
+            if answer.status == 304 or 200 <= answer.status < 300:
+                return Response(
+                    url=current,
+                    status=answer.status,
+                    headers=answer.headers,
+                    body=answer.body,
+                    permanent_url=current if permanent and current != url else None,
+                )
+            raise _status_error(url, answer, where)
+        raise AssertionError("unreachable: the loop returns or raises")
+
+    def _resolve(self, url: str, target: _Target, where: str) -> list[SocketAddress]:
+        try:
+            infos = socket.getaddrinfo(target.host, target.port, type=socket.SOCK_STREAM)
+        except (OSError, UnicodeError) as error:
+            raise RefusedError(url, f"{where}cannot resolve {target.host}: {error}") from None
+        addresses: list[SocketAddress] = []
+        for family, _, _, _, sockaddr in infos:
+            ip = ipaddress.ip_address(str(sockaddr[0]).partition("%")[0])
+            problem = _address_problem(target.host, ip, self.allow_private)
+            if problem:
+                # One bad address refuses the host: a name that mixes public and private
+                # answers is more likely an attack than a feed.
+                raise RefusedError(url, f"{where}refused: {problem}")
+            if (family, sockaddr) not in addresses:
+                addresses.append((family, sockaddr))
+        if not addresses:
+            raise RefusedError(url, f"{where}{target.host} has no address")
+        return addresses
+
+    def _exchange(
+        self,
+        url: str,
+        target: _Target,
+        addresses: Sequence[SocketAddress],
+        headers: Mapping[str, str],
+        deadline_at: float,
+        where: str,
+    ) -> _Answer:
+        remaining = deadline_at - time.monotonic()
+        if remaining <= 0:
+            raise FetchError(url, f"{where}deadline of {self.deadline:g} s passed")
+        watchdog = _Watchdog(remaining)
+        connection = _connection(
+            target, addresses, min(self.connect_timeout, remaining), remaining + 1, watchdog
+        )
+        sent = HTTPHeaderDict({"User-Agent": self.user_agent, "Accept": "*/*"})
+        for name, value in headers.items():
+            sent[name] = value
+        sent["Host"] = target.host_header
+        sent["Accept-Encoding"] = "gzip, deflate"
+        sent["Connection"] = "close"
+        response: HTTPResponse | None = None
+        try:
+            connection.request(
+                "GET",
+                target.request_uri,
+                headers=sent,
+                preload_content=False,
+                decode_content=False,
+            )
+            response = connection.getresponse()
+            names = {name.lower(): response.headers[name] for name in response.headers}
+            body = b""
+            if 200 <= response.status < 300:
+                body = _read_body(url, response, names, self.max_bytes, where)
+            answer = _Answer(response.status, response.reason or "", MappingProxyType(names), body)
+        except (OSError, http.client.HTTPException, Urllib3Error) as error:
+            if watchdog.expired:
+                raise FetchError(url, f"{where}deadline of {self.deadline:g} s passed") from None
+            raise _connection_error(url, error, connection.sock is None, where) from None
+        finally:
+            watchdog.stop()
+            if response is not None:
+                response.close()
+            connection.close()
+        if watchdog.expired:
+            # The shutdown can look like a clean end of a body without a length.
+            raise FetchError(url, f"{where}deadline of {self.deadline:g} s passed")
+        return answer
+
+
+def _parse_target(url: str, current: str, where: str) -> _Target:
+    if "\\" in current:
+        raise RefusedError(url, f"{where}refused: backslash in URL")
+    if any(ord(char) < 0x20 or ord(char) == 0x7F for char in current):
+        raise RefusedError(url, f"{where}refused: control character in URL")
+    try:
+        parts = parse_url(current)
+    except LocationParseError:
+        raise RefusedError(url, f"{where}refused: not a valid URL") from None
+    if parts.scheme not in ("http", "https"):
+        raise RefusedError(url, f"{where}refused: scheme {parts.scheme!r} is not http or https")
+    if parts.auth is not None:
+        raise RefusedError(url, f"{where}refused: credentials in the URL (user@host)")
+    host = (parts.host or "").strip("[]")
+    if not host:
+        raise RefusedError(url, f"{where}refused: no host in URL")
+    default_port = 443 if parts.scheme == "https" else 80
+    port = parts.port or default_port
+    host_header = str(parts.host) if port == default_port else f"{parts.host}:{port}"
+    return _Target(parts.scheme, host, port, host_header, parts.request_uri)
+
+
+def _address_problem(host: str, ip: IPAddress, allowed: Sequence[Network]) -> str | None:
+    """None when ip may be connected to; otherwise why not, in words for the user."""
+    inner = ip
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            inner = ip.ipv4_mapped
+        elif ip in _NAT64:
+            inner = ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+        elif ip.sixtofour is not None:
+            inner = ip.sixtofour
+    if any(address in network for address in (ip, inner) for network in allowed):
+        return None
+    # An address that embeds an IPv4 one is judged by it alone: all of NAT64 is "reserved"
+    # to ipaddress, yet on a DNS64 network every public site has such an address.
+    kind = _address_kind(inner)
+    if kind is None:
+        return None
+    shown = str(ip) if inner is ip else f"{ip} ({inner})"
+    try:
+        literal = ipaddress.ip_address(host) == ip
+    except ValueError:
+        literal = False
+    said = f"{shown} is" if literal else f"{host} resolves to {shown},"
+    return f"{said} {kind} address; add it to allow_private_networks to allow it"
+
+
+def _address_kind(ip: IPAddress) -> str | None:
+    if ip.is_loopback:
+        return "a loopback"
+    if ip.is_unspecified:
+        return "an unspecified"
+    if ip.is_link_local:
+        return "a link-local"
+    if ip.is_multicast:
+        return "a multicast"
+    if ip in _SHARED:
+        return "a shared (CGNAT)"
+    if ip.is_private:
+        return "a private"
+    if ip.is_reserved or not ip.is_global:
+        return "a reserved"
+    return None
+
+
+class _Watchdog:
+    """Shuts the live socket down when the deadline passes: a blocked recv() only wakes for a
+    shutdown, not for close() or a per-read timeout (reliability.md finding 3)."""
+
+    def __init__(self, seconds: float) -> None:
+        self.expired = False
+        self._lock = threading.Lock()
+        self._socket: socket.socket | None = None
+        self._timer = threading.Timer(seconds, self._expire)
+        self._timer.daemon = True
+        self._timer.start()
+
+    def watch(self, sock: socket.socket) -> None:
+        # A duplicate descriptor: shutdown() acts on the connection, and stays valid after
+        # TLS wrapping detaches the original socket object.
+        with self._lock:
+            if self.expired:
+                raise TimeoutError("deadline passed while connecting")
+            self._socket = sock.dup()
+
+    def stop(self) -> None:
+        self._timer.cancel()
+        with self._lock:
+            if self._socket is not None:
+                self._socket.close()
+
+    def _expire(self) -> None:
+        with self._lock:
+            self.expired = True
+            if self._socket is not None:
+                # OSError: already closed by the peer or by stop().
+                with contextlib.suppress(OSError):
+                    self._socket.shutdown(socket.SHUT_RDWR)
+
+
+class _PinnedHTTPConnection(HTTPConnection):
+    """Connects to addresses resolved and checked beforehand, never resolving again."""
+
+    addresses: Sequence[SocketAddress] = ()
+    connect_timeout: float = 5.0
+    read_timeout: float = 15.0
+    watchdog: _Watchdog | None = None
+
+    def _new_conn(self) -> socket.socket:
+        # The extension point urllib3's own SOCKS connection overrides.
+        error: OSError = OSError("no address to connect to")
+        for family, sockaddr in self.addresses:
+            if self.watchdog is not None and self.watchdog.expired:
+                break
+            sock = socket.socket(family, socket.SOCK_STREAM)
+            try:
+                sock.settimeout(self.connect_timeout)
+                sock.connect(sockaddr)
+            except OSError as failure:
+                sock.close()
+                error = failure
+                continue
+            try:
+                if self.watchdog is not None:
+                    self.watchdog.watch(sock)
+            except OSError:
+                sock.close()
+                raise
+            sock.settimeout(self.read_timeout)
+            return sock
+        raise error
+
+
+class _PinnedHTTPSConnection(_PinnedHTTPConnection, HTTPSConnection):
+    pass
+
+
+def _connection(
+    target: _Target,
+    addresses: Sequence[SocketAddress],
+    connect_timeout: float,
+    read_timeout: float,
+    watchdog: _Watchdog,
+) -> _PinnedHTTPConnection:
+    connection: _PinnedHTTPConnection
+    if target.scheme == "https":
+        connection = _PinnedHTTPSConnection(
+            target.host,
+            target.port,
+            timeout=read_timeout,
+            cert_reqs="CERT_REQUIRED",
+            server_hostname=target.host,
+        )
+    else:
+        connection = _PinnedHTTPConnection(target.host, target.port, timeout=read_timeout)
+    connection.addresses = addresses
+    connection.connect_timeout = connect_timeout
+    connection.read_timeout = read_timeout
+    connection.watchdog = watchdog
+    return connection
+
+
+def _read_body(
+    url: str, response: HTTPResponse, headers: Mapping[str, str], max_bytes: int, where: str
+) -> bytes:
+    """The body with gzip/deflate undone, aborting as soon as it passes max_bytes."""
+    too_big = f"{where}body larger than the {max_bytes} byte limit"
+    length = headers.get("content-length", "").strip()
+    if length.isdigit() and int(length) > max_bytes:
+        raise FetchError(url, f"{too_big} (Content-Length {length})", transient=False)
+    encoding = headers.get("content-encoding", "identity").strip().lower()
+    if encoding not in ("identity", "", "gzip", "x-gzip", "deflate"):
+        raise FetchError(url, f"{where}unsupported Content-Encoding {encoding!r}", transient=False)
+    wbits = {"gzip": 16 + zlib.MAX_WBITS, "x-gzip": 16 + zlib.MAX_WBITS}.get(encoding, 0)
+    if encoding == "deflate":
+        wbits = zlib.MAX_WBITS
+    # Our own decompressor with max_length: urllib3 before 2.6 inflated a whole chunk at once.
+    decoder = zlib.decompressobj(wbits) if wbits else None
+    body = bytearray()
+    raw = 0
+    while chunk := response.read(_CHUNK, decode_content=False):
+        raw += len(chunk)
+        # Raw bytes are capped too: a compressed stream can also produce nothing forever.
+        if raw > max_bytes:
+            raise FetchError(url, too_big, transient=False)
+        if decoder is None:
+            body += chunk
+        else:
+            try:
+                body += decoder.decompress(chunk, max_bytes + 1 - len(body))
+            except zlib.error as error:
+                if encoding != "deflate" or raw != len(chunk):
+                    raise FetchError(url, f"{where}corrupt {encoding} body: {error}") from None
+                # Many servers send "deflate" without the zlib header.
+                decoder = zlib.decompressobj(-zlib.MAX_WBITS)
+                body += decoder.decompress(chunk, max_bytes + 1 - len(body))
+        if len(body) > max_bytes:
+            raise FetchError(url, too_big, transient=False)
+    if decoder is not None:
+        body += decoder.flush()
+        if len(body) > max_bytes:
+            raise FetchError(url, too_big, transient=False)
+    return bytes(body)
+
+
+def _status_error(url: str, answer: _Answer, where: str) -> FetchError:
+    retry_after = None
+    if answer.status in (429, 503):
+        retry_after = parse_retry_after(answer.headers.get("retry-after"))
+    return FetchError(
+        url,
+        f"{where}HTTP {answer.status} {answer.phrase}".rstrip(),
+        status=answer.status,
+        retry_after=retry_after,
+        transient=answer.status >= 500 or answer.status in (408, 425, 429),
+    )
+
+
+def _connection_error(url: str, error: Exception, connecting: bool, where: str) -> FetchError:
+    if isinstance(error, ssl.SSLCertVerificationError):
+        return FetchError(
+            url, f"{where}TLS certificate not accepted: {error.verify_message}", transient=False
+        )
+    if isinstance(error, ssl.SSLError):
+        return FetchError(url, f"{where}TLS failed: {error.reason or error}")
+    if connecting and isinstance(error, TimeoutError):
+        return FetchError(url, f"{where}connect timed out")
+    if connecting:
+        return FetchError(url, f"{where}cannot connect: {error}")
+    if isinstance(error, TimeoutError):
+        return FetchError(url, f"{where}read timed out")
+    return FetchError(url, f"{where}connection failed: {error!r}")
+
+
+def parse_retry_after(value: str | None) -> float | None:
+    """Seconds to wait from a Retry-After value (delay-seconds or an HTTP-date); None if absent
+    or unreadable."""
+    if value is None:
+        return None
+    value = value.strip()
+    if value.isascii() and value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)  # HTTP-dates are GMT
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())
