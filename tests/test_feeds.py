@@ -1,0 +1,583 @@
+"""feeds.py: fixtures we wrote, identity cases (reliability.md I1-I4), hostile XML (X1-X7, C4, C5),
+the real feed snapshots in shared/corpus/feeds/, and conditional GET against a loopback server."""
+
+from __future__ import annotations
+
+import io
+import resource
+import time
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler
+from pathlib import Path
+from typing import Any
+
+import feedparser
+import pytest
+
+from tests.httpserver import LoopbackServer
+from watcher import feeds
+from watcher.errors import FetchError, ParseError
+from watcher.feeds import (
+    Item,
+    canonical_url,
+    discover_feeds,
+    parse_items,
+    poll_feed,
+    read_opml,
+)
+from watcher.http import HttpClient
+
+FIXTURES = Path(__file__).parent / "fixtures" / "feeds"
+CORPUS_FEEDS = Path(__file__).parents[2] / "shared" / "corpus" / "feeds"
+BASE = "https://news.example.org/middle-east/rss.xml"
+
+
+def rss(items: str, prolog: str = "", encoding: str = "utf-8") -> bytes:
+    return (
+        f'<?xml version="1.0" encoding="{encoding}"?>{prolog}'
+        '<rss version="2.0"><channel><title>Test desk</title>'
+        f"<link>https://news.example.org/</link>{items}</channel></rss>"
+    ).encode()
+
+
+def item(
+    title: str = "A headline",
+    *,
+    guid: str | None = None,
+    link: str | None = None,
+    date: str | None = None,
+    extra: str = "",
+    description: str = "Body text.",
+) -> str:
+    parts = [f"<title>{title}</title>"]
+    if guid is not None:
+        parts.append(f'<guid isPermaLink="false">{guid}</guid>')
+    if link is not None:
+        parts.append(f"<link>{link}</link>")
+    if date is not None:
+        parts.append(f"<pubDate>{date}</pubDate>")
+    parts.append(f"{extra}<description>{description}</description>")
+    return "<item>" + "".join(parts) + "</item>"
+
+
+def parse(raw: bytes, **limits: Any) -> tuple[Item, ...]:
+    return parse_items(raw, BASE, **limits)[1]
+
+
+# -- fixtures we wrote ---------------------------------------------------------------------------
+
+
+def test_rss_fixture_items() -> None:
+    title, items = parse_items((FIXTURES / "wire.rss.xml").read_bytes(), BASE)
+    assert title == "Northern Desk & Wire — Middle East"
+    assert [(i.key, i.link, i.title, i.published) for i in items] == [
+        (
+            "guid:nd-2024-03-02-0017",
+            "https://News.Example.org:443/2024/03/02/qaim-convoy.html"
+            "?utm_source=rss&utm_medium=feed&id=42#top",
+            "Drone strike hits convoy near Qaim crossing, officials say",
+            datetime(2024, 3, 2, 6, 15, tzinfo=UTC),
+        ),
+        (
+            "guid:nd-2024-03-01-0009",
+            "https://news.example.org/2024/03/01/river-bridge.html",  # relative, resolved
+            "Council approves budget for river bridge",  # RLO, PDF and zero-width space gone
+            datetime(2024, 3, 1, 18, 40, tzinfo=UTC),
+        ),
+        # javascript: link and a 2099 date; data: link and 1970; file: link and a garbage date
+        ("guid:nd-2024-03-01-0008", None, "Click here for the live blog", None),
+        ("guid:nd-archive-1970", None, "Archive: the 1970 floods revisited", None),
+        (items[4].key, None, "Market prices steady after holiday", None),
+        (items[5].key, None, "Schools reopen in the old city", None),
+    ]
+    assert items[4].key.startswith("hash:") and items[5].key.startswith("hash:")
+    assert items[0].summary == (
+        "A drone struck a convoy of three vehicles near the border crossing on Saturday morning,"
+        " two local officials said.\nNo group has claimed the attack."
+    )
+
+
+def test_atom_fixture_items() -> None:
+    title, items = parse_items((FIXTURES / "desk.atom.xml").read_bytes(), BASE)
+    assert title == "Example Wire: Levant"
+    first, second = items
+    assert first.key == "guid:tag:wire.example.net,2024:story-881"
+    assert first.link == "https://wire.example.net/stories/2024/shelling-east?ocid=rss&fbclid=abc"
+    assert first.title == 'Shelling reported in "eastern districts"'
+    # The longer of summary and content wins, as plain text with its paragraph break.
+    assert first.summary == (
+        "Residents said artillery fire continued overnight.\n"
+        "Medical workers counted at least four wounded."
+    )
+    assert second.published == datetime(2024, 3, 1, 7, 0, tzinfo=UTC)
+
+
+def test_same_item_gets_same_identity_on_every_parse() -> None:
+    raw = (FIXTURES / "wire.rss.xml").read_bytes()
+    assert parse(raw) == parse(raw)
+
+
+# -- identity: reliability.md B6 -----------------------------------------------------------------
+
+
+def test_i1_missing_guid_uses_canonical_link_then_content_hash() -> None:
+    items = parse(
+        rss(
+            item("With link", link="https://News.example.org/a.html?utm_source=x#frag")
+            + item("No link, no guid")
+        )
+    )
+    assert items[0].key == "link:https://news.example.org/a.html"
+    assert items[1].key.startswith("hash:")
+    again = parse(rss(item("No link, no guid")))
+    assert again[0].key == items[1].key
+
+
+def test_i2_rotating_guid_keeps_alias() -> None:
+    polls = [
+        parse(rss(item("Same story", guid=f"random-{n}", link="https://n.example/s?fbclid=" + n)))
+        for n in ("a1", "b2", "c3")
+    ]
+    assert len({poll[0].key for poll in polls}) == 3
+    assert len({poll[0].alias for poll in polls}) == 1
+
+
+def test_i3_shared_guid_is_disambiguated_by_link() -> None:
+    items = parse(
+        rss("".join(item(f"Story {n}", guid="dup", link=f"https://n.example/{n}") for n in "abc"))
+    )
+    assert [i.key for i in items] == [f"guid:dup|https://n.example/{n}" for n in "abc"]
+    assert len({i.alias for i in items}) == 3
+
+
+def test_i4_constant_link_with_distinct_guids() -> None:
+    items = parse(
+        rss("".join(item(f"Story {n}", guid=f"g{n}", link="https://n.example/") for n in "abc"))
+    )
+    assert [i.key for i in items] == ["guid:ga", "guid:gb", "guid:gc"]
+    # The shared link says nothing about identity, so the alias falls back to the text.
+    assert len({i.alias for i in items}) == 3
+
+
+def test_recurring_title_without_link_is_not_taken_for_the_same_item() -> None:
+    first = parse(rss(item("Live updates", guid="1", description="Day one")))
+    second = parse(rss(item("Live updates", guid="2", description="Day two")))
+    assert first[0].alias != second[0].alias
+
+
+def test_alias_ignores_case_and_punctuation_of_titles() -> None:
+    first = parse(rss(item("Rockets hit base, officials say", guid="1")))[0]
+    second = parse(rss(item("ROCKETS hit base — officials say!", guid="2")))[0]
+    assert first.alias == second.alias
+
+
+# -- canonical URLs --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("HTTPS://News.Example.ORG:443/a/b?b=2&a=1#x", "https://news.example.org/a/b?a=1&b=2"),
+        ("http://example.com:80", "http://example.com/"),
+        ("http://example.com:8080/x", "http://example.com:8080/x"),
+        (
+            "https://e.example/s?utm_source=rss&UTM_Medium=f&fbclid=1&gclid=2&mc_cid=3&mc_eid=4"
+            "&ocid=5&cmpid=6&at_medium=7&at_campaign=8&ref=9&rss=1&taid=10&id=7",
+            "https://e.example/s?id=7",
+        ),
+        ("https://www.nytimes.com/x.html?emc=rss&partner=rss", "https://www.nytimes.com/x.html"),
+        ("https://e.example/p?q=a+b&q=c", "https://e.example/p?q=a+b&q=c"),
+        ("https://e.example/p?empty=", "https://e.example/p?empty="),
+        ("https://[2001:DB8::1]:443/p", "https://[2001:db8::1]/p"),
+        ("http://[::1", "http://[::1"),  # unparseable: returned as given
+    ],
+)
+def test_canonical_url(url: str, expected: str) -> None:
+    assert canonical_url(url) == expected
+
+
+# -- text, links and dates -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("title", "expected"),
+    [
+        ("Plain &amp; simple", "Plain & simple"),
+        ("&lt;b&gt;Bold&lt;/b&gt; words", "Bold words"),
+        ("Bidi &#8238;override&#8236; and &#8207;marks&#8206;", "Bidi override and marks"),
+        ("Zero&#8203;width&#8204;joiners&#65279;", "Zerowidthjoiners"),
+        ("Tabs\tand\r\nnew\nlines   collapse", "Tabs and new lines collapse"),
+        ("&lt;!channel&gt; ping", "ping"),  # alerts.py still escapes what is left, e.g. <@U1>
+        ("C0\x07 control\x1b", "C0 control"),  # feedparser itself maps C1 to cp1252
+    ],
+)
+def test_titles_become_plain_text(title: str, expected: str) -> None:
+    assert parse(rss(item(title, guid="t")))[0].title == expected
+
+
+def test_oversize_title_and_summary_are_cut() -> None:
+    words = "word " * 250_000  # 1.25 MB
+    raw = rss(f"<item><title>{words}</title><description>{words}</description></item>")
+    only = parse(raw)[0]
+    assert len(only.title) <= feeds.TITLE_MAX and only.title.endswith("…")
+    assert len(only.summary) <= feeds.SUMMARY_MAX
+
+
+@pytest.mark.parametrize(
+    ("link", "expected"),
+    [
+        ("https://n.example/a", "https://n.example/a"),
+        ("/2024/story.html", "https://news.example.org/2024/story.html"),
+        ("story.html", "https://news.example.org/middle-east/story.html"),
+        ("//cdn.example/x", "https://cdn.example/x"),
+        ("javascript:alert(1)", None),
+        ("JaVaScRiPt:alert(1)", None),
+        ("data:text/html,hi", None),
+        ("file:///etc/passwd", None),
+        ("ftp://n.example/a", None),
+        ("mailto:desk@n.example", None),
+        ("http:no-host", None),
+    ],
+)
+def test_links_are_absolute_http_only(link: str, expected: str | None) -> None:
+    assert parse(rss(item(guid="l", link=link)))[0].link == expected
+
+
+@pytest.mark.parametrize(
+    ("date", "expected"),
+    [
+        ("Sat, 02 Mar 2024 09:15:00 +0300", datetime(2024, 3, 2, 6, 15, tzinfo=UTC)),
+        ("2024-03-02T09:15:00Z", datetime(2024, 3, 2, 9, 15, tzinfo=UTC)),
+        ("Tue, 01 Jan 2099 00:00:00 GMT", None),
+        ("Thu, 01 Jan 1970 00:00:00 GMT", None),
+        ("yesterday-ish", None),
+        (None, None),
+    ],
+)
+def test_published_dates(date: str | None, expected: datetime | None) -> None:
+    assert parse(rss(item(guid="d", date=date)))[0].published == expected
+
+
+# -- hostile documents: reliability.md X1-X7 ----------------------------------------------------
+
+
+def _max_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+QUADRATIC = rss(
+    item("&big;" * 16_000, guid="q"), prolog=f'<!DOCTYPE rss [<!ENTITY big "{"A" * 16_000}">]>'
+)
+BILLION_LAUGHS = rss(
+    item("&lol9;", guid="b"),
+    prolog='<!DOCTYPE rss [<!ENTITY lol0 "lol">'
+    + "".join(f'<!ENTITY lol{n} "{f"&lol{n - 1};" * 10}">' for n in range(1, 10))
+    + "]>",
+)
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        pytest.param(QUADRATIC, id="x1-quadratic-entity"),
+        pytest.param(BILLION_LAUGHS, id="x2-billion-laughs"),
+        pytest.param(
+            rss(item(guid="e"), prolog='<!DOCTYPE rss [<!ENTITY e SYSTEM "file:///etc/passwd">]>'),
+            id="x3-external-entity",
+        ),
+        pytest.param(
+            rss(item(guid="e"), prolog="<!doctype rss [ ]>"), id="empty-internal-subset-lower"
+        ),
+        pytest.param(
+            rss(item(guid="e"), prolog='<!DOCTYPE rss [<!ENTITY a "b">]>', encoding="utf-16")
+            .decode()
+            .encode("utf-16-le"),
+            id="utf16-without-bom",
+        ),
+        pytest.param(
+            b'<?xml version="1.0" encoding="utf-7"?>'
+            + "<!DOCTYPE rss [<!ENTITY a 'b'>]><rss/>".encode("utf-7"),
+            id="utf7-hides-markup",
+        ),
+        pytest.param(
+            rss(item("<!-- <a --> x", guid="c"), prolog='<!--<x--><!DOCTYPE rss [<!ENTITY a "">]>'),
+            id="comment-before-doctype",
+        ),
+    ],
+)
+def test_dtd_internal_subsets_are_refused_before_parsing(raw: bytes) -> None:
+    assert len(QUADRATIC) > 80_000
+    started = time.monotonic()
+    with pytest.raises(ParseError, match="DTD internal subset"):
+        parse(raw)
+    assert time.monotonic() - started < 1.0
+
+
+def test_x3_external_dtd_and_entities_are_never_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sentinel = tmp_path / "sentinel.txt"
+    sentinel.write_text("SENTINEL-7f3a-never-read")
+    external_dtd = rss(
+        item("&ext;", guid="x", description="&ext;"),
+        prolog=f'<!DOCTYPE rss SYSTEM "file://{sentinel}">',
+    )
+    assert "SENTINEL" not in repr(parse_items(external_dtd, BASE))
+    # Even with the pre-filter switched off, feedparser must not read the file.
+    monkeypatch.setattr(feeds, "_refuse_dtd", lambda raw: None)
+    entity = rss(
+        item("&ext;", guid="x"), prolog=f'<!DOCTYPE rss [<!ENTITY ext SYSTEM "file://{sentinel}">]>'
+    )
+    try:
+        result = repr(parse_items(entity, BASE))
+    except ParseError as error:
+        result = str(error)
+    assert "SENTINEL" not in result
+
+
+def test_x4_author_regex_redos_is_killed_by_the_wall_clock() -> None:
+    evil = "<author>a@" + "a." * 16_000 + "!</author>"
+    raw = rss("".join(item(guid=f"r{n}", extra=evil) for n in range(10)))
+    rss_before = _max_rss_mb()
+    started = time.monotonic()
+    with pytest.raises(ParseError, match="killed after 1 s wall clock"):
+        parse(raw, timeout=1.0)
+    assert time.monotonic() - started < 2.5
+    assert _max_rss_mb() - rss_before < 50
+    assert parse(rss(item(guid="after")))[0].key == "guid:after"  # the parent carries on
+
+
+def test_parses_in_threads_do_not_wait_for_a_slow_one() -> None:
+    evil = "<author>a@" + "a." * 16_000 + "!</author>"
+    slow = rss("".join(item(guid=f"r{n}", extra=evil) for n in range(10)))
+    fast = [rss("".join(item(f"T{n}", guid=f"{t}-{n}") for n in range(50))) for t in range(8)]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        stuck = pool.submit(parse, slow, timeout=3.0)
+        started = time.monotonic()
+        results = list(pool.map(parse, fast))
+        fast_seconds = time.monotonic() - started
+        with pytest.raises(ParseError, match="wall clock"):
+            stuck.result()
+    assert fast_seconds < 2.0
+    assert [r[0].key for r in results] == [f"guid:{t}-0" for t in range(8)]
+
+
+def test_memory_limit_stops_the_child(monkeypatch: pytest.MonkeyPatch) -> None:
+    def hog(stream: io.BytesIO, **_: Any) -> bytes:
+        return bytes(2**31)
+
+    monkeypatch.setattr(feedparser, "parse", hog)
+    started = time.monotonic()
+    with pytest.raises(ParseError, match="memory limit"):
+        parse(rss(item(guid="m")), memory=64 * 2**20)
+    assert time.monotonic() - started < 5
+
+
+def test_x7_feedparser_only_ever_gets_bytes(monkeypatch: pytest.MonkeyPatch) -> None:
+    real_parse = feedparser.parse
+
+    def checked(source: object, **options: Any) -> Any:
+        if not isinstance(source, io.BytesIO):
+            raise TypeError(f"feedparser.parse got {type(source).__name__}")
+        return real_parse(source, **options)
+
+    monkeypatch.setattr(feedparser, "parse", checked)
+    assert parse(rss(item("/etc/passwd", guid="p")))[0].title == "/etc/passwd"
+
+
+@pytest.mark.parametrize(
+    ("raw", "titles"),
+    [
+        pytest.param(
+            rss(item("Deep", guid="d", description="&lt;div&gt;" * 100_000)),
+            ["Deep"],
+            id="x6-deep-escaped-html",
+        ),
+        pytest.param(
+            rss(item("Deep", guid="d", extra="<category>" + "<b>" * 100_000 + "</category>")),
+            None,
+            id="x6-deep-raw-elements",
+        ),
+        pytest.param(
+            rss(item("Nul\x00byte", guid="n")).replace(b"<channel>", b"<chan\x00nel>"),
+            None,
+            id="x5-nul-bytes",
+        ),
+        pytest.param(
+            rss(item("Café na praça", guid="c")).decode().encode("latin-1"),
+            ["Café na praça"],
+            id="x5-latin1-declared-utf8",
+        ),
+        pytest.param(
+            rss(item("One", guid="1") + item("Two", guid="2"), encoding="utf-16")
+            .decode()
+            .encode("utf-16-le"),
+            ["One", "Two"],
+            id="x5-utf16-without-bom",
+        ),
+        pytest.param(
+            rss(item("One", guid="1") + item("Two", guid="2") + item("Three", guid="3"))[:-40],
+            ["One", "Two", "Three"],
+            id="x5-truncated",
+        ),
+        pytest.param(
+            rss(item("Fish &amp; chips & more <unclosed", guid="a")),
+            None,
+            id="x5-bad-ampersand",
+        ),
+    ],
+)
+def test_malformed_feeds_give_items_or_a_parse_error(raw: bytes, titles: list[str] | None) -> None:
+    started = time.monotonic()
+    try:
+        items = parse(raw)
+    except ParseError as error:
+        assert titles is None, f"expected items, got {error}"
+        return
+    finally:
+        assert time.monotonic() - started < 5
+    if titles is not None:
+        assert [i.title for i in items] == titles
+    assert all(len(i.title) <= feeds.TITLE_MAX and "\x00" not in i.title for i in items)
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        pytest.param(b"", id="empty"),
+        pytest.param(b"<html><body><form>Sign in</form></body></html>", id="html-login"),
+        pytest.param(b'{"error": "not found"}', id="json-error"),
+        pytest.param(bytes(range(256)) * 20, id="binary"),
+    ],
+)
+def test_non_feeds_are_a_parse_error(raw: bytes) -> None:
+    with pytest.raises(ParseError):
+        parse(raw)
+
+
+def test_an_empty_channel_is_a_feed_without_items() -> None:
+    assert parse_items(rss(""), BASE) == ("Test desk", ())
+
+
+# -- the real snapshots in shared/corpus/feeds/ ----------------------------------------------------
+
+
+def test_every_corpus_feed_parses_or_is_refused_clearly() -> None:
+    if not CORPUS_FEEDS.is_dir():
+        pytest.skip(f"corpus directory {CORPUS_FEEDS} is absent")
+    paths = sorted(CORPUS_FEEDS.glob("*.xml"))
+    assert paths
+    parsed = 0
+    for path in paths:
+        try:
+            _, items = parse_items(path.read_bytes(), "https://feeds.example.com/" + path.name)
+        except ParseError as error:
+            assert str(error), path.name
+            continue
+        parsed += 1
+        assert items, path.name
+        assert all(i.title or i.summary for i in items), path.name
+        assert all(i.link is None or i.link.startswith(("http://", "https://")) for i in items)
+        assert len({i.key for i in items}) == len(items), path.name
+    assert parsed >= len(paths) - 2
+
+
+# -- OPML and autodiscovery ----------------------------------------------------------------------
+
+
+def test_read_opml() -> None:
+    assert read_opml((FIXTURES / "subscriptions.opml").read_bytes()) == [
+        ("https://news.example.org/middle-east/rss.xml", "Northern Desk & Wire"),
+        ("https://wire.example.net/atom/levant.xml", "Example Wire"),
+        ("http://radio.example.com/feed", None),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("raw", "reason"),
+    [
+        (b'<!DOCTYPE opml [<!ENTITY a "b">]><opml><body/></opml>', "DOCTYPE"),
+        (b'<!DOCTYPE opml SYSTEM "file:///etc/passwd"><opml/>', "DOCTYPE"),
+        (b"<opml><body><outline xmlUrl='https://a.example/'>", "not well-formed"),
+    ],
+)
+def test_read_opml_refuses(raw: bytes, reason: str) -> None:
+    with pytest.raises(ParseError, match=reason):
+        read_opml(raw)
+
+
+def test_discover_feeds() -> None:
+    html = (FIXTURES / "site.html").read_text()
+    assert discover_feeds(html, "https://news.example.org/section/page") == [
+        "https://news.example.org/middle-east/rss.xml",
+        "https://news.example.org/all.atom",
+        "https://news.example.org/feed.json",
+    ]
+    assert discover_feeds("<html><p>No feeds here</p></html>", "https://n.example/") == []
+
+
+# -- poll_feed against a loopback server ----------------------------------------------------------
+
+
+@pytest.fixture
+def client() -> HttpClient:
+    return HttpClient(allow_private=["127.0.0.0/8"], deadline=10.0)
+
+
+def test_poll_feed_conditional_get(client: HttpClient) -> None:
+    body = (FIXTURES / "wire.rss.xml").read_bytes()
+    headers = {
+        "Content-Type": "application/rss+xml",
+        "ETag": '"v1"',
+        "Last-Modified": "Sat, 02 Mar 2024 10:00:00 GMT",
+    }
+
+    def conditional(handler: BaseHTTPRequestHandler) -> None:
+        fresh = handler.headers.get("If-None-Match") == '"v1"'
+        handler.send_response(304 if fresh else 200)
+        for name, value in headers.items():
+            handler.send_header(name, value)
+        handler.send_header("Content-Length", "0" if fresh else str(len(body)))
+        handler.end_headers()
+        if not fresh:
+            handler.wfile.write(body)
+
+    with LoopbackServer() as server:
+        server.routes["/feed"] = conditional
+        first = poll_feed(client, server.url("/feed"), None, None)
+        second = poll_feed(client, server.url("/feed"), first.etag, first.last_modified)
+        sent = server.requests
+    assert (first.status, len(first.items)) == (200, 6)
+    assert (first.etag, first.last_modified) == ('"v1"', "Sat, 02 Mar 2024 10:00:00 GMT")
+    # A relative item link resolves against the URL the feed was fetched from.
+    assert first.items[1].link == f"http://127.0.0.1:{server.port}/2024/03/01/river-bridge.html"
+    assert second == feeds.FeedPoll(304, None, (), '"v1"', "Sat, 02 Mar 2024 10:00:00 GMT", None)
+    assert "if-none-match" not in sent[0].headers
+    assert sent[1].headers["if-none-match"] == '"v1"'
+    assert sent[1].headers["if-modified-since"] == "Sat, 02 Mar 2024 10:00:00 GMT"
+
+
+def test_poll_feed_passes_permanent_redirects_through(client: HttpClient) -> None:
+    with LoopbackServer() as server:
+        server.routes["/old"] = (301, {"Location": "/new"}, b"")
+        server.routes["/new"] = (200, {}, rss(item(guid="moved")))
+        polled = poll_feed(client, server.url("/old"), None, None)
+    assert polled.permanent_url == server.url("/new")
+    assert [i.key for i in polled.items] == ["guid:moved"]
+    assert polled.etag is None
+
+
+def test_poll_feed_lets_fetch_errors_propagate(client: HttpClient) -> None:
+    with LoopbackServer() as server:
+        server.routes["/gone"] = (410, {}, b"gone")
+        with pytest.raises(FetchError) as raised:
+            poll_feed(client, server.url("/gone"), '"v1"', None)
+    assert raised.value.status == 410
+
+
+def test_poll_feed_parse_error_for_a_login_page(client: HttpClient) -> None:
+    with LoopbackServer() as server:
+        server.routes["/feed"] = (200, {"Content-Type": "text/html"}, b"<html><form>Sign in</form>")
+        with pytest.raises(ParseError):
+            poll_feed(client, server.url("/feed"), None, None)
