@@ -1,0 +1,464 @@
+"""Alerts: AlertContent in, Alert (title, text, Markdown, HTML) out; send() posts one Alert to one
+apprise URL, once, and classifies the outcome for the outbox.
+
+Feed text is untrusted (reliability.md finding 5, B5 C1-C5): every field is cleaned (no control,
+bidi or zero-width characters, whitespace collapsed, length capped) and escaped for each format,
+and only absolute http(s) links are emitted. Rendering is pure; send() is the only I/O.
+"""
+
+from __future__ import annotations
+
+import functools
+import html
+import logging
+import math
+import re
+import unicodedata
+from collections.abc import Callable
+from contextvars import ContextVar
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from typing import Any
+from urllib.parse import quote, urlsplit, urlunsplit
+
+import apprise
+import requests
+
+log = logging.getLogger(__name__)
+
+TITLE_MAX = 300
+FORMATS = ("text", "markdown", "html")  # what a target may ask for in send(fmt=...)
+
+# Per-field caps keep a whole message far below every destination's limit (Slack: 35,000).
+_FIELD_MAX = 300
+_SENTENCE_MAX = 400
+_MAX_EVIDENCE = 3
+_MAX_PLACES = 6
+_LINK_MAX = 2000
+
+_STRIKE_TYPES = {
+    "air_drone": "air or drone strike",
+    "missile_rocket": "missile or rocket strike",
+    "shelling": "shelling",
+    "unclear": "strike",
+}
+
+
+@dataclass(frozen=True)
+class AlertContent:
+    """What the pipeline knows about one alert, as plain data; text fields may come from feeds."""
+
+    event_id: int
+    kind: str  # "new" | "update" | "test" | "summary"
+    headline: str
+    outlet: str
+    published: datetime | None
+    link: str | None
+    rule_id: str
+    score: float
+    strike_type: str | None = None
+    actor: str | None = None
+    target: str | None = None
+    places: tuple[str, ...] = ()  # display strings, e.g. "Jurf al-Sakhar (Babil, Iraq)"
+    killed: str | None = None
+    wounded: str | None = None
+    event_date: str | None = None
+    evidence: tuple[str, ...] = ()
+    reports: int = 1
+    outlets: tuple[str, ...] = ()
+    changes: tuple[str, ...] = ()  # updates: what the report adds; summaries: one line per item
+
+
+@dataclass(frozen=True)
+class Alert:
+    """One alert rendered in every format, ready for the outbox."""
+
+    title: str
+    text: str
+    markdown: str
+    html: str
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The result of one send: "sent" | "retry" | "ambiguous" (may have arrived) | "dead"."""
+
+    status: str
+    detail: str
+    retry_after: float | None = None
+
+
+# --- cleaning -----------------------------------------------------------------------------------
+
+
+def clean_text(value: str | None, limit: int = _FIELD_MAX) -> str:
+    """One line of display text: control, format (bidi, zero-width) and separator characters
+    removed, whitespace collapsed, at most `limit` characters."""
+    kept: list[str] = []
+    pending_space = False
+    for char in value or "":
+        category = unicodedata.category(char)
+        if category in ("Cc", "Zl", "Zp") or char.isspace():
+            pending_space = bool(kept)
+        elif category != "Cf":  # Cf holds U+202E RLO, U+200B ZWSP, U+2066 isolates, U+FEFF...
+            if pending_space:
+                kept.append(" ")
+                pending_space = False
+            kept.append(char)
+            if len(kept) > limit:  # stop early: a 1 MB title costs no more than a short one
+                return "".join(kept[: limit - 1]).rstrip() + "…"
+    return "".join(kept)
+
+
+def safe_link(link: str | None) -> str | None:
+    """The link as an absolute http(s) URL without credentials, percent-encoded, or None."""
+    if not link:
+        return None
+    link = link.strip()
+    if len(link) > _LINK_MAX or any(unicodedata.category(c) in ("Cc", "Cf") for c in link):
+        return None
+    try:
+        parts = urlsplit(link)
+        host = parts.hostname
+        port = parts.port
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not host or "@" in parts.netloc:
+        return None  # relative, javascript:, data:, file:, or "https://official@evil" (C4)
+    try:
+        host = host.encode("idna").decode("ascii")  # show punycode, not a look-alike host
+    except UnicodeError:
+        return None
+    netloc = f"{host}:{port}" if port else host
+    # Encoding <, >, |, quotes and spaces keeps the URL from closing a Slack <url|label> or an
+    # HTML attribute; "%" stays so that existing escapes are not doubled.
+    path, query, fragment = (quote(p, safe="/:@!$&'()*+,;=%-._~?") for p in parts[2:5])
+    return urlunsplit((parts.scheme.lower(), netloc, path, query, fragment))
+
+
+# --- rendering ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Fields:
+    """AlertContent cleaned: every string here is safe to show after escaping for its format."""
+
+    kind: str
+    event_id: int
+    headline: str
+    outlet: str
+    published: str
+    link: str | None
+    rule_id: str
+    score: str
+    lines: tuple[tuple[str, str], ...]  # (label, value) rows about the strike
+    evidence: tuple[str, ...]
+    changes: tuple[str, ...]
+    reports: str
+
+
+def _clean_fields(content: AlertContent) -> _Fields:
+    places = tuple(p for p in (clean_text(p, 120) for p in content.places[:_MAX_PLACES]) if p)
+    casualties = ", ".join(
+        f"{value} {label}"
+        for value, label in ((content.killed, "killed"), (content.wounded, "wounded"))
+        if clean_text(value, 40)
+    )
+    rows = (
+        ("Where", "; ".join(places)),
+        ("What", _STRIKE_TYPES.get(content.strike_type or "", clean_text(content.strike_type))),
+        ("By", clean_text(content.actor, 120)),
+        ("Target", clean_text(content.target, 200)),
+        ("Casualties", clean_text(casualties, 120)),
+        ("Date of strike", clean_text(content.event_date, 60)),
+    )
+    outlets = tuple(o for o in (clean_text(o, 80) for o in content.outlets[:8]) if o)
+    reports = ""
+    if content.kind == "update" or content.reports > 1:
+        reports = f"{content.reports} report{'s' if content.reports != 1 else ''}"
+        if outlets:
+            reports += f" from {len(outlets)} outlet{'s' if len(outlets) != 1 else ''}"
+            reports += f" ({', '.join(outlets)})"
+    published = ""
+    if content.published is not None:
+        when = content.published
+        when = when.astimezone(UTC) if when.tzinfo else when.replace(tzinfo=UTC)
+        published = when.strftime("%Y-%m-%d %H:%M UTC")
+    return _Fields(
+        kind=content.kind,
+        event_id=content.event_id,
+        headline=clean_text(content.headline) or "(no headline)",
+        outlet=clean_text(content.outlet, 120),
+        published=published,
+        link=safe_link(content.link),
+        rule_id=clean_text(content.rule_id, 80),
+        score=f"{content.score:.2f}",
+        lines=tuple((label, value) for label, value in rows if value),
+        evidence=tuple(
+            s for s in (clean_text(s, _SENTENCE_MAX) for s in content.evidence[:_MAX_EVIDENCE]) if s
+        ),
+        changes=tuple(c for c in (clean_text(c, 200) for c in content.changes[:10]) if c)
+        if content.kind in ("update", "summary")
+        else (),
+        reports=reports,
+    )
+
+
+def _title(f: _Fields) -> str:
+    if f.kind == "summary":
+        return clean_text(f"Summary: {f.headline}", TITLE_MAX)
+    where = next((value for label, value in f.lines if label == "Where"), "").split("; ")[0]
+    what = next((value for label, value in f.lines if label == "What"), "")
+    by = next((value for label, value in f.lines if label == "By"), "")
+    about = f"{what} by {by}" if what and by else what or by
+    if where and about:
+        title = f"Strike reported: {where} — {about}"
+    elif where or about:
+        title = f"Strike reported: {where or about}"
+    else:
+        title = f"Strike reported: {f.headline}"
+    prefix = {"update": "Update: ", "test": "Test: "}.get(f.kind, "")
+    return clean_text(prefix + title, TITLE_MAX)
+
+
+def _text(f: _Fields) -> str:
+    out = []
+    if f.kind == "test":
+        out += ["This is a test alert from watcher; no strike was reported.", ""]
+    if f.changes:
+        out += ["What this report adds:" if f.kind == "update" else "Included:"]
+        out += [f"  - {c}" for c in f.changes] + [""]
+    out.append(f.headline)
+    out.append(" · ".join(x for x in (f.outlet, f.published) if x))
+    out.append("")
+    out += [f"{label}: {value}" for label, value in f.lines]
+    if f.evidence:
+        out += ["", "Evidence:"] + [f"  “{s}”" for s in f.evidence]
+    if f.reports:
+        out += ["", f"Reports: {f.reports}"]
+    if f.link:
+        out += ["", f"Read: {f.link}"]
+    out += ["", f"Rule {f.rule_id} · score {f.score} · event {f.event_id}"]
+    return "\n".join(out).strip() + "\n"
+
+
+# apprise's Slack plugin turns CommonMark into Slack mrkdwn (slack.py `_commonmark_to_slack`):
+# "\<" and "\>" become &lt; and &gt;, "\[" and "\]" plain brackets, and "&" is always escaped.
+# Escaping these (and "\" and "`", so that feed text cannot open a code span over our own link)
+# leaves every mention and link from a feed as literal text (C1, measured in
+# tests/test_alerts.py), while our labels and our one link stay live. "*" and "_" stay as they
+# are: at worst they make feed text bold or italic, and escaping them would show backslashes.
+_MARKDOWN_SPECIAL = re.compile(r"([\\`<>\[\]])")
+
+
+def _md(value: str) -> str:
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", value)
+
+
+def _markdown(f: _Fields) -> str:
+    out = []
+    if f.kind == "test":
+        out += ["_This is a test alert from watcher; no strike was reported._", ""]
+    if f.changes:
+        out += ["**What this report adds:**" if f.kind == "update" else "**Included:**"]
+        out += [f"- {_md(c)}" for c in f.changes] + [""]
+    out.append(f"**{_md(f.headline)}**")
+    out.append(_md(" · ".join(x for x in (f.outlet, f.published) if x)))
+    out.append("")
+    out += [f"**{label}:** {_md(value)}" for label, value in f.lines]
+    if f.evidence:
+        out += ["", "**Evidence:**"] + [f"> “{_md(s)}”" for s in f.evidence]
+    if f.reports:
+        out += ["", f"**Reports:** {_md(f.reports)}"]
+    if f.link:
+        out += ["", f"[Read the report](<{f.link}>)"]
+    out += ["", f"Rule `{f.rule_id.replace('`', '')}` · score {f.score} · event {f.event_id}"]
+    return "\n".join(out).strip() + "\n"
+
+
+def _html(f: _Fields) -> str:
+    e = html.escape
+    out = []
+    if f.kind == "test":
+        out.append("<p><em>This is a test alert from watcher; no strike was reported.</em></p>")
+    if f.changes:
+        heading = "What this report adds:" if f.kind == "update" else "Included:"
+        items = "".join(f"<li>{e(c)}</li>" for c in f.changes)
+        out.append(f"<p><strong>{heading}</strong></p><ul>{items}</ul>")
+    out.append(f"<h3>{e(f.headline)}</h3>")
+    byline = " · ".join(x for x in (f.outlet, f.published) if x)
+    if byline:
+        out.append(f"<p>{e(byline)}</p>")
+    if f.lines:
+        rows = "".join(f"<li><strong>{label}:</strong> {e(value)}</li>" for label, value in f.lines)
+        out.append(f"<ul>{rows}</ul>")
+    if f.evidence:
+        quotes = "".join(f"<blockquote>“{e(s)}”</blockquote>" for s in f.evidence)
+        out.append(f"<p><strong>Evidence:</strong></p>{quotes}")
+    if f.reports:
+        out.append(f"<p><strong>Reports:</strong> {e(f.reports)}</p>")
+    if f.link:
+        out.append(f'<p><a href="{e(f.link)}">Read the report</a></p>')
+    out.append(f"<p><small>Rule {e(f.rule_id)} · score {f.score} · event {f.event_id}</small></p>")
+    return "\n".join(out) + "\n"
+
+
+def render_alert(content: AlertContent) -> Alert:
+    """Render one alert in every format; feed text is cleaned, then escaped for each format."""
+    fields = _clean_fields(content)
+    return Alert(
+        title=_title(fields),
+        text=_text(fields),
+        markdown=_markdown(fields),
+        html=_html(fields),
+    )
+
+
+# --- sending ------------------------------------------------------------------------------------
+
+# apprise's HTTP plugins keep the response to themselves: they log "error=429" but never the
+# Retry-After header (D6), and a read timeout (the receiver accepted, then answered late:
+# finding 4) logs the same warning as a refused connection. So while send() runs, the requests
+# that this call makes are recorded here. The wrapper below is installed once and passes every
+# other caller straight through (the variable is unset outside send()); apprise runs plugins in
+# worker threads with a copy of the caller's context, so the list is shared with them.
+_seen: ContextVar[list[object] | None] = ContextVar("watcher_alerts_seen", default=None)
+
+
+def _observed(send_request: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(send_request)
+    def observed(session: Any, request: Any, **kwargs: Any) -> Any:
+        seen = _seen.get()
+        try:
+            response = send_request(session, request, **kwargs)
+        except requests.RequestException as error:
+            if seen is not None:
+                seen.append(error)
+            raise
+        if seen is not None:
+            seen.append(response)
+        return response
+
+    return observed
+
+
+requests.Session.send = _observed(requests.Session.send)  # type: ignore[method-assign]
+
+_PERMANENT_STATUS = {401, 403, 404, 410}
+_NATIVE = {
+    "text": apprise.NotifyFormat.TEXT,
+    "markdown": apprise.NotifyFormat.MARKDOWN,
+    "html": apprise.NotifyFormat.HTML,
+}
+
+
+def _scheme(url: str) -> str:
+    return url.partition("://")[0].lower() if "://" in url else ""
+
+
+def _load(url: str) -> apprise.NotifyBase | None:
+    """The apprise plugin for `url`, or None when apprise cannot use it."""
+    # Unknown schemes are refused here because apprise would log the URL's path unmasked
+    # ("Unsupported URL" / "Unparseable URL", C6).
+    if _scheme(url) not in apprise.NotificationManager():  # type: ignore[no-untyped-call]
+        return None
+    try:
+        # suppress_exceptions=False: otherwise apprise logs "Could not load ... URL: <url>"
+        # with path tokens unmasked (measured with a truncated slack:// URL).
+        return apprise.Apprise.instantiate(url, suppress_exceptions=False)
+    except Exception:  # a plugin constructor rejecting the URL is a config error: the boundary
+        return None
+
+
+def _privacy_url(url: str, plugin: apprise.NotifyBase | None) -> str:
+    if plugin is None:
+        return f"{clean_text(_scheme(url), 20) or '(no scheme)'}://…"
+    # The query is dropped: it only repeats defaults and makes every log line long.
+    privacy_url = plugin.url(privacy=True)  # type: ignore[no-untyped-call]
+    return str(privacy_url).split("?", 1)[0]
+
+
+def masked(url: str) -> str:
+    """apprise's privacy form of `url` (secrets elided) without its query, for logs."""
+    return _privacy_url(url, _load(url))
+
+
+def _retry_after(value: str | None) -> float | None:
+    """Seconds from a Retry-After header (delta-seconds or HTTP-date), or None."""
+    if not value:
+        return None
+    try:
+        seconds = float(value)
+    except ValueError:
+        try:
+            when = parsedate_to_datetime(value)
+        except (TypeError, ValueError):
+            return None
+        when = when if when.tzinfo else when.replace(tzinfo=UTC)
+        seconds = (when - datetime.now(UTC)).total_seconds()
+    return max(0.0, seconds) if math.isfinite(seconds) else None
+
+
+def _classify(result: apprise.AppriseResult, seen: list[object], service: str) -> Outcome:
+    # notify() returns an AppriseResult: true only on SUCCESS, never `is True` (finding 6).
+    if result:
+        return Outcome("sent", f"{service}: accepted")
+    if result.status == apprise.AppriseResultStatus.TIMEOUT:
+        return Outcome("ambiguous", f"{service}: no answer before the deadline")
+    last = seen[-1] if seen else None
+    if isinstance(last, requests.exceptions.ReadTimeout):
+        return Outcome("ambiguous", f"{service}: request sent, no answer in time")
+    if isinstance(last, requests.RequestException):
+        # Only the class name: str(error) carries the request URL, token included (C6).
+        return Outcome("retry", f"{service}: {type(last).__name__}")
+    if isinstance(last, requests.Response):
+        status = last.status_code
+        detail = f"{service}: HTTP {status}"
+        if status in (429, 503):
+            wait = _retry_after(last.headers.get("Retry-After"))
+            suffix = f", retry after {wait:g} s" if wait is not None else ""
+            return Outcome("retry", detail + suffix, wait)
+        if status in _PERMANENT_STATUS or b"invalid_token" in last.content[:200]:
+            return Outcome("dead", detail + " (credentials or destination rejected)")
+        return Outcome("retry", detail)
+    return Outcome("retry", f"{service}: not delivered")
+
+
+def send(url: str, alert: Alert, fmt: str, *, timeout: float = 10.0) -> Outcome:
+    """Post `alert` to the one apprise `url`, one attempt, and say what became of it.
+
+    `fmt` is the body the target wants ("text", "markdown", "html"); a destination that does not
+    take that format natively gets the plain text, which apprise escapes for it (finding 5).
+    """
+    if fmt not in _NATIVE:
+        return Outcome("dead", f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
+    # Our timeouts and a single attempt override whatever the URL says (last value wins).
+    separator = "&" if "?" in url else "?"
+    plugin = _load(f"{url}{separator}cto={timeout:g}&rto={timeout:g}&retry=0")
+    notifier = apprise.Apprise()
+    if plugin is None or not notifier.add(plugin):
+        return Outcome("dead", f"{_privacy_url(url, plugin)}: not a usable apprise URL")
+
+    wanted = _NATIVE[fmt]
+    if plugin.resolve_format(wanted) != wanted:
+        wanted = apprise.NotifyFormat.TEXT
+    body = {"text": alert.text, "markdown": alert.markdown, "html": alert.html}[wanted.value]
+
+    seen: list[object] = []
+    token = _seen.set(seen)
+    try:
+        # The call deadline backs up the socket timeouts when a receiver drips its answer.
+        result = notifier.notify(
+            body=body, title=alert.title, body_format=wanted, timeout=3 * timeout
+        )
+    finally:
+        _seen.reset(token)
+    outcome = _classify(result, seen, str(plugin.service_name))
+    log.debug(
+        "send to %s: %s (%s)",
+        _privacy_url(url, plugin),
+        outcome.status,
+        outcome.detail,
+    )
+    return outcome
