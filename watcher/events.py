@@ -1,0 +1,652 @@
+"""A strike report and the open events in, a Decision out (join or open, what changed); no I/O.
+
+Same strike = compatible countries, places, dates, actors and targets; similar wording breaks
+ties. The store persists the returned EventState; only "new" and "update" decisions alert.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import re
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field, replace
+from datetime import date, datetime, timedelta
+from typing import Any, Protocol, TypeVar
+
+log = logging.getLogger(__name__)
+
+Count = int | tuple[int, int | None] | None  # N, [min, max], or [N, None] for "at least N"
+_T = TypeVar("_T")
+
+
+@dataclass(frozen=True)
+class PlaceKey:
+    """A place as far as grouping needs it; `level`: "place" (a town, base, site), "city",
+    "governorate" (or another area) or "country"."""
+
+    id: str
+    name: str
+    country: str
+    governorate: str | None
+    level: str = "place"
+    lat: float | None = None
+    lon: float | None = None
+
+
+@dataclass(frozen=True)
+class Report:
+    """One detection of one item, as the events stage sees it."""
+
+    item_key: str
+    alias: str
+    outlet: str  # feed name or host: corroboration counts distinct outlets
+    title: str
+    fingerprint: str  # see fingerprint(): sorted content words of title and lead
+    published: datetime | None
+    seen: datetime  # first seen, aware UTC
+    strike_type: str | None = None
+    actors: tuple[str, ...] = ()
+    target: str | None = None
+    places: tuple[PlaceKey, ...] = ()
+    countries: tuple[str, ...] = ()
+    killed: Count = None
+    wounded: Count = None
+    event_date: date | None = None
+    denial: bool = False  # the report denies or corrects the strike
+    claimed: bool = False  # the actor claimed responsibility (rather than being blamed)
+
+    @property
+    def when(self) -> datetime:
+        return self.published or self.seen
+
+
+@dataclass(frozen=True)
+class EventState:
+    """What is known of one event; the store rebuilds it from its rows (id 0 = not stored yet)."""
+
+    id: int
+    opened: datetime  # time of the earliest report (published, else seen)
+    last_report: datetime
+    strike_types: tuple[str, ...] = ()
+    actors: tuple[str, ...] = ()
+    targets: tuple[str, ...] = ()
+    places: tuple[PlaceKey, ...] = ()
+    countries: tuple[str, ...] = ()
+    event_dates: tuple[date, ...] = ()
+    outlets: tuple[str, ...] = ()
+    item_keys: tuple[str, ...] = ()
+    aliases: tuple[str, ...] = ()
+    fingerprints: tuple[tuple[str, str], ...] = ()  # (outlet, fingerprint)
+    killed: Count = None  # the highest figure reported so far
+    wounded: Count = None
+    denied: bool = False
+    reports: int = 0
+
+
+@dataclass(frozen=True)
+class Decision:
+    event_id: int | None  # None: open a new event (the store gives state its id)
+    action: str  # "new" | "update" | "silent" | "duplicate"
+    changes: tuple[str, ...]  # reasons, in words; every "update" has at least one
+    state: EventState  # the event after this report
+
+
+# Names the same attacker goes by; reports also blame one raid on allies (Russia and Syria),
+# but merging those would join their separate raids on one busy day.
+DEFAULT_ACTOR_GROUPS: tuple[tuple[str, ...], ...] = (
+    ("united states", "us", "u.s.", "american", "us-led coalition", "coalition", "pentagon"),
+    ("syrian government", "syria", "syrian army", "regime"),
+    ("russia", "russian"),
+    ("israel", "israeli", "idf"),
+    ("turkey", "turkish", "türkiye"),
+    (
+        "iran-backed militias",
+        "militia",
+        "militias",
+        "islamic resistance in iraq",
+        "kataib hezbollah",
+        "kata'ib hezbollah",
+        "harakat al-nujaba",
+        "iran",
+    ),
+    ("islamic state", "isis", "isil", "daesh"),
+)
+
+
+@dataclass(frozen=True)
+class EventSettings:
+    window_hours: float = 72.0  # reports further apart than this are never the same strike
+    date_slack_days: int = 1  # stated event dates may differ by this much (time zones, "overnight")
+    near_km: float = 30.0  # two named places this close may be the same strike site
+    min_score: float = 2.0  # a report joins an event only with this much evidence (see match_score)
+    vague_similarity: float = 0.3  # wording that joins a report naming no place the event names
+    duplicate_similarity: float = 0.8  # same outlet and this similar wording: the same article
+    corroboration_alerts: tuple[int, ...] = (2,)  # outlet counts that alert on their own
+    actor_groups: tuple[tuple[str, ...], ...] = field(default=DEFAULT_ACTOR_GROUPS)
+    # Air strikes and missiles are often the same raid told two ways; artillery is not an air raid.
+    conflicting_types: tuple[frozenset[str], ...] = (frozenset({"shelling", "air_drone"}),)
+
+
+class _PlaceLike(Protocol):
+    @property
+    def id(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def country(self) -> str: ...
+    @property
+    def governorate(self) -> str | None: ...
+    @property
+    def lat(self) -> float | None: ...
+    @property
+    def lon(self) -> float | None: ...
+    @property
+    def precision(self) -> str: ...
+
+
+class _FieldsLike(Protocol):
+    @property
+    def strike_type(self) -> str | None: ...
+    @property
+    def actor(self) -> str | None: ...
+    @property
+    def target(self) -> str | None: ...
+    @property
+    def places(self) -> Sequence[_PlaceLike]: ...
+    @property
+    def countries(self) -> Sequence[str]: ...
+    @property
+    def killed(self) -> Count: ...
+    @property
+    def wounded(self) -> Count: ...
+    @property
+    def event_date(self) -> date | None: ...
+
+
+class _ItemLike(Protocol):
+    """The part of feeds.Item this module reads."""
+
+    @property
+    def key(self) -> str: ...
+    @property
+    def alias(self) -> str: ...
+    @property
+    def title(self) -> str: ...
+    @property
+    def summary(self) -> str: ...
+    @property
+    def published(self) -> datetime | None: ...
+
+
+class _DetectionLike(Protocol):
+    """The part of detection.Detection this module reads."""
+
+    @property
+    def fields(self) -> _FieldsLike: ...
+    @property
+    def evidence(self) -> Sequence[str]: ...
+    @property
+    def lowered_by(self) -> Sequence[str]: ...
+
+
+_WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
+_STOPWORD_TEXT = (
+    "the a an of in on at to and or for from by with as is are was were be been has have had "
+    "that this its it their his her they he she said says say after over into near about than "
+    "more least not but also which who while when where what would could will can amid during"
+)
+_STOPWORDS = frozenset(_STOPWORD_TEXT.split())
+_DENIAL = re.compile(r"\b(den(?:y|ies|ied|ial)|refut\w*|retract\w*|correction|no strike)\b", re.I)
+_CLAIM = re.compile(r"\bclaim(?:s|ed|ing)? (?:of )?responsibility\b|\bclaimed\b", re.I)
+_LEAD_WORDS = 60
+# Gazetteer kinds that name an area rather than a strike site.
+_COUNTRY_KINDS = frozenset({"country", "demonym"})
+_BROAD_KINDS = frozenset({"governorate", "province", "region", "district"})
+
+
+def fingerprint(title: str, text: str) -> str:
+    """The wording signature of a report: sorted distinct content words of the title and lead."""
+    lead = " ".join(text.split()[:_LEAD_WORDS])
+    return " ".join(sorted(_content_words(f"{title} {lead}")))
+
+
+def report_from(detection: _DetectionLike, item: _ItemLike, outlet: str, seen: datetime) -> Report:
+    """Adapt the detector's Detection of a feed item to a Report; the wording is the feed's own."""
+    fields = detection.fields
+    places = tuple(_place_key(p) for p in fields.places)
+    countries = tuple(dict.fromkeys([*fields.countries, *(p.country for p in places)]))
+    said = " ".join([item.title, *detection.evidence])
+    denial = bool(_DENIAL.search(item.title)) or any(
+        _DENIAL.search(note) for note in detection.lowered_by
+    )
+    return Report(
+        item_key=item.key,
+        alias=item.alias,
+        outlet=outlet,
+        title=item.title,
+        fingerprint=fingerprint(item.title, item.summary),
+        published=item.published,
+        seen=seen,
+        strike_type=fields.strike_type,
+        actors=(fields.actor,) if fields.actor and fields.actor.lower() != "unknown" else (),
+        target=fields.target,
+        places=places,
+        countries=countries,
+        killed=fields.killed,
+        wounded=fields.wounded,
+        event_date=fields.event_date,
+        denial=denial,
+        claimed=bool(_CLAIM.search(said)),
+    )
+
+
+def cluster(report: Report, open_events: Sequence[EventState], settings: EventSettings) -> Decision:
+    """Join the report to the open event it most likely describes, or open a new one."""
+    for state in open_events:
+        if report.item_key in state.item_keys or report.alias in state.aliases:
+            return _join(state, report, settings, same_article=True)
+    scored = [
+        (score, state)
+        for state in open_events
+        if (score := match_score(report, state, settings)) is not None
+    ]
+    if not scored:
+        return Decision(None, "new", (), merge(_empty(report), report))
+    score, best = max(scored, key=lambda pair: (pair[0], pair[1].last_report))
+    log.debug(
+        "%s joins event %d (score %.1f of %d candidates)",
+        report.item_key,
+        best.id,
+        score,
+        len(scored),
+    )
+    same_article = any(
+        outlet == report.outlet
+        and similarity(fp, report.fingerprint) >= settings.duplicate_similarity
+        for outlet, fp in best.fingerprints
+    )
+    return _join(best, report, settings, same_article=same_article)
+
+
+def match_score(report: Report, state: EventState, settings: EventSettings) -> float | None:
+    """How strongly the report fits the event; None when it cannot be the same strike.
+
+    Vetoes: outside the window, another country, named sites apart, different known actors
+    striking different targets. For: place (3 same site, 2 same city or near, 1 same
+    governorate), wording (up to 4), same stated date (1), same actor (1), shared target words
+    (1), same type (0.5). Against: another actor (2), a conflicting type (1.5), another stated
+    date (1), another target (1). One strike has one attacker, but reports misattribute it, so
+    another actor alone is strong evidence rather than a veto.
+    """
+    if not _times_fit(report, state, settings):
+        return None
+    if report.countries and state.countries and not set(report.countries) & set(state.countries):
+        return None
+    place = _place_score(report.places, state.places, settings)
+    if place is None:
+        return None
+    wording = max((similarity(report.fingerprint, fp) for _, fp in state.fingerprints), default=0.0)
+    score = place + 4.0 * wording
+    if report.event_date and state.event_dates:
+        score += 1.0 if report.event_date in state.event_dates else -1.0
+    known_types = set(state.strike_types) - {"unclear"}
+    if report.strike_type in known_types:
+        score += 0.5
+    elif any(frozenset({report.strike_type, t}) in settings.conflicting_types for t in known_types):
+        score -= 1.5
+    shared_target = None
+    if report.target and state.targets:
+        shared_target = any(_words_overlap(report.target, t) for t in state.targets)
+        score += 1.0 if shared_target else -1.0
+    same_actor = None
+    if report.actors and state.actors and not report.denial:
+        same_actor = bool(
+            _actor_keys(report.actors, settings) & _actor_keys(state.actors, settings)
+        )
+        if not same_actor and shared_target is False:
+            return None
+        score += 1.0 if same_actor else -2.0
+    # A governorate sees several strikes on a busy day: without a named place in common, the
+    # report must also share the actor, the target or much of the wording.
+    if place < 2 and not (same_actor or shared_target or wording >= settings.vague_similarity):
+        return None
+    return score if score >= settings.min_score else None
+
+
+def merge(state: EventState, report: Report) -> EventState:
+    """The event once this report is added to it (pure; the caller decides whether it counts)."""
+    known_places = {p.id for p in state.places}
+    actors = state.actors if report.denial else _union(state.actors, report.actors)
+    return replace(
+        state,
+        opened=min(state.opened, report.when),
+        last_report=max(state.last_report, report.when),
+        strike_types=_union(
+            state.strike_types, (report.strike_type,) if report.strike_type else ()
+        ),
+        actors=actors,
+        targets=_union(state.targets, (report.target,) if report.target else ()),
+        places=state.places + tuple(p for p in report.places if p.id not in known_places),
+        countries=_union(state.countries, report.countries),
+        event_dates=_union(state.event_dates, (report.event_date,) if report.event_date else ()),
+        outlets=_union(state.outlets, (report.outlet,)),
+        item_keys=_union(state.item_keys, (report.item_key,)),
+        aliases=_union(state.aliases, (report.alias,)),
+        fingerprints=_union(state.fingerprints, ((report.outlet, report.fingerprint),)),
+        killed=_higher(state.killed, report.killed),
+        wounded=_higher(state.wounded, report.wounded),
+        denied=state.denied or report.denial,
+        reports=state.reports + 1,
+    )
+
+
+def cluster_all(reports: Iterable[Report], settings: EventSettings) -> tuple[Decision, ...]:
+    """Replay reports in the order given against an in-memory set of events numbered from 1."""
+    events: dict[int, EventState] = {}
+    decisions = []
+    for report in reports:
+        open_events = [e for e in events.values() if is_open(e, report.when, settings)]
+        decision = cluster(report, open_events, settings)
+        state = decision.state
+        if decision.event_id is None:
+            state = replace(state, id=len(events) + 1)
+            decision = replace(decision, state=state)
+        events[state.id] = state
+        decisions.append(decision)
+    return tuple(decisions)
+
+
+def is_open(state: EventState, now: datetime, settings: EventSettings) -> bool:
+    """Whether a report seen at `now` may still join the event (the store loads only open ones)."""
+    return now - state.opened <= timedelta(hours=settings.window_hours)
+
+
+def similarity(a: str, b: str) -> float:
+    """Jaccard similarity of two fingerprints."""
+    left, right = set(a.split()), set(b.split())
+    if not left or not right:
+        return 0.0
+    return len(left & right) / len(left | right)
+
+
+def summary(state: EventState) -> str:
+    """One line for listings: what, by whom, on what, where, toll, how many outlets."""
+    parts = ["/".join(state.strike_types) or "strike"]
+    if state.actors:
+        parts.append("by " + ", ".join(state.actors))
+    if state.targets:
+        parts.append("on " + state.targets[0])
+    named = [p.name for p in state.places if p.level in ("place", "city")] or [
+        p.name for p in state.places
+    ]
+    if named:
+        parts.append("at " + ", ".join(named[:3]))
+    line = " ".join(parts)
+    if state.killed is not None:
+        line += f"; killed {_show(state.killed)}"
+    if state.wounded is not None:
+        line += f"; wounded {_show(state.wounded)}"
+    if state.denied:
+        line += "; denied"
+    return f"{line}; {state.reports} reports from {len(state.outlets)} outlets"
+
+
+def state_to_dict(state: EventState) -> dict[str, Any]:
+    """The event as JSON-ready data, for the store."""
+    data = asdict(state)
+    data["opened"] = state.opened.isoformat()
+    data["last_report"] = state.last_report.isoformat()
+    data["event_dates"] = [d.isoformat() for d in state.event_dates]
+    return data
+
+
+def state_from_dict(data: Mapping[str, Any]) -> EventState:
+    """The inverse of state_to_dict (lists back to tuples, ISO strings back to dates)."""
+
+    def count(value: Any) -> Count:
+        return tuple(value) if isinstance(value, list) else value
+
+    return EventState(
+        id=int(data["id"]),
+        opened=datetime.fromisoformat(data["opened"]),
+        last_report=datetime.fromisoformat(data["last_report"]),
+        strike_types=tuple(data["strike_types"]),
+        actors=tuple(data["actors"]),
+        targets=tuple(data["targets"]),
+        places=tuple(PlaceKey(**p) for p in data["places"]),
+        countries=tuple(data["countries"]),
+        event_dates=tuple(date.fromisoformat(d) for d in data["event_dates"]),
+        outlets=tuple(data["outlets"]),
+        item_keys=tuple(data["item_keys"]),
+        aliases=tuple(data["aliases"]),
+        fingerprints=tuple((o, f) for o, f in data["fingerprints"]),
+        killed=count(data["killed"]),
+        wounded=count(data["wounded"]),
+        denied=bool(data["denied"]),
+        reports=int(data["reports"]),
+    )
+
+
+def score_grouping(
+    records: Sequence[Mapping[str, object]], assignments: Mapping[str, tuple[int, str]]
+) -> dict[str, float | int]:
+    """Compare predicted events with the records' `event` labels.
+
+    `assignments` maps a record id to (predicted event id, action); records without one were not
+    detected and are counted as `unassigned`.
+    """
+    truth = {str(r["id"]): str(r["event"]) for r in records if r.get("event") is not None}
+    assigned = {rid: assignments[rid] for rid in truth if rid in assignments}
+    members: dict[int, Counter[str]] = {}
+    for rid, (event_id, _) in assigned.items():
+        members.setdefault(event_id, Counter())[truth[rid]] += 1
+    majority = {eid: labels.most_common(1)[0][0] for eid, labels in members.items()}
+    placed: dict[str, Counter[int]] = {}
+    for rid, (event_id, _) in assigned.items():
+        placed.setdefault(truth[rid], Counter())[event_id] += 1
+    new_alerts = Counter(truth[rid] for rid, (_, action) in assigned.items() if action == "new")
+    right = sum(1 for rid, (eid, _) in assigned.items() if majority[eid] == truth[rid])
+    return {
+        "true_events": len(placed),
+        "predicted_events": len(members),
+        "reports": len(assigned),
+        "unassigned": len(truth) - len(assigned),
+        "alerts": sum(1 for _, action in assigned.values() if action in ("new", "update")),
+        "new_alerts": sum(new_alerts.values()),
+        "events_with_one_new": sum(1 for label in placed if new_alerts[label] == 1),
+        "wrongly_merged": sum(1 for labels in members.values() if len(labels) > 1),
+        "report_accuracy": right / len(assigned) if assigned else 0.0,
+        "split": sum(sum(c.values()) - c.most_common(1)[0][1] for c in placed.values()),
+    }
+
+
+def _join(
+    state: EventState, report: Report, settings: EventSettings, *, same_article: bool
+) -> Decision:
+    after = merge(state, report)
+    reasons = _reasons(state, after, report, settings)
+    if same_article:
+        if not reasons:
+            # Remember the new key and alias so a third copy is caught too, but count nothing.
+            seen_copy = replace(
+                state,
+                item_keys=_union(state.item_keys, (report.item_key,)),
+                aliases=_union(state.aliases, (report.alias,)),
+            )
+            return Decision(state.id, "duplicate", (), seen_copy)
+        # An edited article that adds a figure still alerts, but it is not another report.
+        after = replace(after, reports=state.reports)
+    if not reasons:
+        count = len(after.outlets)
+        quiet = (f"reported by {count} outlets",) if count > len(state.outlets) else ()
+        return Decision(state.id, "silent", quiet, after)
+    if len(after.outlets) > 1 and not any(r.startswith("corroborated") for r in reasons):
+        reasons += (f"reported by {len(after.outlets)} outlets",)
+    return Decision(state.id, "update", reasons, after)
+
+
+def _reasons(
+    before: EventState, after: EventState, report: Report, settings: EventSettings
+) -> tuple[str, ...]:
+    reasons = []
+    if report.denial and not before.denied:
+        reasons.append(f"denial: {report.title}")
+    for name in ("killed", "wounded"):
+        old, new = getattr(before, name), getattr(after, name)
+        if _low(new) != _low(old):
+            reasons.append(
+                f"{name} {_show(old)} → {_show(new)}"
+                if old is not None
+                else f"{name}: {_show(new)}"
+            )
+    # Another town of a governorate the event covers is a detail ("west of Aleppo city"), unless
+    # the event had no named place yet; the store keeps every place either way.
+    covered = {_scope(p) for p in before.places if p.level != "country"}
+    vague = not any(p.level in ("place", "city") for p in before.places)
+    for place in report.places:
+        if place.id in {p.id for p in before.places} or place.level == "country":
+            continue
+        if _scope(place) not in covered or (vague and place.level in ("place", "city")):
+            reasons.append(f"new place: {place.name}")
+    old_actors = _actor_keys(before.actors, settings)
+    for actor in after.actors:
+        if not _actor_keys((actor,), settings) & old_actors:
+            reasons.append(f"{'claimed by' if report.claimed else 'attributed to'} {actor}")
+    outlets = len(after.outlets)
+    if outlets > len(before.outlets) and outlets in settings.corroboration_alerts:
+        reasons.append(f"corroborated by a {_ordinal(outlets)} outlet ({outlets} outlets)")
+    return tuple(reasons)
+
+
+def _empty(report: Report) -> EventState:
+    return EventState(id=0, opened=report.when, last_report=report.when)
+
+
+def _times_fit(report: Report, state: EventState, settings: EventSettings) -> bool:
+    window = timedelta(hours=settings.window_hours)
+    if report.when - state.opened > window or state.last_report - report.when > window:
+        return False
+    slack = timedelta(days=settings.date_slack_days)
+    if report.event_date and state.event_dates:
+        return any(abs(report.event_date - d) <= slack for d in state.event_dates)
+    if report.event_date:
+        return abs(report.event_date - state.opened.date()) <= slack
+    return True
+
+
+def _place_score(
+    ours: Sequence[PlaceKey], theirs: Sequence[PlaceKey], settings: EventSettings
+) -> float | None:
+    """3 same site, 2 same city or nearby, 1 same governorate, 0 unknown or country only.
+
+    The most precise level both sides name decides: a shared mention of a city or a governorate
+    must not join two strikes on different towns around it.
+    """
+    if not ours or not theirs:
+        return 0.0
+    sites = [(a, b) for a in ours for b in theirs if a.level == b.level == "place"]
+    if sites:
+        if any(a.id == b.id for a, b in sites):
+            return 3.0
+        return 2.0 if any(_distance_km(a, b) <= settings.near_km for a, b in sites) else None
+    named = [(a, b) for a in ours for b in theirs if {a.level, b.level} <= {"place", "city"}]
+    if any(a.id == b.id or _distance_km(a, b) <= settings.near_km for a, b in named):
+        return 2.0
+    best: float | None = None
+    for a in ours:
+        for b in theirs:
+            if _scope(a) == _scope(b) and "country" not in (a.level, b.level):
+                return 1.0
+            if a.country == b.country:
+                best = 0.0
+    return best
+
+
+def _scope(place: PlaceKey) -> str:
+    return place.governorate or place.id
+
+
+def _distance_km(a: PlaceKey, b: PlaceKey) -> float:
+    if a.lat is None or a.lon is None or b.lat is None or b.lon is None:
+        return math.inf
+    la, lb = math.radians(a.lat), math.radians(b.lat)
+    dlon = math.radians(b.lon - a.lon)
+    h = math.sin((lb - la) / 2) ** 2 + math.cos(la) * math.cos(lb) * math.sin(dlon / 2) ** 2
+    return 2 * 6371.0 * math.asin(math.sqrt(h))
+
+
+def _place_key(place: _PlaceLike) -> PlaceKey:
+    kind = place.precision.lower()
+    if kind in _COUNTRY_KINDS:
+        level = "country"
+    elif kind in _BROAD_KINDS or place.id == place.governorate:
+        level = "governorate"
+    elif kind == "city":
+        level = "city"
+    else:
+        level = "place"
+    governorate = place.id if kind == "governorate" else place.governorate
+    return PlaceKey(
+        id=place.id,
+        name=place.name,
+        country=place.country,
+        governorate=governorate,
+        level=level,
+        lat=place.lat,
+        lon=place.lon,
+    )
+
+
+def _actor_keys(actors: Iterable[str], settings: EventSettings) -> set[str]:
+    """Comparable actor keys: "Syrian government and Russia" is two, "militia: X" is X."""
+    keys = set()
+    for actor in actors:
+        for part in re.split(r"\s+(?:and|or)\s+|[,;/]\s*", actor.lower()):
+            name = part.rpartition(":")[2].strip()
+            if name:
+                keys.add(next((g[0] for g in settings.actor_groups if name in g), name))
+    return keys
+
+
+def _content_words(text: str) -> set[str]:
+    words = set()
+    for word in _WORD.findall(text.lower()):
+        if len(word) < 3 or word in _STOPWORDS:
+            continue
+        # Crude plural folding, so that "strikes" and "strike" count as the same word.
+        plural = len(word) > 4 and word.endswith("s") and not word.endswith("ss")
+        words.add(word[:-1] if plural else word)
+    return words
+
+
+def _words_overlap(a: str, b: str) -> bool:
+    return bool(_content_words(a) & _content_words(b))
+
+
+def _union(old: tuple[_T, ...], new: Iterable[_T]) -> tuple[_T, ...]:
+    return tuple(dict.fromkeys([*old, *new]))
+
+
+def _low(count: Count) -> int | None:
+    return count[0] if isinstance(count, tuple) else count
+
+
+def _higher(old: Count, new: Count) -> Count:
+    low_old, low_new = _low(old), _low(new)
+    if low_new is None or (low_old is not None and low_new <= low_old):
+        return old
+    return new
+
+
+def _show(count: Count) -> str:
+    if isinstance(count, tuple):
+        low, high = count
+        return f"at least {low}" if high is None else f"{low}–{high}"
+    return str(count)
+
+
+def _ordinal(n: int) -> str:
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
