@@ -1,0 +1,565 @@
+"""Places and armed actors named in a text: reads the package's data files once, returns matches.
+
+Text goes in, `Found` spans (a place or an actor, with character offsets) come out; the only I/O is
+reading `data/places.tsv`, `data/actors.tsv` and `data/ambiguous.txt` from the package on first use.
+
+Matching works on word tokens folded for comparison (case, diacritics, apostrophes and Arabic letter
+variants removed), so "Deir ez-Zor", "Deir ez Zor" and "DEIR EZ-ZOR" are one key. A dictionary of
+alias keys is looked up at each token, longest alias first; one dict probe per token keeps a 6 KB
+article well under a millisecond. Names must be written as names ("Green Zone", not "a green
+zone"); spellings that are also ordinary words ("Hit", "Van", "us") must start with a capital, or
+be in capitals, and place names among them must follow a locative word ("in Hit").
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+import logging
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from importlib import resources
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Place:
+    id: str  # "IQ" (country), "IQ.01" (GeoNames admin1 code), "gn:98182", "iq:ain-al-asad"
+    name: str
+    country: str  # ISO 3166-1 alpha-2; "XZ" for international waters
+    governorate: str | None  # id of the governorate Place
+    lat: float | None
+    lon: float | None
+    # country|governorate|city|town|village|district|base|airport|crossing|dam|camp|field|region
+    kind: str
+    population: int | None
+
+
+@dataclass(frozen=True)
+class Actor:
+    id: str
+    name: str  # normalised as in the annotated fields: "United States", "militia: Hezbollah"
+    kind: str  # state|state_military|coalition|militia|jihadist|kurdish|rebel|insurgent
+    country: str | None
+
+
+@dataclass(frozen=True)
+class Found:
+    start: int
+    end: int
+    text: str
+    entry: Place | Actor
+
+
+# How an alias must be written in the text to count, loosest first: as it likes; with some
+# capital letter, as names are ("Green Zone", not "a green zone"; "West Bank", not "the west bank
+# of the river"); starting with a capital; all in capitals.
+ANY, PROPER, CAPITAL, UPPER = 0, 1, 2, 3
+
+# fmt: off
+# A place alias that is also a common word counts only right after one of these, or right before
+# one of the nouns below written in lower case ("in Hit", "Hit district", not "Rockets Hit Town"),
+# or before the country's name ("Hit, Iraq").
+LOCATIVES = frozenset((
+    "in", "near", "at", "of", "from", "outside", "around", "into", "to", "toward", "towards",
+    "across", "within", "inside", "north", "south", "east", "west", "northeast", "northwest",
+    "southeast", "southwest", "في", "قرب", "من",
+))
+PLACE_NOUNS = frozenset((
+    "province", "governorate", "district", "subdistrict", "town", "city", "village", "area",
+    "region", "countryside", "outskirts",
+))
+COUNTRY_CUES = frozenset(("iraq", "syria"))
+# fmt: on
+
+# Between the words of one alias: spaces, hyphens, dots, apostrophes; not "]", "," or ")".
+_GAP = re.compile(r"[\s\-‐‑–—.'’`]*")
+_TOKEN = re.compile(r"\w(?:[\w\u0300-\u036f\u064b-\u065f\u0670'’‘ʼʿʾ`]*[\w\u064b-\u065f\u0670])?")
+_SPLIT = re.compile(f"({_TOKEN.pattern})")
+_MARKS = str.maketrans("", "", "'’‘ʼʿʾ`\u0640")
+_ARABIC = str.maketrans({"ة": "ه", "ى": "ي", "ٱ": "ا", "ی": "ي", "ک": "ك", "ı": "i"})
+_ARABIC_PROCLITICS = "وبلفك"
+
+
+def fold(token: str) -> str:
+    """A token as compared: lower case, no diacritics, apostrophes or Arabic letter variants."""
+    if token.isascii():
+        return token.lower().translate(_MARKS)
+    decomposed = unicodedata.normalize("NFKD", token.translate(_ARABIC))
+    bare = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return bare.casefold().translate(_MARKS).translate(_ARABIC)
+
+
+def alias_key(alias: str) -> str:
+    """The dictionary key of an alias: its folded tokens joined by single spaces."""
+    return " ".join(fold(m.group()) for m in _TOKEN.finditer(alias))
+
+
+# --- spelling variants ---------------------------------------------------------------------------
+# The press transliterates Arabic names in several systems; these rules produce the common forms
+# from one spelling. Irregular spellings (Kobani, Palmyra, Makhmour) belong in the curated files.
+
+# fmt: off
+ARTICLES = frozenset((
+    "al", "el", "il", "ul", "ad", "ar", "as", "az", "at", "ash", "an", "adh", "ath", "ed", "er",
+    "es", "ez", "et", "esh", "en",
+))
+# fmt: on
+_SUN = ("sh", "th", "dh", "t", "d", "r", "z", "s", "n", "l")
+_WORD_FORMS: Mapping[str, tuple[str, ...]] = {
+    "dayr": ("deir", "der", "dair"),
+    "deir": ("dayr", "der"),
+    "tall": ("tal", "tel", "tell"),
+    "tal": ("tall", "tel"),
+    "tel": ("tal", "tell"),
+    "ayn": ("ain", "ein"),
+    "ain": ("ayn", "ein"),
+    "shaykh": ("sheikh", "sheik", "shaikh"),
+    "sheikh": ("shaykh", "sheik"),
+    "jabal": ("jebel", "jabel"),
+    "kafr": ("kfar", "kafar"),
+    "khirbat": ("khirbet",),
+    "bayt": ("beit", "bait"),
+    "albu": ("abu", "al bu", "bu"),
+    "abu": ("abou",),
+    "umm": ("um", "om"),
+    "ibn": ("bin",),
+    "nahiyat": ("",),
+    "muhafazat": ("",),
+    "madinat": ("",),
+}
+_VOWELS = "aeiouy"
+_MAX_TOKEN_FORMS = 12
+_MAX_VARIANTS = 48
+
+
+def _spelling_forms(token: str) -> list[str]:
+    """One token's common transliterations, the token itself first."""
+    forms: dict[str, int] = {token: 0}
+    for word in _WORD_FORMS.get(token, ()):
+        forms.setdefault(word, 1)
+
+    def add(rewrite: str, cost: int) -> None:
+        if rewrite and rewrite not in forms:
+            forms[rewrite] = cost
+
+    for form, cost in list(forms.items()):
+        add(re.sub(r"ay(?![aeiouy])", "ei", form), cost + 1)  # shaykh/sheikh, zaynab/zeinab
+        add(re.sub(r"ay(?![aeiouy])", "ai", form), cost + 1)
+        add(re.sub(r"aw(?![aeiouy])", "ou", form), cost + 1)  # zawr/zour, hawl/houl
+        add(re.sub(r"aw(?![aeiouy])", "o", form), cost + 1)  # zawr/zor, hawl/hol
+    for form, cost in list(forms.items()):
+        add(re.sub(r"(?<![aeo])u(?![aeiou])", "ou", form), cost + 1)  # nu'man/nouman
+        add(form.replace("q", "k"), cost + 1)  # qamishli/kamishli
+        add(re.sub(r"([bcdfghjklmnpqrstvwxz])\1", r"\1", form), cost + 1)  # raqqa/raqa
+    for form, cost in list(forms.items()):
+        if form.endswith("iyah"):
+            for end in ("iya", "iyeh", "ia"):
+                add(form[:-4] + end, cost + 1)
+        elif form.endswith("ah") and len(form) > 4:
+            add(form[:-2] + "a", cost + 1)  # raqqah/raqqa
+            add(form[:-2] + "eh", cost + 1)  # hasakah/hasakeh
+        elif form.endswith("eh") and len(form) > 4:
+            add(form[:-2] + "a", cost + 1)
+            add(form[:-2] + "ah", cost + 1)
+        elif form.endswith("a") and len(form) > 3 and form[-2] not in _VOWELS:
+            add(form + "h", cost + 1)
+    ranked = sorted(forms.items(), key=lambda item: (item[1], item[0]))
+    return [form for form, _ in ranked[:_MAX_TOKEN_FORMS]]
+
+
+def _article_forms(following: str) -> list[str]:
+    forms = ["al", "el"]
+    for sun in _SUN:
+        if following.startswith(sun):
+            forms += ["a" + sun, "e" + sun] if sun != "l" else []
+            break
+    return forms
+
+
+def spelling_variants(name: str) -> list[str]:
+    """Common press spellings of a Latin-script Arabic, Kurdish or Syriac place name, as alias keys.
+
+    The name's own key comes first. Covers article forms (al-/el-/ar-/ash-…, and no article at the
+    start), Deir/Dayr, Tall/Tal/Tel, Ayn/Ain, ay/ei, aw/ou/o, u/ou, q/k, doubled letters and the
+    final -ah/-a/-eh and -iyah/-iya/-iyeh endings. Arabic-script names are returned unchanged.
+    """
+    tokens = alias_key(name).split()
+    if not tokens:
+        return []
+    own = " ".join(tokens)
+    if not all(token.isascii() for token in tokens):
+        return [own]
+    choices: list[list[tuple[str, int]]] = []
+    for index, token in enumerate(tokens):
+        if token in ARTICLES and index + 1 < len(tokens):
+            forms = [(token, 0)] + [(f, 1) for f in _article_forms(tokens[index + 1]) if f != token]
+            if index == 0:
+                forms.append(("", 1))
+        else:
+            forms = [(f, 0 if f == token else 1) for f in _spelling_forms(token)]
+        choices.append(forms)
+    combos: list[tuple[int, str]] = []
+    for combo in itertools.product(*choices):
+        key = " ".join(" ".join(form for form, _ in combo).split())
+        if key:
+            combos.append((sum(cost for _, cost in combo), key))
+        if len(combos) > 20 * _MAX_VARIANTS:
+            break
+    variants = [own]
+    for _, key in sorted(combos):
+        if key not in variants:
+            variants.append(key)
+        if len(variants) >= _MAX_VARIANTS:
+            break
+    return variants
+
+
+def weak_alias(key: str, ambiguous: frozenset[str]) -> bool:
+    """True for an alias key too short or too common to stand alone ("hit", "al sham")."""
+    return key in ambiguous or (" " not in key and len(key) <= 3)
+
+
+def with_variants(aliases: Sequence[str], ambiguous: frozenset[str]) -> list[str]:
+    """The aliases followed by their spelling variants, leaving out variants that are weak.
+
+    Variants of a name written with capitals are capitalised too, so that they are matched only
+    where the text writes a name.
+    """
+    spelled = list(aliases)
+    for alias in aliases:
+        named = any(c.isupper() for c in alias)
+        for variant in spelling_variants(alias)[1:]:
+            if not weak_alias(variant, ambiguous):
+                spelled.append(variant.title() if named else variant)
+    return list(dict.fromkeys(spelled))
+
+
+# --- the matcher ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Target:
+    entry: Place | Actor
+    shape: int  # ANY, PROPER, CAPITAL or UPPER
+    needs_cue: bool  # a place alias that is also a common word
+
+
+@dataclass(frozen=True)
+class _Index:
+    keys: Mapping[str, _Target]
+    longest: Mapping[str, int]  # first token of any key -> most tokens in a key starting with it
+
+
+@dataclass(frozen=True)
+class _Tokens:
+    keys: list[str]
+    # Running end offsets of the text split into separators and tokens: token i starts at
+    # offsets[2 * i] and ends at offsets[2 * i + 1]. Splitting keeps the loop in C.
+    offsets: list[int]
+    ends: dict[int, int]  # token index -> end offset, where a possessive "'s" was cut off
+
+    def start(self, index: int) -> int:
+        return self.offsets[2 * index]
+
+    def end(self, index: int) -> int:
+        return self.ends.get(index) or self.offsets[2 * index + 1]
+
+
+def _shape(alias: str, key: str, ambiguous: frozenset[str]) -> int:
+    letters = [c for c in alias if c.isalpha()]
+    if len(letters) >= 2 and all(c.isupper() for c in letters):
+        return UPPER
+    if key in ambiguous or (" " not in key and len(key) <= 4 and key.isascii()):
+        return CAPITAL
+    return PROPER if any(c.isupper() for c in letters) else ANY
+
+
+def _build_index(
+    aliases: Iterable[tuple[str, Place | Actor]], ambiguous: frozenset[str], cue_places: bool
+) -> _Index:
+    keys: dict[str, _Target] = {}
+    for alias, entry in aliases:
+        key = alias_key(alias)
+        if not key:
+            continue
+        shape = _shape(alias, key, ambiguous)
+        needs_cue = cue_places and weak_alias(key, ambiguous)
+        held = keys.get(key)
+        if held is not None and held.entry != entry:
+            continue  # the data files list the winning entry first
+        if held is not None:
+            # One entry, several writings of a key ("ISIS", "Isis"): the loosest writing rules.
+            shape = min(shape, held.shape)
+            needs_cue = needs_cue and held.needs_cue
+        keys[key] = _Target(entry, shape, needs_cue)
+    longest: dict[str, int] = {}
+    for key in keys:
+        tokens = key.split(" ")
+        longest[tokens[0]] = max(longest.get(tokens[0], 0), len(tokens))
+    return _Index(keys, longest)
+
+
+_POSSESSIVE = ("'s", "’s")
+
+
+@functools.lru_cache(maxsize=8)
+def _tokens(text: str) -> _Tokens:
+    """The text's word tokens; cached because places_in and actors_in read the same text."""
+    lowered = text.lower()
+    folded = len(lowered) == len(text)  # else a letter changed length: fold token by token
+    if not folded:
+        lowered = text
+    parts = _SPLIT.split(lowered)
+    offsets = list(itertools.accumulate(map(len, parts)))
+    keys = parts[1::2]
+    ends: dict[int, int] = {}
+    if not (folded and lowered.isascii() and "'" not in lowered and "`" not in lowered):
+        for index, key in enumerate(keys):
+            if folded and key.isascii() and "'" not in key and "`" not in key:
+                continue
+            if key.endswith(_POSSESSIVE) and len(key) > 3:
+                ends[index] = offsets[2 * index + 1] - 2  # "Baghdad's Green Zone"
+                key = key[:-2]
+            keys[index] = fold(key)
+    return _Tokens(keys, offsets, ends)
+
+
+def _written_as(shape: int, written: str) -> bool:
+    if shape == UPPER:
+        return all(c.isupper() for c in written if c.isalpha())
+    if shape == CAPITAL:
+        return written[:1].isupper()
+    if shape == PROPER:
+        return not written.islower()
+    return True
+
+
+def _inside_capitals(tokens: _Tokens, text: str, first: int, last: int) -> bool:
+    """True when a span sits in a run of all-capital words, as in a shouted headline."""
+    words = [
+        text[tokens.start(i) : tokens.end(i)]
+        for i in (first - 1, last + 1)
+        if 0 <= i < len(tokens.keys)
+    ]
+    return bool(words) and all(len(word) > 1 and word.isupper() for word in words)
+
+
+def _has_cue(tokens: _Tokens, text: str, first: int, last: int) -> bool:
+    if first > 0 and tokens.keys[first - 1] in LOCATIVES:
+        return True
+    if last + 1 >= len(tokens.keys):
+        return False
+    after = tokens.keys[last + 1]
+    written = text[tokens.start(last + 1) : tokens.end(last + 1)]
+    return after in COUNTRY_CUES or (after in PLACE_NOUNS and written.islower())
+
+
+def _starts(index: _Index, keys: list[str]) -> list[tuple[int, int]]:
+    """(token index, letters to skip) of every token that may begin an alias, in order."""
+    longest = index.longest
+    starts = [(i, 0) for i, key in enumerate(keys) if key in longest]
+    # Arabic writes "and", "in", "to" joined to the next word: وبغداد, بالرقة.
+    joined = [
+        (i, 1)
+        for i, key in enumerate(keys)
+        if not key.isascii()
+        and len(key) > 3
+        and key[0] in _ARABIC_PROCLITICS
+        and key not in longest
+        and key[1:] in longest
+    ]
+    return sorted(starts + joined) if joined else starts
+
+
+def _find(index: _Index, text: str) -> list[Found]:
+    tokens = _tokens(text)
+    keys = tokens.keys
+    found: list[Found] = []
+    free = 0  # the first token not inside an earlier match
+    for i, skip in _starts(index, keys):
+        if i < free:
+            continue
+        first = keys[i][skip:]
+        for n in range(min(index.longest[first], len(keys) - i), 0, -1):
+            key = " ".join([first, *keys[i + 1 : i + n]]) if n > 1 else first
+            target = index.keys.get(key)
+            if target is None:
+                continue
+            last = i + n - 1
+            start, end = tokens.start(i) + skip, tokens.end(last)
+            if n > 1 and not all(
+                _GAP.fullmatch(text, tokens.end(j), tokens.start(j + 1)) for j in range(i, last)
+            ):
+                continue
+            written = text[start:end]
+            if not _written_as(target.shape, written):
+                continue
+            if target.shape == UPPER and len(key) <= 2 and _inside_capitals(tokens, text, i, last):
+                continue
+            if target.needs_cue and not _has_cue(tokens, text, i, last):
+                continue
+            if end - tokens.start(last) == 1 and text[end : end + 1] == ".":
+                end += 1  # the abbreviation's own dot: "U.S."
+                written += "."
+            found.append(Found(start, end, written, target.entry))
+            free = last + 1
+            break
+    return found
+
+
+@dataclass(frozen=True, eq=False)
+class Gazetteer:
+    places: Mapping[str, Place]
+    actors: Mapping[str, Actor]
+    _place_index: _Index
+    _actor_index: _Index
+
+    def places_in(self, text: str) -> list[Found]:
+        """Place mentions in order; non-overlapping, the longest alias wins at each position."""
+        return _find(self._place_index, text)
+
+    def actors_in(self, text: str) -> list[Found]:
+        """Actor mentions in order; non-overlapping, the longest alias wins at each position."""
+        return _find(self._actor_index, text)
+
+    def place(self, id: str) -> Place:
+        """The place with this id; KeyError if there is none."""
+        return self.places[id]
+
+    def governorate_of(self, place: Place) -> Place | None:
+        """The governorate a place lies in (a governorate is its own), None when unknown."""
+        if place.governorate is None:
+            return None
+        return self.places.get(place.governorate)
+
+
+# --- the data files ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Data:
+    places: tuple[tuple[Place, tuple[str, ...]], ...]
+    actors: tuple[tuple[Actor, tuple[str, ...]], ...]
+    ambiguous: frozenset[str]
+
+
+def _optional(value: str) -> str | None:
+    return value or None
+
+
+def _table(lines: Iterable[str], name: str, columns: int) -> Iterable[list[str]]:
+    """The rows of a TSV file: "#" comment lines and blank lines skipped, the header checked."""
+    header = True
+    for number, line in enumerate(lines, 1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        cells = line.rstrip("\n").split("\t")
+        if len(cells) != columns:
+            raise ValueError(f"{name} line {number}: {len(cells)} columns, expected {columns}")
+        if header:
+            if cells[0] != "id":
+                raise ValueError(f"{name} line {number}: expected the header row")
+            header = False
+            continue
+        yield cells
+
+
+def read_places(lines: Iterable[str]) -> list[tuple[Place, tuple[str, ...], bool]]:
+    """Rows of places.tsv: each Place with its aliases and its needs_context flag."""
+    rows = []
+    for cells in _table(lines, "places.tsv", 10):
+        id_, name, kind, country, governorate, lat, lon, population, needs_context, aliases = cells
+        place = Place(
+            id=id_,
+            name=name,
+            country=country,
+            governorate=_optional(governorate),
+            lat=float(lat) if lat else None,
+            lon=float(lon) if lon else None,
+            kind=kind,
+            population=int(population) if population else None,
+        )
+        rows.append((place, tuple(a for a in aliases.split("|") if a), needs_context == "1"))
+    return rows
+
+
+def read_actors(lines: Iterable[str]) -> list[tuple[Actor, tuple[str, ...]]]:
+    """Rows of actors.tsv: each Actor with its aliases."""
+    rows = []
+    for cells in _table(lines, "actors.tsv", 5):
+        id_, name, kind, country, aliases = cells
+        actor = Actor(id=id_, name=name, kind=kind, country=_optional(country))
+        rows.append((actor, tuple(a for a in aliases.split("|") if a)))
+    return rows
+
+
+def read_ambiguous(lines: Iterable[str]) -> frozenset[str]:
+    """Words of ambiguous.txt as alias keys (one a line, # comments)."""
+    words = (line.split("#", 1)[0].strip() for line in lines)
+    return frozenset(alias_key(word) for word in words if word)
+
+
+def _read(name: str) -> list[str]:
+    return resources.files(__package__).joinpath("data", name).read_text("utf-8").splitlines()
+
+
+@functools.lru_cache(maxsize=1)
+def _data() -> _Data:
+    # The build script resolved shared place aliases already: places.tsv lists each alias once,
+    # under the entry that won it, the name included.
+    places = tuple((place, aliases) for place, aliases, _ in read_places(_read("places.tsv")))
+    actors = tuple((actor, (actor.name, *more)) for actor, more in read_actors(_read("actors.tsv")))
+    return _Data(places, actors, read_ambiguous(_read("ambiguous.txt")))
+
+
+def make_gazetteer(
+    places: Sequence[tuple[Place, Sequence[str]]],
+    actors: Sequence[tuple[Actor, Sequence[str]]],
+    ambiguous: frozenset[str],
+) -> Gazetteer:
+    """A gazetteer over these entries; where two entries share an alias, the earlier one wins."""
+    place_aliases = ((alias, place) for place, aliases in places for alias in aliases)
+    actor_aliases = ((alias, actor) for actor, aliases in actors for alias in aliases)
+    return Gazetteer(
+        places={place.id: place for place, _ in places},
+        actors={actor.id: actor for actor, _ in actors},
+        _place_index=_build_index(place_aliases, ambiguous, cue_places=True),
+        _actor_index=_build_index(actor_aliases, ambiguous, cue_places=False),
+    )
+
+
+@functools.lru_cache(maxsize=1)
+def _default() -> Gazetteer:
+    data = _data()
+    gazetteer = make_gazetteer(data.places, data.actors, data.ambiguous)
+    log.debug("gazetteer: %d places, %d actors", len(gazetteer.places), len(gazetteer.actors))
+    return gazetteer
+
+
+def load_gazetteer(
+    extra_places: Sequence[Place] = (), extra_aliases: Mapping[str, Sequence[str]] = {}
+) -> Gazetteer:
+    """The packaged gazetteer, plus the user's own places and aliases (keyed by place id).
+
+    Without extras the same cached object is returned every time. A user's place replaces a
+    packaged one with the same id; the user's names and aliases, with their spelling variants,
+    win over packaged entries sharing them. Raises KeyError for aliases of an unknown place id.
+    """
+    if not extra_places and not extra_aliases:
+        return _default()
+    data = _data()
+    by_id = {place.id: place for place, _ in data.places}
+    by_id.update((place.id, place) for place in extra_places)
+    unknown = sorted(set(extra_aliases) - set(by_id))
+    if unknown:
+        raise KeyError(f"aliases given for unknown place ids: {', '.join(unknown)}")
+    written: dict[str, list[str]] = {place.id: [place.name] for place in extra_places}
+    for place_id, aliases in extra_aliases.items():
+        written.setdefault(place_id, []).extend(aliases)
+    own = [(by_id[i], with_variants(aliases, data.ambiguous)) for i, aliases in written.items()]
+    packaged = [(by_id[place.id], aliases) for place, aliases in data.places]
+    return make_gazetteer([*own, *packaged], data.actors, data.ambiguous)
