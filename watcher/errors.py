@@ -1,16 +1,16 @@
 """The exceptions watcher raises, in one tree.
 
-    WatcherError                 base; every error a user can see
-    ├── ConfigError              the TOML file is wrong: .problems lists each one (file, key path,
-    │                            bad value, what to write instead); the CLI prints them, exit 2
-    ├── FetchError               an HTTP fetch failed or was refused: .url, .reason, .status,
-    │   │                        .retry_after (seconds, from a 429/503), .transient
-    │   └── RefusedError         refused before connecting (scheme, port, private address)
-    ├── ParseError               a feed could not be parsed, or its parse was killed (size, time)
-    ├── ExtractError             no main text could be extracted from an article page
-    ├── StateError               the database is unusable (corrupt, read-only, newer schema):
-    │                            fail closed rather than start fresh and re-alert everything
-    └── DeliveryError            a notifier failed: .target, .outcome
+WatcherError                 base; every error a user can see
+├── ConfigError              the TOML file is wrong: .problems lists each one (file, key path,
+│                            bad value, what to write instead); the CLI prints them, exit 2
+├── FetchError               an HTTP fetch failed or was refused: .url, .reason, .status,
+│   │                        .retry_after (seconds, from a 429/503), .transient
+│   └── RefusedError         refused before connecting (scheme, port, private address)
+├── ParseError               a feed could not be parsed, or its parse was killed (size, time)
+├── ExtractError             no main text could be extracted from an article page
+├── StateError               the database is unusable (corrupt, read-only, newer schema):
+│                            fail closed rather than start fresh and re-alert everything
+└── DeliveryError            a notifier failed: .target, .outcome
 """
 
 from __future__ import annotations

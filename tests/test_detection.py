@@ -1,0 +1,404 @@
+"""Detection: the table of cases in tests/data/detection_cases.toml, rule loading and its
+problems, explanations, and field extraction (casualties, dates)."""
+
+from __future__ import annotations
+
+import time
+import tomllib
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from watcher.detection import default_rules, detect, explain, fields, load_rules
+
+CASES = tomllib.loads((Path(__file__).parent / "data" / "detection_cases.toml").read_text())[
+    "cases"
+]
+
+
+def _count(value: Any) -> Any:
+    if isinstance(value, list):
+        return (value[0], None if value[1] == "none" else value[1])
+    return value
+
+
+def test_cases_are_many_and_cover_every_class() -> None:
+    assert len(CASES) >= 40
+    assert len({case["id"] for case in CASES}) == len(CASES)
+    classes = {case["class"] for case in CASES}
+    assert {
+        "plain",
+        "headline-only",
+        "labour",
+        "sport",
+        "figurative",
+        "nature",
+        "threat",
+        "denial",
+        "retrospective",
+        "elsewhere",
+        "test",
+        "bombing",
+        "shootdown",
+    } <= classes
+
+
+@pytest.mark.parametrize("case", CASES, ids=[case["id"] for case in CASES])
+def test_case(case: dict[str, Any]) -> None:
+    published = None
+    if "published" in case:
+        published = datetime.combine(
+            date.fromisoformat(case["published"]), datetime.min.time(), UTC
+        )
+    verdict = explain(case["title"], case["text"], default_rules(), published)
+    found = verdict.detection
+    assert (found is not None) == case["fires"], "\n".join(verdict.reasons)
+    expect = case.get("expect", {})
+    if "lowered_by" in expect:
+        lowered = f"lowered by {expect['lowered_by']} "
+        assert any(lowered in reason for reason in verdict.reasons), verdict.reasons
+    if found is None:
+        return
+    got = found.fields
+    for key in ("strike_type", "actor"):
+        if key in expect:
+            assert getattr(got, key) == expect[key], key
+    for key in ("killed", "wounded"):
+        if key in expect:
+            assert getattr(got, key) == _count(expect[key]), key
+    if "event_date" in expect:
+        assert got.event_date == date.fromisoformat(expect["event_date"])
+    if "countries" in expect:
+        assert set(got.countries) == set(expect["countries"])
+    for name in expect.get("places", []):
+        assert any(name in place.name for place in got.places), name
+
+
+def test_detect_agrees_with_explain() -> None:
+    rules = default_rules()
+    for case in CASES[:10]:
+        assert (detect(case["title"], case["text"], rules) is not None) == case["fires"]
+
+
+# --- explanations ----------------------------------------------------------------------------
+
+
+def test_explanation_of_a_detection_names_rule_terms_places_and_positions() -> None:
+    title = "Air strikes kill 12 in eastern Syria"
+    text = "Air strikes hit a market in Albu Kamal on Tuesday, killing 12 civilians."
+    verdict = explain(title, text, default_rules())
+    found = verdict.detection
+    assert found is not None
+    assert found.rule_id == "strike-iraq-syria"
+    assert 0.55 <= found.score <= 1
+    assert found.evidence[0] == title
+    joined = f"{title}\n\n{text}"
+    terms = [m for m in found.mentions if m.kind == "term"]
+    places = [m for m in found.mentions if m.kind == "place"]
+    assert terms and places
+    for mention in (*terms, *places):
+        assert joined[mention.start : mention.end] == mention.text
+    assert any(m.text == "Air strikes" and m.start == 0 for m in terms)
+    assert any(m.text == "Syria" for m in places)
+    assert verdict.reasons[0].startswith("strike-iraq-syria: fired, score")
+    assert any("“Air strikes” at 0-11" in reason for reason in verdict.reasons)
+
+
+def test_explanation_of_a_miss_says_what_lowered_the_score() -> None:
+    verdict = explain("Turkey threatens to strike Kurdish fighters in Syria", "", default_rules())
+    assert verdict.detection is None
+    text = "\n".join(verdict.reasons)
+    assert "did not fire" in text
+    assert "lowered by threat (“threatens” ×0.1)" in text
+
+
+def test_explanation_of_text_without_strike_words() -> None:
+    verdict = explain(
+        "Syrian parliament holds elections", "Voters went to the polls.", default_rules()
+    )
+    assert verdict.detection is None
+    assert verdict.reasons == ("strike-iraq-syria: no strike words",)
+
+
+def test_lowered_by_lists_guards_in_words() -> None:
+    title = "Air strikes pound Raqqa"
+    text = "Coalition air strikes pounded Raqqa on Monday. Officials said they might strike again."
+    found = detect(title, text, default_rules())
+    assert found is not None
+    assert any(reason.startswith("a threat, plan or possibility") for reason in found.lowered_by)
+
+
+def test_place_elsewhere_is_said() -> None:
+    verdict = explain(
+        "Air strikes hit Sanaa", "Air strikes hit the Yemeni capital Sanaa.", default_rules()
+    )
+    assert verdict.detection is None
+    assert any("placed in Sanaa (YE)" in reason for reason in verdict.reasons)
+
+
+# --- rules from the user's config ------------------------------------------------------------
+
+
+def test_defaults_load_without_problems() -> None:
+    rules, problems = load_rules({}, "config.toml")
+    assert problems == []
+    assert [rule.id for rule in rules.rules] == ["strike-iraq-syria"]
+
+
+def test_user_terms_extend_a_lexicon() -> None:
+    title, text = "Loitering munition hits Kobani", "A loitering munition hit a car in Kobani."
+    assert detect(title, text, default_rules()) is None
+    rules, problems = load_rules({"lexicons": {"air_strike": ["loitering munition*"]}}, "c.toml")
+    assert problems == []
+    assert detect(title, text, rules) is not None
+
+
+def test_user_rule_overrides_by_id_and_disable_switches_off() -> None:
+    title, text = "Air strikes hit Raqqa", ""
+    stricter = {
+        "rules": [
+            {
+                "id": "strike-iraq-syria",
+                "countries": ["IQ"],
+                "threshold": 0.5,
+                "cues": [{"lexicon": "air_strike", "weight": 0.9, "strike_type": "air_drone"}],
+            }
+        ]
+    }
+    rules, problems = load_rules(stricter, "c.toml")
+    assert problems == []
+    assert detect(title, text, rules) is None
+    assert detect("Air strikes hit Mosul", text, rules) is not None
+    rules, problems = load_rules({"disable": ["strike-iraq-syria"]}, "c.toml")
+    assert problems == [] and rules.rules == ()
+    assert detect(title, text, rules) is None
+
+
+def test_user_can_add_a_guard_and_start_without_defaults() -> None:
+    guard = {"reason": "a film", "scope": "sentence", "terms": ["movie"]}
+    rules, problems = load_rules({"guards": {"film": guard}}, "c.toml")
+    assert problems == []
+    verdict = explain("Air strikes on Mosul in a new movie", "", rules)
+    assert verdict.detection is None
+    assert any("lowered by film" in reason for reason in verdict.reasons)
+    rules, problems = load_rules({"defaults": False}, "c.toml")
+    assert problems == [] and rules.rules == ()
+
+
+@pytest.mark.parametrize(
+    ("table", "path", "words"),
+    [
+        ({"lexicon": {}}, "lexicon", "allowed keys: lexicons, countries"),
+        (
+            {
+                "rules": [
+                    {
+                        "id": "x",
+                        "countries": ["IQ"],
+                        "windw": 2,
+                        "cues": [{"lexicon": "air_strike"}],
+                    }
+                ]
+            },
+            "rules[0].windw",
+            "allowed keys",
+        ),
+        (
+            {
+                "rules": [
+                    {
+                        "id": "x",
+                        "countries": ["IQ"],
+                        "window": -1,
+                        "cues": [{"lexicon": "air_strike"}],
+                    }
+                ]
+            },
+            "rules[0].window",
+            "whole number",
+        ),
+        (
+            {"rules": [{"id": "x", "countries": ["Iraq"], "cues": [{"lexicon": "air_strike"}]}]},
+            "rules[0].countries",
+            "ISO",
+        ),
+        (
+            {"rules": [{"id": "x", "countries": ["IQ"], "cues": [{"lexicon": "nope"}]}]},
+            "rules[0].cues[0].lexicon",
+            "known: ",
+        ),
+        (
+            {
+                "rules": [
+                    {
+                        "id": "x",
+                        "countries": ["IQ"],
+                        "cues": [{"lexicon": "air_strike", "strike_type": "laser"}],
+                    }
+                ]
+            },
+            "rules[0].cues[0].strike_type",
+            "air_drone",
+        ),
+        (
+            {
+                "rules": [
+                    {
+                        "id": "x",
+                        "countries": ["IQ"],
+                        "guards": ["nope"],
+                        "cues": [{"lexicon": "air_strike"}],
+                    }
+                ]
+            },
+            "rules[0].guards[0]",
+            "unknown guard",
+        ),
+        (
+            {"rules": [{"id": "Bad Id", "countries": ["IQ"], "cues": [{"lexicon": "air_strike"}]}]},
+            "rules[0].id",
+            "lower-case",
+        ),
+        (
+            {"rules": [{"id": "x", "countries": ["IQ"], "cues": []}]},
+            "rules[0].cues",
+            "at least one",
+        ),
+        ({"guards": {"g": {"terms": ["x"], "scope": "paragraph"}}}, "guards.g.scope", "overlap"),
+        ({"guards": {"g": {"terms": ["x"], "factor": 2}}}, "guards.g.factor", "from 0 to 1"),
+        ({"guards": {"g": {"terms": ["x"], "when": "now"}}}, "guards.g.when", "allowed keys"),
+        ({"lexicons": {"air_strike": ["re:(unclosed"]}}, "lexicons.air_strike[", "bad regular"),
+        ({"lexicons": {"air_strike": ["re:(a+)+$"]}}, "lexicons.air_strike[", "backtrack"),
+        ({"lexicons": {"air_strike": ["re:(x|xy)*z"]}}, "lexicons.air_strike[", "backtrack"),
+        ({"lexicons": {"air_strike": [""]}}, "lexicons.air_strike[", "non-empty"),
+        ({"lexicons": {"air_strike": "air raid"}}, "lexicons.air_strike", "list of phrases"),
+        ({"countries": {"Iraq": ["Mesopotamia"]}}, "countries.Iraq", "alpha-2"),
+        ({"disable": ["no-such-rule"]}, "disable[0]", "no rule or guard"),
+        ({"defaults": "yes"}, "defaults", "true or false"),
+    ],
+)
+def test_rule_problems_name_the_key_and_the_fix(
+    table: dict[str, Any], path: str, words: str
+) -> None:
+    _, problems = load_rules(table, "watcher.toml")
+    assert problems, "expected a problem"
+    match = [p for p in problems if p.path.startswith(path)]
+    assert match, [str(p) for p in problems]
+    assert match[0].file == "watcher.toml"
+    assert words in str(match[0])
+
+
+def test_all_problems_are_collected_not_just_the_first() -> None:
+    table = {
+        "lexicons": {"air_strike": ["re:(a+)+", "re:[z-a]"]},
+        "guards": {"g": {"terms": ["x"], "scope": "nowhere", "factor": -1}},
+        "rules": [
+            {
+                "id": "r",
+                "countries": ["Iraq"],
+                "window": "two",
+                "cues": [{"lexicon": "missing", "weight": 3}],
+            }
+        ],
+        "colour": "red",
+    }
+    _, problems = load_rules(table, "c.toml")
+    assert {p.path for p in problems} == {
+        "lexicons.air_strike[0]",
+        "lexicons.air_strike[1]",
+        "guards.g.scope",
+        "guards.g.factor",
+        "rules[0].countries",
+        "rules[0].window",
+        "rules[0].cues[0].lexicon",
+        "rules[0].cues[0].weight",
+        "colour",
+    }
+
+
+def test_refused_regex_leaves_matching_fast() -> None:
+    rules, problems = load_rules({"lexicons": {"air_strike": ["re:(a+)+$"]}}, "c.toml")
+    assert problems
+    text = "a" * 100_000 + "!"
+    started = time.perf_counter()
+    explain("Air strikes hit Mosul", text, rules)
+    assert time.perf_counter() - started < 1.0
+
+
+# --- fields --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("sentence", "killed", "wounded"),
+    [
+        ("Air strikes killed 12 people and wounded 30.", 12, 30),
+        ("The strike killed at least 44 people and wounded 27.", (44, None), 27),
+        ("At least six people were killed and dozens wounded.", (6, None), (24, None)),
+        ("More than 20 civilians have been killed, rescuers said.", (20, None), None),
+        ("The raid killed between 27 and 80 people.", (27, 80), None),
+        ("Shelling killed two to four people.", (2, 4), None),
+        ("Three people were killed and five injured.", 3, 5),
+        ("Three people killed five injured in a rocket attack.", 3, 5),
+        ("Thirteen civilians were killed, state media said.", 13, None),
+        ("The bombardment killed twenty-five fighters.", 25, None),
+        ("Dozens of people were killed in the raids.", (24, None), None),
+        ("On May 3 2016 the strikes hit the town.", None, None),
+        ("Scores were wounded when rockets hit the market.", None, (40, None)),
+        ("The strikes left 1,500 dead.", 1500, None),
+        ("No one was hurt.", None, 0),
+    ],
+)
+def test_casualties(sentence: str, killed: object, wounded: object) -> None:
+    assert fields.casualties([(sentence, 0)]) == (killed, wounded)
+
+
+def test_casualties_prefer_the_count_near_the_strike_and_the_careful_form() -> None:
+    sentence = "Six people were killed in a car bombing while 47 people died in air strikes."
+    assert fields.casualties([(sentence, sentence.index("air strikes"))])[0] == 47
+    said = [("Air strikes kill 22 near Damascus", 0), ("At least 22 civilians were killed.", 0)]
+    assert fields.casualties(said)[0] == (22, None)
+
+
+PUBLISHED = datetime(2019, 3, 14, 9, 30, tzinfo=UTC)  # a Thursday
+
+
+@pytest.mark.parametrize(
+    ("sentence", "when", "text"),
+    [
+        ("Air strikes hit the town on Tuesday.", date(2019, 3, 12), "Tuesday"),
+        ("Jets struck overnight.", date(2019, 3, 14), "overnight"),
+        ("The raid took place yesterday.", date(2019, 3, 13), "yesterday"),
+        ("Shelling resumed late today.", date(2019, 3, 14), "late today"),
+        ("Rockets fell last night.", date(2019, 3, 13), "last night"),
+        ("The strike came on Thursday.", date(2019, 3, 14), "Thursday"),
+        ("Planes hit the village last Thursday.", date(2019, 3, 7), "last Thursday"),
+        ("On Jan. 8, coalition forces conducted 34 strikes.", date(2019, 1, 8), "Jan. 8"),
+        ("Strikes on 19 September killed 20.", date(2018, 9, 19), "19 September"),
+        ("The town was hit three days ago.", date(2019, 3, 11), "three days ago"),
+        ("Strikes may resume, officials said.", None, None),
+    ],
+)
+def test_event_date_resolves_against_publication(
+    sentence: str, when: date | None, text: str | None
+) -> None:
+    assert fields.event_date([sentence], PUBLISHED) == (when, text)
+
+
+def test_event_date_without_publication_keeps_the_words() -> None:
+    assert fields.event_date(["Jets struck on Sunday."], None) == (None, "Sunday")
+
+
+def test_detection_time_on_a_long_article_is_small() -> None:
+    rules = default_rules()
+    paragraph = (
+        "Syrian government warplanes bombed the town of Saraqeb in Idlib province on "
+        "Tuesday, killing at least nine people, rescue workers said. "
+    )
+    text = paragraph * 40  # about 6 KB
+    detect("Warplanes bomb Idlib", text, rules)
+    started = time.perf_counter()
+    for _ in range(20):
+        detect("Warplanes bomb Idlib", text, rules)
+    assert (time.perf_counter() - started) / 20 < 0.05

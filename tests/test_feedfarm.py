@@ -1,0 +1,122 @@
+"""The shared feed farm (200 feeds of 20 items, 50 ms latency): a first run records and alerts on
+nothing; after a bump, a run alerts on exactly the strike items the farm names, once per strike
+event; a third run sends only conditional requests and alerts on nothing."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from sqlalchemy import select
+
+from tests.receivers import HttpReceiver, slack_receiver
+from watcher.cli import main
+from watcher.store import detections, items, open_store
+
+FARM = Path(__file__).resolve().parents[2] / "shared" / "bench" / "feedfarm.py"
+FEEDS = 200
+
+
+@pytest.fixture
+def farm() -> Iterator[str]:
+    if not FARM.exists():
+        if os.environ.get("CI"):
+            pytest.fail(f"{FARM} is missing: CI must have shared/ beside the checkout")
+        pytest.skip(f"{FARM} is not here")
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            str(FARM),
+            "--feeds",
+            str(FEEDS),
+            "--items",
+            "20",
+            "--latency-ms",
+            "50",
+            "--port",
+            "0",
+            "--max-seconds",
+            "300",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    assert process.stdout is not None
+    line = process.stdout.readline()  # "feedfarm: http://127.0.0.1:PORT/ …" once it listens
+    base = line.split()[1].rstrip("/")
+    try:
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+        process.stdout.close()
+
+
+def admin(base: str, path: str) -> dict[str, object]:
+    with urllib.request.urlopen(base + path, timeout=10) as response:
+        return json.loads(response.read())  # type: ignore[no-any-return]
+
+
+@pytest.fixture
+def slack(monkeypatch: pytest.MonkeyPatch) -> Iterator[HttpReceiver]:
+    from apprise.plugins.slack import NotifySlack
+
+    with slack_receiver() as receiver:
+        monkeypatch.setattr(NotifySlack, "webhook_url", receiver.webhook_url)
+        yield receiver
+
+
+def test_feed_farm_cycles(tmp_path: Path, farm: str, slack: HttpReceiver) -> None:
+    feeds = "".join(f'[[feeds]]\nurl = "{farm}/feed/{i}.xml"\n' for i in range(FEEDS))
+    config = tmp_path / "farm.toml"
+    config.write_text(f"""
+[watcher]
+state_directory = "{tmp_path}"
+allow_private_networks = ["127.0.0.1/32"]
+# The farm's items carry fixed 2026 dates.
+max_item_age = "3650d"
+
+{feeds}
+[targets.slack]
+url = "slack://T000A/B000B/XXXXXXXXXXXXXXXXXXXXXXXX/#alerts"
+""")
+    assert main(["-c", str(config), "run", "--once"]) == 0
+    stats = admin(farm, "/admin/reset")
+    assert stats["by_kind"] == {"feed": {"200": FEEDS}}, "no article fetched on a first poll"
+    assert slack.payloads == []
+
+    bump = admin(farm, "/admin/bump?frac=0.1")
+    strike_items = set(bump["new_strike_items"])  # type: ignore[arg-type]
+    strike_events = set(bump["new_strike_events"])  # type: ignore[arg-type]
+    assert strike_items, bump
+    assert main(["-c", str(config), "run", "--once"]) == 0
+    stats = admin(farm, "/admin/reset")
+    assert stats["by_kind"]["article"] == {"200": bump["new_items"]}  # type: ignore[index]
+
+    store = open_store(f"sqlite:///{tmp_path / 'state.db'}")
+    with store.transaction() as db:
+        rows = db.execute(
+            select(items.c.link, detections.c.decision).join(
+                detections, detections.c.item_id == items.c.id
+            )
+        ).all()
+    detected = {urlsplit(link).path for link, _ in rows}
+    assert detected == strike_items, "every strike item, nothing else"
+    new_alerts = [decision for _, decision in rows if decision == "new"]
+    assert len(new_alerts) == len(strike_events), "one alert per strike event"
+    assert len(slack.payloads) == sum(d in ("new", "update") for _, d in rows)
+
+    sent = len(slack.payloads)
+    assert main(["-c", str(config), "run", "--once"]) == 0
+    stats = admin(farm, "/admin/reset")
+    assert stats["by_kind"] == {"feed": {"304": FEEDS}}, stats
+    assert stats["conditional"] == FEEDS
+    assert len(slack.payloads) == sent

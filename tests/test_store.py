@@ -1,0 +1,96 @@
+"""The store fails closed: a corrupt or unwritable database stops watcher with a clear message, and
+nothing committed is lost across a crash in the middle of a send."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from watcher.errors import StateError
+from watcher.store import open_store
+
+
+def _store_with_alert(path: Path):  # type: ignore[no-untyped-def]
+    store = open_store(f"sqlite:///{path}")
+    feed = store.feed_state("https://a.example/feed")
+    with store.transaction() as db:
+        store.record_item(
+            db,
+            feed.id,
+            key="guid:1",
+            alias="alias:1",
+            link=None,
+            title="t",
+            published=None,
+            outcome="detected",
+        )
+        store.record_alert(
+            db,
+            event_id=None,
+            kind="new",
+            title="T",
+            text="x",
+            markdown="x",
+            html="x",
+            deliveries=[("slack", 0, "markdown"), ("email", 0, "html")],
+        )
+    return store
+
+
+def test_a_corrupt_database_is_refused_not_replaced(tmp_path: Path) -> None:
+    path = tmp_path / "state.db"
+    store = _store_with_alert(path)
+    store.engine.dispose()
+    for suffix in ("-wal", "-shm"):
+        Path(str(path) + suffix).unlink(missing_ok=True)
+    raw = bytearray(path.read_bytes())
+    raw[100:4096] = b"\xff" * (4096 - 100)  # the first page's b-tree header and cells
+    path.write_bytes(bytes(raw))
+    size = path.stat().st_size
+    with pytest.raises(StateError) as caught:
+        open_store(f"sqlite:///{path}")
+    message = str(caught.value)
+    assert str(path) in message or "database" in message
+    assert "backup" in message
+    assert path.stat().st_size == size, "the corrupt file is left as it was"
+
+
+def test_a_read_only_state_directory_fails_fast_with_its_path(tmp_path: Path) -> None:
+    if os.geteuid() == 0:
+        pytest.skip("root can write to a read-only directory; covered by the unit's hardening")
+    directory = tmp_path / "state"
+    directory.mkdir(mode=0o500)
+    with pytest.raises(StateError) as caught:
+        open_store(f"sqlite:///{directory / 'state.db'}")
+    assert str(directory) in str(caught.value)
+
+
+def test_an_unwritable_state_path_fails_fast_with_its_path(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory")
+    with pytest.raises(StateError) as caught:
+        open_store(f"sqlite:///{blocker / 'state.db'}")
+    assert str(blocker) in str(caught.value)
+
+
+def test_rows_interrupted_while_sending_become_ambiguous(tmp_path: Path) -> None:
+    store = _store_with_alert(tmp_path / "state.db")
+    claimed = store.claim_due(10)
+    assert [r.target for r in claimed] == ["slack", "email"]
+    assert store.claim_due(10) == [], "claimed rows are not handed out twice"
+    store.mark_sent(claimed[0].id)
+    # The process dies here, with the email row in `sending`.
+    reopened = open_store(f"sqlite:///{tmp_path / 'state.db'}")
+    assert reopened.recover_sending() == 1
+    [again] = reopened.claim_due(10)
+    assert (again.target, again.ambiguous, again.attempts) == ("email", 1, 2)
+    assert reopened.outbox_counts() == {"sent": 1, "sending": 1}
+
+
+def test_one_outbox_row_per_alert_and_destination(tmp_path: Path) -> None:
+    store = _store_with_alert(tmp_path / "state.db")
+    assert store.outbox_counts() == {"pending": 2}
+    [alert] = store.recent_alerts(5)
+    assert [d[0] for d in alert.deliveries] == ["slack", "email"]

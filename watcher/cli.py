@@ -1,0 +1,361 @@
+"""The `watcher` command: parses arguments, configures logging once, runs one command, and turns
+watcher's errors into one clean message and an exit code (2 for a bad config or usage)."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import ClassVar
+
+from watcher import __version__
+from watcher.errors import ConfigError, StateError, WatcherError
+
+log = logging.getLogger("watcher")
+
+EXIT_OK, EXIT_FAILURE, EXIT_CONFIG = 0, 1, 2
+
+
+def default_config_path() -> Path:
+    if os.environ.get("WATCHER_CONFIG"):
+        return Path(os.environ["WATCHER_CONFIG"])
+    if os.environ.get("CONFIGURATION_DIRECTORY"):  # systemd's ConfigurationDirectory=
+        return Path(os.environ["CONFIGURATION_DIRECTORY"].split(":")[0]) / "config.toml"
+    return Path("/etc/watcher/config.toml")
+
+
+class _JournalFormatter(logging.Formatter):
+    """Under systemd, journald adds the time and reads the level from a <N> prefix."""
+
+    PRIORITY: ClassVar[dict[int, int]] = {
+        logging.DEBUG: 7,
+        logging.INFO: 6,
+        logging.WARNING: 4,
+        logging.ERROR: 3,
+        logging.CRITICAL: 2,
+    }
+
+    def format(self, record: logging.LogRecord) -> str:
+        text = super().format(record)
+        return "\n".join(
+            f"<{self.PRIORITY.get(record.levelno, 6)}>{line}" for line in text.splitlines()
+        )
+
+
+def configure_logging(verbose: int, quiet: bool = False) -> None:
+    level = logging.DEBUG if verbose else logging.WARNING if quiet else logging.INFO
+    handler = logging.StreamHandler(sys.stderr)
+    handler.set_name("watcher")
+    if os.environ.get("JOURNAL_STREAM"):
+        handler.setFormatter(_JournalFormatter("%(name)s: %(message)s"))
+    else:
+        handler.setFormatter(
+            logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s", "%H:%M:%S")
+        )
+    root = logging.getLogger()
+    root.handlers[:] = [h for h in root.handlers if h.get_name() != "watcher"] + [handler]
+    root.setLevel(level)
+    # Libraries speak at WARNING and above only, so one poll stays one line.
+    for noisy in ("apscheduler", "urllib3", "trafilatura", "htmldate", "charset_normalizer"):
+        logging.getLogger(noisy).setLevel(logging.DEBUG if verbose > 1 else logging.WARNING)
+    # apprise logs notifier URLs, secrets included, at DEBUG: never below INFO.
+    logging.getLogger("apprise").setLevel(logging.INFO if verbose > 1 else logging.WARNING)
+
+
+# --- commands --------------------------------------------------------------------------------
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from watcher.config import load_config, rule_ids
+
+    config = load_config(args.config)
+    print(
+        f"{args.config}: ok — {len(config.feeds)} feeds, {len(config.targets)} targets, "
+        f"{len(config.routes)} routes, {len(rule_ids(config.rules))} rules"
+    )
+    return EXIT_OK
+
+
+def _context(config_path: Path):  # type: ignore[no-untyped-def]
+    from watcher.config import load_config
+    from watcher.pipeline import Context, make_client
+    from watcher.store import open_store
+
+    config = load_config(config_path)
+    store = open_store(config.settings.database)
+    return Context(config=config, store=store, client=make_client(config))
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from watcher.config import load_config
+    from watcher.daemon import Daemon
+    from watcher.pipeline import deliver_pending, run_once
+    from watcher.store import open_store
+
+    config = load_config(args.config)
+    if not config.targets:
+        log.warning("no [targets] configured: alerts are recorded but sent nowhere")
+    store = open_store(config.settings.database)
+    if not args.once:
+        return Daemon(args.config, config, store).run()
+    from watcher.pipeline import Context, make_client
+
+    ctx = Context(config=config, store=store, client=make_client(config))
+    recovered = store.recover_sending()
+    if recovered:
+        log.warning("%d deliveries were interrupted by a stop; they may be re-sent", recovered)
+    results = run_once(ctx)
+    delivered = deliver_pending(ctx)
+    failed = [r for r in results if r.status == "failed"]
+    log.info(
+        "run: %d feeds (%d failed), %d new items, %d alerts queued; sent %d, retrying %d, dead %d",
+        len(results),
+        len(failed),
+        sum(r.new for r in results),
+        sum(r.alerts for r in results),
+        delivered.sent,
+        delivered.retrying,
+        delivered.dead,
+    )
+    return EXIT_OK
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from watcher.demo import run_demo
+
+    if not args.verbose:
+        logging.getLogger().setLevel(logging.WARNING)  # the demo's own output tells the story
+    return run_demo(keep=args.keep)
+
+
+def cmd_try(args: argparse.Namespace) -> int:
+    from watcher.trial import run_try
+
+    return run_try(
+        args.source, config_path=args.config if args.config.exists() else None, as_json=args.json
+    )
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from watcher.detection import default_rules
+    from watcher.evaluation import run_eval
+
+    if args.config.exists():
+        from watcher.config import load_config
+
+        rules = load_config(args.config).rules
+    else:
+        rules = default_rules()
+    return run_eval(
+        args.file, rules, as_json=args.json, predictions=args.predictions, out=sys.stdout
+    )
+
+
+def cmd_feeds(args: argparse.Namespace) -> int:
+    from watcher.pipeline import when
+
+    ctx = _context(args.config)
+    configured = {f.url: f for f in ctx.config.feeds}
+    states = {s.url: s for s in ctx.store.all_feeds()}
+    print(
+        f"{'feed':30} {'health':9} {'polls':>5} {'fails':>5}  {'last success':16}  "
+        f"{'last new item':16}  note"
+    )
+    silent_after = ctx.config.settings.silent_after_hours * 3600
+    for url, feed in configured.items():
+        state = states.get(url)
+        if state is None:
+            print(f"{feed.name[:30]:30} {'new':9} {0:5} {0:5}  {'-':16}  {'-':16}  not polled yet")
+            continue
+        health = _health(state, silent_after, ctx.config.settings.failures_before_error)
+        note = (
+            state.retired
+            or state.last_error
+            or (f"now at {state.current_url}" if state.current_url != url else "")
+        )
+        print(
+            f"{feed.name[:30]:30} {health:9} {state.polls:5} {state.failures:5}  "
+            f"{when(state.last_success):16}  {when(state.last_new_item):16}  {note}"
+        )
+    return EXIT_OK
+
+
+def _health(state, silent_after: float, failures_before_error: int) -> str:  # type: ignore[no-untyped-def]
+    from watcher.store import now
+
+    if state.retired:
+        return "retired"
+    if state.failures >= failures_before_error:
+        return "failing"
+    if state.failures:
+        return "flaky"
+    last = state.last_new_item or state.last_success
+    if last and (now() - last).total_seconds() > silent_after:
+        return "silent"
+    return "ok"
+
+
+def cmd_alerts(args: argparse.Namespace) -> int:
+    from watcher.pipeline import when
+
+    ctx = _context(args.config)
+    counts = ctx.store.outbox_counts()
+    print("outbox: " + (", ".join(f"{n} {s}" for s, n in sorted(counts.items())) or "empty"))
+    for alert in ctx.store.recent_alerts(args.limit):
+        print(
+            f"#{alert.id} {when(alert.created)} [{alert.kind}] event {alert.event_id}: "
+            f"{alert.title}"
+        )
+        for target, status, attempts, error in alert.deliveries:
+            extra = f" — {error}" if error and status != "sent" else ""
+            print(f"    {target}: {status} after {attempts} attempt(s){extra}")
+    return EXIT_OK
+
+
+def cmd_events(args: argparse.Namespace) -> int:
+    from watcher.pipeline import when
+
+    ctx = _context(args.config)
+    for record in ctx.store.recent_events(args.limit):
+        print(
+            f"event {record.id}  opened {when(record.opened)}  {record.reports} report(s)  "
+            f"{record.summary}"
+        )
+        for title, link, outlet, decision in ctx.store.event_reports(record.id):
+            print(f"    [{decision}] {outlet}: {title}" + (f" <{link}>" if link else ""))
+    return EXIT_OK
+
+
+def cmd_send_test(args: argparse.Namespace) -> int:
+    from watcher.pipeline import send_test
+
+    ctx = _context(args.config)
+    if not ctx.config.targets:
+        print("no [targets] configured: nothing to send to", file=sys.stderr)
+        return EXIT_CONFIG
+    failed = 0
+    for name, url, outcome in send_test(ctx):
+        print(f"{name}: {url}: {outcome}")
+        failed += not outcome.startswith("sent")
+    return EXIT_FAILURE if failed else EXIT_OK
+
+
+def cmd_import_opml(args: argparse.Namespace) -> int:
+    from watcher.feeds import read_opml
+
+    for url, title in read_opml(Path(args.file).read_bytes()):
+        print("[[feeds]]")
+        if title:
+            print(f"name = {_toml_string(title)}")
+        print(f"url = {_toml_string(url)}\n")
+    return EXIT_OK
+
+
+def _toml_string(value: str) -> str:
+    escaped = value.replace("\\", "\\\\").replace('"', '\\"')
+    return '"' + "".join(c if c.isprintable() else f"\\u{ord(c):04x}" for c in escaped) + '"'
+
+
+# --- parser ----------------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="watcher",
+        description="Watch news feeds; alert once per reported military strike in Iraq or Syria.",
+    )
+    parser.add_argument("--version", action="version", version=f"watcher {__version__}")
+    parser.add_argument(
+        "-c",
+        "--config",
+        type=Path,
+        default=default_config_path(),
+        help="the TOML config file (default: $WATCHER_CONFIG, "
+        "$CONFIGURATION_DIRECTORY/config.toml or /etc/watcher/config.toml)",
+    )
+    parser.add_argument(
+        "-v",
+        "--verbose",
+        action="count",
+        default=0,
+        help="log debugging detail (twice: also the libraries')",
+    )
+    parser.add_argument("-q", "--quiet", action="store_true", help="log warnings and errors only")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def command(
+        name: str, handler: Callable[[argparse.Namespace], int], text: str
+    ) -> argparse.ArgumentParser:
+        sub = commands.add_parser(name, help=text, description=text)
+        sub.set_defaults(handler=handler)
+        return sub
+
+    run = command("run", cmd_run, "run the daemon in the foreground (for systemd)")
+    run.add_argument(
+        "--once",
+        action="store_true",
+        help="poll every feed once, process what is new, deliver what is pending, exit",
+    )
+    demo = command(
+        "demo",
+        cmd_demo,
+        "run the real pipeline over built-in feeds served on 127.0.0.1; print the alerts",
+    )
+    demo.add_argument("--keep", action="store_true", help="keep the demo's state directory")
+    command("check", cmd_check, "validate the config file; exit 2 and list every problem if bad")
+    trial = command(
+        "try", cmd_try, "extract and detect on one URL or file, and explain why it fires or not"
+    )
+    trial.add_argument("source", help="an http(s) URL, an HTML file, or a text file")
+    trial.add_argument("--json", action="store_true", help="print the verdict as JSON")
+    evaluate = command(
+        "eval",
+        cmd_eval,
+        "score the rules on a labelled JSONL file: precision, "
+        "recall, F1, and every error explained",
+    )
+    evaluate.add_argument(
+        "file", type=Path, help="records with title, text, label (optional uncertain, kind, event)"
+    )
+    evaluate.add_argument("--json", action="store_true", help="print one JSON object")
+    evaluate.add_argument(
+        "--predictions",
+        type=Path,
+        help="write one JSON line per record with the detected strike fields",
+    )
+    command("feeds", cmd_feeds, "list the feeds with their health")
+    alerts = command("alerts", cmd_alerts, "list recent alerts, where they went, what waits")
+    alerts.add_argument("-n", "--limit", type=int, default=20, help="how many (default 20)")
+    events = command("events", cmd_events, "list recent events with their reports")
+    events.add_argument("-n", "--limit", type=int, default=20, help="how many (default 20)")
+    command("send-test", cmd_send_test, "send a sample alert to every target now")
+    opml = command(
+        "import-opml",
+        cmd_import_opml,
+        "print [[feeds]] tables for the feeds of an OPML file, to add to the config",
+    )
+    opml.add_argument("file", help="the OPML file")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    configure_logging(args.verbose, args.quiet)
+    try:
+        return int(args.handler(args))
+    except ConfigError as error:
+        print(f"watcher: the config has {len(error.problems)} problem(s):", file=sys.stderr)
+        for problem in error.problems:
+            print(f"  {problem}", file=sys.stderr)
+        return EXIT_CONFIG
+    except StateError as error:
+        print(f"watcher: {error}", file=sys.stderr)
+        return EXIT_FAILURE
+    except WatcherError as error:
+        print(f"watcher: {error}", file=sys.stderr)
+        return EXIT_FAILURE
+    except KeyboardInterrupt:
+        return 130

@@ -1,0 +1,732 @@
+"""The TOML config file in, a validated frozen `Config` out; reads the file and its secrets.
+
+Each table maps to one dataclass. Every problem in a file is collected and raised at once as a
+`ConfigError` whose lines name the file, the key path, the bad value and what to write instead.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import re
+import tomllib
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+from watcher.detection import RuleSet, default_rules, load_rules
+from watcher.errors import ConfigError, Problem
+from watcher.events import EventSettings
+
+T = TypeVar("T")
+
+MIN_INTERVAL = 60.0
+NONE: tuple[str, ...] = ()
+FORMATS = ("text", "markdown", "html")
+
+
+@dataclass(frozen=True)
+class Feed:
+    url: str
+    name: str
+    interval: float
+    tags: tuple[str, ...] = ()
+    fetch_articles: bool = True
+
+
+@dataclass(frozen=True)
+class Target:
+    """A named destination: one or more apprise URLs, resolved secrets included."""
+
+    name: str
+    urls: tuple[str, ...]
+    format: str
+
+
+@dataclass(frozen=True)
+class Route:
+    """Send alerts that match to these targets; an empty matcher matches everything."""
+
+    targets: tuple[str, ...]
+    rules: tuple[str, ...] = ()
+    countries: tuple[str, ...] = ()
+    governorates: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    min_score: float = 0.0
+    stop: bool = False
+
+
+@dataclass(frozen=True)
+class Delivery:
+    timeout: float = 10.0
+    retry_initial: float = 30.0
+    retry_max: float = 3600.0
+    max_attempts: int = 20
+    ambiguous_resends: int = 2
+    workers: int = 4
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The [watcher] table."""
+
+    database: str
+    state_directory: Path
+    allow_private_networks: tuple[str, ...] = ()
+    default_interval: float = 600.0
+    jitter: float = 0.1
+    max_item_age_days: float = 7.0
+    backfill: int = 0
+    workers: int = 16
+    per_host: int = 4
+    failure_backoff_max: float = 6 * 3600.0
+    failures_before_error: int = 3
+    silent_after_hours: float = 72.0
+    storm_limit: int = 20
+    fetch_articles: bool = True
+    fetch_timeout: float = 15.0
+    max_bytes: int = 5 * 2**20
+
+
+@dataclass(frozen=True)
+class Config:
+    path: Path
+    settings: Settings
+    feeds: tuple[Feed, ...]
+    targets: Mapping[str, Target]
+    routes: tuple[Route, ...]
+    delivery: Delivery
+    events: EventSettings
+    rules: RuleSet = field(repr=False)
+
+
+def rule_ids(rules: RuleSet) -> set[str]:
+    return {rule.id for rule in rules.rules}
+
+
+def default_state_directory() -> Path:
+    """systemd's StateDirectory= when running as a service, else the XDG state directory."""
+    if os.environ.get("STATE_DIRECTORY"):
+        return Path(os.environ["STATE_DIRECTORY"].split(":")[0])
+    base = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
+    return Path(base) / "watcher"
+
+
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d)?\s*$")
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, None: 1}
+
+
+class _Reader:
+    """Walks one file's tables, collecting every problem instead of stopping at the first."""
+
+    def __init__(self, file: str) -> None:
+        self.file = file
+        self.problems: list[Problem] = []
+
+    def problem(self, path: str, message: str, value: object = None, fix: str = "") -> None:
+        self.problems.append(Problem(self.file, path, message, value, fix))
+
+    def table(self, data: object, path: str, allowed: Sequence[str]) -> dict[str, Any]:
+        if not isinstance(data, dict):
+            self.problem(path, "must be a table", data, f"write [{path}]")
+            return {}
+        for key in data:
+            if key not in allowed:
+                self.problem(
+                    f"{path}.{key}" if path else key,
+                    "unknown key",
+                    fix=f"allowed keys here: {', '.join(allowed)}",
+                )
+        return data
+
+    def get(
+        self,
+        data: Mapping[str, Any],
+        path: str,
+        key: str,
+        convert: Callable[[object], T],
+        default: T,
+        fix: str,
+    ) -> T:
+        if key not in data:
+            return default
+        try:
+            return convert(data[key])
+        except (TypeError, ValueError) as error:
+            where = f"{path}.{key}" if path else key
+            self.problem(where, str(error) or "bad value", data[key], fix)
+            return default
+
+
+def _string(value: object) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError("must be a non-empty string")
+    return value.strip()
+
+
+def _strings(value: object) -> tuple[str, ...]:
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        raise ValueError("must be a list of non-empty strings")
+    return tuple(v.strip() for v in value)
+
+
+def _bool(value: object) -> bool:
+    if not isinstance(value, bool):
+        raise ValueError("must be true or false")
+    return value
+
+
+def _duration(value: object) -> float:
+    """Seconds as a number, or a string with a unit: "90s", "15m", "2h", "1d"."""
+    if isinstance(value, bool):
+        raise ValueError("must be a duration")
+    if isinstance(value, int | float):
+        seconds = float(value)
+    elif isinstance(value, str) and (match := _DURATION.match(value)):
+        seconds = float(match.group(1)) * _UNITS[match.group(2)]
+    else:
+        raise ValueError("must be a duration")
+    if seconds < 0:
+        raise ValueError("must not be negative")
+    return seconds
+
+
+def _number(low: float, high: float | None = None) -> Callable[[object], float]:
+    def convert(value: object) -> float:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ValueError("must be a number")
+        if value < low or (high is not None and value > high):
+            raise ValueError(f"must be between {low} and {high}" if high else f"must be ≥ {low}")
+        return float(value)
+
+    return convert
+
+
+def _count(low: int) -> Callable[[object], int]:
+    def convert(value: object) -> int:
+        if isinstance(value, bool) or not isinstance(value, int) or value < low:
+            raise ValueError(f"must be a whole number ≥ {low}")
+        return value
+
+    return convert
+
+
+def _networks(value: object) -> tuple[str, ...]:
+    networks = _strings(value)
+    for text in networks:
+        try:
+            ipaddress.ip_network(text, strict=False)
+        except ValueError:
+            raise ValueError(f"{text!r} is not a CIDR network") from None
+    return networks
+
+
+def _http_url(value: object) -> str:
+    url = _string(value)
+    if not re.match(r"^https?://[^/\s]+", url, re.IGNORECASE):
+        raise ValueError("must be an http:// or https:// URL")
+    return url
+
+
+_SETTINGS_KEYS = (
+    "database",
+    "state_directory",
+    "allow_private_networks",
+    "default_interval",
+    "jitter",
+    "max_item_age",
+    "backfill",
+    "workers",
+    "per_host",
+    "failure_backoff_max",
+    "failures_before_error",
+    "silent_after",
+    "storm_limit",
+    "fetch_articles",
+    "fetch_timeout",
+    "max_bytes",
+)
+
+
+def _read_settings(reader: _Reader, data: object) -> Settings:
+    table = reader.table(data, "watcher", _SETTINGS_KEYS)
+    state = Path(
+        reader.get(
+            table,
+            "watcher",
+            "state_directory",
+            _string,
+            str(default_state_directory()),
+            'write a directory path, e.g. state_directory = "/var/lib/watcher"',
+        )
+    ).expanduser()
+    database = reader.get(
+        table,
+        "watcher",
+        "database",
+        _string,
+        f"sqlite:///{state / 'state.db'}",
+        'write an SQLAlchemy URL, e.g. database = "sqlite:////var/lib/watcher/state.db"',
+    )
+    if not re.match(r"^[a-z][a-z0-9+]*://", database):
+        reader.problem(
+            "watcher.database",
+            "is not an SQLAlchemy URL",
+            database,
+            'write e.g. "sqlite:////var/lib/watcher/state.db" or "postgresql://host/watcher"',
+        )
+    return Settings(
+        database=database,
+        state_directory=state,
+        allow_private_networks=reader.get(
+            table,
+            "watcher",
+            "allow_private_networks",
+            _networks,
+            (),
+            'write a list of CIDRs, e.g. ["127.0.0.1/32"]; leave it out in production',
+        ),
+        default_interval=_interval(reader, table, "watcher", "default_interval", 600.0),
+        jitter=reader.get(
+            table,
+            "watcher",
+            "jitter",
+            _number(0, 0.5),
+            0.1,
+            "write a fraction of the interval between 0 and 0.5",
+        ),
+        max_item_age_days=reader.get(
+            table, "watcher", "max_item_age", _duration, 7 * 86400.0, 'write a duration, e.g. "7d"'
+        )
+        / 86400,
+        backfill=reader.get(
+            table,
+            "watcher",
+            "backfill",
+            _count(0),
+            0,
+            "write how many items of a new feed may alert on its first poll, e.g. 0",
+        ),
+        workers=reader.get(table, "watcher", "workers", _count(1), 16, "write e.g. 16"),
+        per_host=reader.get(table, "watcher", "per_host", _count(1), 4, "write e.g. 4"),
+        failure_backoff_max=reader.get(
+            table,
+            "watcher",
+            "failure_backoff_max",
+            _duration,
+            6 * 3600.0,
+            'write a duration, e.g. "6h"',
+        ),
+        failures_before_error=reader.get(
+            table, "watcher", "failures_before_error", _count(1), 3, "write e.g. 3"
+        ),
+        silent_after_hours=reader.get(
+            table, "watcher", "silent_after", _duration, 72 * 3600.0, 'write a duration, e.g. "3d"'
+        )
+        / 3600,
+        storm_limit=reader.get(
+            table,
+            "watcher",
+            "storm_limit",
+            _count(1),
+            20,
+            "write how many alerts one feed may send per hour, e.g. 20",
+        ),
+        fetch_articles=reader.get(
+            table, "watcher", "fetch_articles", _bool, True, "write true or false"
+        ),
+        fetch_timeout=reader.get(
+            table,
+            "watcher",
+            "fetch_timeout",
+            _number(1, 120),
+            15.0,
+            "write seconds between 1 and 120",
+        ),
+        max_bytes=reader.get(
+            table,
+            "watcher",
+            "max_bytes",
+            _count(1024),
+            5 * 2**20,
+            "write a byte count, e.g. 5242880",
+        ),
+    )
+
+
+def _interval(
+    reader: _Reader, table: Mapping[str, Any], path: str, key: str, default: float
+) -> float:
+    seconds = reader.get(table, path, key, _duration, default, 'write a duration, e.g. "10m"')
+    if seconds < MIN_INTERVAL:
+        reader.problem(
+            f"{path}.{key}",
+            "is shorter than 60 seconds",
+            table.get(key),
+            'poll no more often than once a minute, e.g. "5m"',
+        )
+        return default
+    return seconds
+
+
+_FEED_KEYS = ("url", "name", "interval", "tags", "fetch_articles")
+
+
+def _read_feeds(reader: _Reader, data: object, settings: Settings) -> tuple[Feed, ...]:
+    if data is None:
+        reader.problem(
+            "feeds", "no feeds are configured", fix='add [[feeds]] tables with url = "…"'
+        )
+        return ()
+    if not isinstance(data, list):
+        reader.problem("feeds", "must be an array of tables", data, "write [[feeds]] tables")
+        return ()
+    feeds: list[Feed] = []
+    seen: dict[str, int] = {}
+    for index, entry in enumerate(data):
+        path = f"feeds[{index}]"
+        table = reader.table(entry, path, _FEED_KEYS)
+        if "url" not in table:
+            reader.problem(f"{path}.url", "is missing", fix='write url = "https://…/feed.xml"')
+            continue
+        url = reader.get(table, path, "url", _http_url, "", "write the feed's http(s) URL")
+        if not url:
+            continue
+        if url in seen:
+            reader.problem(f"{path}.url", f"repeats feeds[{seen[url]}]", url, "list each feed once")
+            continue
+        seen[url] = index
+        feeds.append(
+            Feed(
+                url=url,
+                name=reader.get(
+                    table, path, "name", _string, _default_name(url), "write a short name"
+                ),
+                interval=_interval(reader, table, path, "interval", settings.default_interval),
+                tags=reader.get(table, path, "tags", _strings, NONE, 'write e.g. ["wire", "iraq"]'),
+                fetch_articles=reader.get(
+                    table,
+                    path,
+                    "fetch_articles",
+                    _bool,
+                    settings.fetch_articles,
+                    "write true or false",
+                ),
+            )
+        )
+    return tuple(feeds)
+
+
+def _default_name(url: str) -> str:
+    """A default feed name: the host, and the path when it says more than "/"."""
+    rest = re.sub(r"^https?://(www\.)?", "", url, flags=re.IGNORECASE).rstrip("/")
+    return rest[:60]
+
+
+_TARGET_KEYS = ("url", "urls", "env", "credential", "format")
+
+
+def _read_targets(reader: _Reader, data: object) -> dict[str, Target]:
+    if data is None:
+        return {}
+    table = reader.table(data, "targets", list(data) if isinstance(data, dict) else [])
+    targets: dict[str, Target] = {}
+    for name, entry in table.items():
+        path = f"targets.{name}"
+        if not re.fullmatch(r"[A-Za-z0-9_-]+", name):
+            reader.problem(path, "target names may hold letters, digits, - and _ only", name)
+        spec = reader.table(entry, path, _TARGET_KEYS)
+        urls: list[str] = []
+        urls += reader.get(spec, path, "url", _strings, (), 'write url = "slack://…"')
+        urls += reader.get(spec, path, "urls", _strings, (), 'write urls = ["mailto://…"]')
+        env = reader.get(
+            spec, path, "env", _string, "", "write the name of an environment variable"
+        )
+        if env:
+            value = os.environ.get(env, "")
+            if not value.strip():
+                reader.problem(
+                    f"{path}.env",
+                    "names an environment variable that is unset or empty",
+                    env,
+                    f"set {env} to an apprise URL in the service's environment",
+                )
+            urls += value.split()
+        credential = reader.get(
+            spec, path, "credential", _string, "", "write the name of a systemd credential"
+        )
+        if credential:
+            urls += _read_credential(reader, f"{path}.credential", credential)
+        if not urls and not any(p.path.startswith(path) for p in reader.problems):
+            reader.problem(
+                path,
+                "has no apprise URL",
+                fix='write url = "…", env = "VARIABLE" or credential = "name"',
+            )
+        default_format = "html" if any(u.startswith("mailto") for u in urls) else "markdown"
+        fmt = reader.get(
+            spec, path, "format", _string, default_format, f"write one of: {', '.join(FORMATS)}"
+        )
+        if fmt not in FORMATS:
+            reader.problem(
+                f"{path}.format",
+                "is not a known format",
+                fmt,
+                f"write one of: {', '.join(FORMATS)}",
+            )
+            fmt = default_format
+        targets[name] = Target(name=name, urls=tuple(urls), format=fmt)
+    return targets
+
+
+def _read_credential(reader: _Reader, path: str, name: str) -> list[str]:
+    """A systemd credential (LoadCredential=): one apprise URL per line, # comments allowed."""
+    directory = os.environ.get("CREDENTIALS_DIRECTORY")
+    if not directory:
+        reader.problem(
+            path,
+            "names a credential but $CREDENTIALS_DIRECTORY is not set",
+            name,
+            f"add LoadCredential={name}:/etc/credstore/{name} to the unit",
+        )
+        return []
+    try:
+        text = (Path(directory) / name).read_text(encoding="utf-8")
+    except OSError as error:
+        reader.problem(
+            path,
+            f"cannot read the credential: {error.strerror}",
+            name,
+            f"check LoadCredential={name}:… in the unit",
+        )
+        return []
+    urls = [line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")]
+    if not urls:
+        reader.problem(path, "the credential is empty", name, "put one apprise URL per line in it")
+    return urls
+
+
+_ROUTE_KEYS = ("targets", "rules", "countries", "governorates", "tags", "min_score", "stop")
+
+
+def _read_routes(
+    reader: _Reader, data: object, targets: Mapping[str, Target], rules: RuleSet
+) -> tuple[Route, ...]:
+    if data is None:
+        return ()
+    if not isinstance(data, list):
+        reader.problem("routes", "must be an array of tables", data, "write [[routes]] tables")
+        return ()
+    routes = []
+    for index, entry in enumerate(data):
+        path = f"routes[{index}]"
+        table = reader.table(entry, path, _ROUTE_KEYS)
+        names = reader.get(table, path, "targets", _strings, NONE, 'write targets = ["slack"]')
+        if not names:
+            reader.problem(f"{path}.targets", "is missing", fix='write targets = ["slack"]')
+        for name in names:
+            if name not in targets:
+                reader.problem(
+                    f"{path}.targets",
+                    "names no configured target",
+                    name,
+                    f"use one of: {', '.join(targets) or '(define [targets.NAME] first)'}",
+                )
+        known = rule_ids(rules)
+        wanted = reader.get(table, path, "rules", _strings, NONE, 'write rules = ["strike"]')
+        for rule_id in wanted:
+            if rule_id not in known:
+                reader.problem(
+                    f"{path}.rules",
+                    "names no rule",
+                    rule_id,
+                    f"use one of: {', '.join(sorted(known))}",
+                )
+        routes.append(
+            Route(
+                targets=names,
+                rules=wanted,
+                countries=tuple(
+                    c.upper()
+                    for c in reader.get(
+                        table, path, "countries", _strings, NONE, 'write e.g. ["IQ", "SY"]'
+                    )
+                ),
+                governorates=reader.get(
+                    table,
+                    path,
+                    "governorates",
+                    _strings,
+                    NONE,
+                    'write e.g. ["Anbar", "Deir ez-Zor"]',
+                ),
+                tags=reader.get(table, path, "tags", _strings, NONE, 'write e.g. ["wire"]'),
+                min_score=reader.get(table, path, "min_score", _number(0), 0.0, "write e.g. 0.5"),
+                stop=reader.get(table, path, "stop", _bool, False, "write true or false"),
+            )
+        )
+    return tuple(routes)
+
+
+_DELIVERY_KEYS = (
+    "timeout",
+    "retry_initial",
+    "retry_max",
+    "max_attempts",
+    "ambiguous_resends",
+    "workers",
+)
+
+
+def _read_delivery(reader: _Reader, data: object) -> Delivery:
+    if data is None:
+        return Delivery()
+    table = reader.table(data, "delivery", _DELIVERY_KEYS)
+    base = Delivery()
+    return Delivery(
+        timeout=reader.get(
+            table,
+            "delivery",
+            "timeout",
+            _number(1, 120),
+            base.timeout,
+            "write seconds between 1 and 120",
+        ),
+        retry_initial=reader.get(
+            table,
+            "delivery",
+            "retry_initial",
+            _duration,
+            base.retry_initial,
+            'write a duration, e.g. "30s"',
+        ),
+        retry_max=reader.get(
+            table, "delivery", "retry_max", _duration, base.retry_max, 'write a duration, e.g. "1h"'
+        ),
+        max_attempts=reader.get(
+            table, "delivery", "max_attempts", _count(1), base.max_attempts, "write e.g. 20"
+        ),
+        ambiguous_resends=reader.get(
+            table,
+            "delivery",
+            "ambiguous_resends",
+            _count(0),
+            base.ambiguous_resends,
+            "write e.g. 2",
+        ),
+        workers=reader.get(table, "delivery", "workers", _count(1), base.workers, "write e.g. 4"),
+    )
+
+
+def _ints(value: object) -> tuple[int, ...]:
+    if not isinstance(value, list) or not all(
+        isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in value
+    ):
+        raise ValueError("must be a list of whole numbers above 0")
+    return tuple(value)
+
+
+def event_keys() -> tuple[str, ...]:
+    """The [events] settings a user may set: the scalar ones and lists of numbers."""
+    base = EventSettings()
+    return tuple(
+        name
+        for name in base.__dataclass_fields__
+        if isinstance(getattr(base, name), bool | int | float)
+        or (
+            isinstance(getattr(base, name), tuple)
+            and all(isinstance(v, int) for v in getattr(base, name))
+        )
+    )
+
+
+def _read_events(reader: _Reader, data: object) -> EventSettings:
+    if data is None:
+        return EventSettings()
+    base = EventSettings()
+    table = reader.table(data, "events", event_keys())
+    values: dict[str, Any] = {}
+    for key in event_keys():
+        default = getattr(base, key)
+        if key not in table:
+            continue
+        if isinstance(default, bool):
+            values[key] = reader.get(table, "events", key, _bool, default, "write true or false")
+        elif isinstance(default, tuple):
+            values[key] = reader.get(table, "events", key, _ints, default, "write e.g. [2, 5]")
+        elif isinstance(default, int):
+            values[key] = reader.get(table, "events", key, _count(0), default, "write a number")
+        else:
+            values[key] = reader.get(table, "events", key, _number(0), default, "write a number")
+    return EventSettings(**values)
+
+
+_TOP_KEYS = ("watcher", "feeds", "targets", "routes", "delivery", "events", "detection")
+
+
+def parse_config(text: str, file: str = "<config>") -> Config:
+    """Validate a config file's text; raise ConfigError listing every problem."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(
+            [
+                Problem(
+                    file,
+                    "",
+                    f"is not valid TOML: {error}",
+                    fix="fix the syntax at that line and column",
+                )
+            ]
+        ) from None
+    reader = _Reader(file)
+    reader.table(data, "", _TOP_KEYS)
+    settings = _read_settings(reader, data.get("watcher", {}))
+    feeds = _read_feeds(reader, data.get("feeds"), settings)
+    targets = _read_targets(reader, data.get("targets"))
+    if "detection" in data:
+        rules, problems = load_rules(data["detection"], file)
+        reader.problems += problems
+    else:
+        rules = default_rules()
+    routes = _read_routes(reader, data.get("routes"), targets, rules)
+    delivery = _read_delivery(reader, data.get("delivery"))
+    events = _read_events(reader, data.get("events"))
+    if reader.problems:
+        raise ConfigError(reader.problems)
+    return Config(
+        path=Path(file),
+        settings=settings,
+        feeds=feeds,
+        targets=targets,
+        routes=routes,
+        delivery=delivery,
+        events=events,
+        rules=rules,
+    )
+
+
+def load_config(path: str | os.PathLike[str]) -> Config:
+    """Read and validate a config file."""
+    file = str(path)
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(
+            [Problem(file, "", "does not exist", fix="copy config.example.toml there and edit it")]
+        ) from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise ConfigError(
+            [
+                Problem(
+                    file,
+                    "",
+                    f"cannot be read: {error}",
+                    fix="check its permissions and that it is UTF-8",
+                )
+            ]
+        ) from None
+    return parse_config(text, file)

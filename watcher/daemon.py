@@ -1,0 +1,205 @@
+"""`watcher run`: the scheduler that calls `pipeline.run_feed` per feed and `deliver_pending`,
+with systemd's notify protocol, a health-gated watchdog, SIGHUP reload and a clean SIGTERM stop.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import socket
+import threading
+import time
+from datetime import datetime
+from pathlib import Path
+from types import FrameType
+
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.interval import IntervalTrigger
+
+from watcher.config import Config, Feed, load_config
+from watcher.errors import ConfigError
+from watcher.pipeline import Context, deliver_pending, guarded_run_feed, make_client
+from watcher.store import Store, now
+
+log = logging.getLogger(__name__)
+
+SEND_EVERY = 5.0  # seconds between outbox sweeps; new alerts also wake the sender at once
+
+
+def notify(message: str) -> None:
+    """sd_notify(3) without a dependency: one datagram to $NOTIFY_SOCKET, if systemd set one."""
+    address = os.environ.get("NOTIFY_SOCKET")
+    if not address:
+        return
+    if address.startswith("@"):
+        address = "\0" + address[1:]
+    try:
+        with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM | socket.SOCK_CLOEXEC) as sock:
+            sock.connect(address)
+            sock.sendall(message.encode())
+    except OSError as error:
+        log.warning("cannot notify systemd: %s", error)
+
+
+class Daemon:
+    """Owns the scheduler and the current Context; the main thread waits for signals."""
+
+    def __init__(self, config_path: Path, config: Config, store: Store) -> None:
+        self.config_path = config_path
+        self.ctx = Context(config=config, store=store, client=make_client(config))
+        self.scheduler = BackgroundScheduler(
+            executors={"default": ThreadPoolExecutor(config.settings.workers)},
+            job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
+            timezone="UTC",
+        )
+        self.stopping = threading.Event()
+        self.reload_requested = threading.Event()
+        self.heartbeat = time.monotonic()
+
+    # --- jobs --------------------------------------------------------------------------------
+
+    def _poll(self, feed_url: str) -> None:
+        ctx = self.ctx  # the context of this moment; a reload swaps it between polls
+        feed = next((f for f in ctx.config.feeds if f.url == feed_url), None)
+        if feed is None or self.stopping.is_set():
+            return
+        result = guarded_run_feed(ctx, feed)
+        if result.alerts:
+            self._wake_sender()
+
+    def _send(self) -> None:
+        if self.stopping.is_set():
+            return
+        try:
+            deliver_pending(self.ctx)
+        except Exception:
+            log.exception("delivery sweep failed; retrying in %ds", SEND_EVERY)
+
+    def _beat(self) -> None:
+        self.heartbeat = time.monotonic()
+
+    def _wake_sender(self) -> None:
+        job = self.scheduler.get_job("send")
+        if job is not None:
+            job.modify(
+                next_run_time=datetime.now(job.next_run_time.tzinfo) if job.next_run_time else None
+            )
+
+    def _schedule_feeds(self, feeds: tuple[Feed, ...], jitter: float) -> None:
+        wanted = {f"feed:{f.url}": f for f in feeds}
+        for job in self.scheduler.get_jobs():
+            if job.id.startswith("feed:") and job.id not in wanted:
+                job.remove()
+        for job_id, feed in wanted.items():
+            trigger = IntervalTrigger(seconds=feed.interval, jitter=feed.interval * jitter)
+            existing = self.scheduler.get_job(job_id)
+            if existing is None:
+                self.scheduler.add_job(
+                    self._poll,
+                    trigger,
+                    args=(feed.url,),
+                    id=job_id,
+                    name=feed.name,
+                    next_run_time=now(),
+                )
+            else:
+                existing.reschedule(trigger)
+
+    # --- lifecycle ---------------------------------------------------------------------------
+
+    def run(self) -> int:
+        recovered = self.ctx.store.recover_sending()
+        if recovered:
+            log.warning(
+                "%d deliveries were interrupted by a stop; they are re-sent at most %d more times",
+                recovered,
+                self.ctx.config.delivery.ambiguous_resends,
+            )
+        self._schedule_feeds(self.ctx.config.feeds, self.ctx.config.settings.jitter)
+        self.scheduler.add_job(
+            self._send, IntervalTrigger(seconds=SEND_EVERY), id="send", next_run_time=now()
+        )
+        self.scheduler.add_job(
+            self._beat, IntervalTrigger(seconds=5), id="heartbeat", next_run_time=now()
+        )
+        self.scheduler.start()
+        self._install_signals()
+        status = self._status()
+        notify(f"READY=1\nSTATUS={status}")
+        log.info("watcher running: %s", status)
+        self._wait()
+        log.info("stopping: waiting for running polls and sends to finish")
+        notify("STOPPING=1")
+        self.scheduler.shutdown(wait=True)
+        log.info("stopped")
+        return 0
+
+    def _status(self) -> str:
+        counts = self.ctx.store.outbox_counts()
+        return (
+            f"{len(self.ctx.config.feeds)} feeds, {len(self.ctx.config.targets)} targets, "
+            f"{counts.get('pending', 0) + counts.get('ambiguous', 0)} alerts waiting"
+        )
+
+    def _install_signals(self) -> None:
+        def stop(signum: int, _frame: FrameType | None) -> None:
+            self.stopping.set()
+
+        def reload(signum: int, _frame: FrameType | None) -> None:
+            self.reload_requested.set()
+
+        signal.signal(signal.SIGTERM, stop)
+        signal.signal(signal.SIGINT, stop)
+        signal.signal(signal.SIGHUP, reload)
+
+    def _wait(self) -> None:
+        watchdog = _watchdog_interval()
+        last_ping = 0.0
+        while not self.stopping.is_set():
+            self.stopping.wait(1.0)
+            if self.reload_requested.is_set():
+                self.reload_requested.clear()
+                self.reload()
+            if watchdog and time.monotonic() - last_ping >= watchdog:
+                last_ping = time.monotonic()
+                # Pet the watchdog only while the scheduler runs jobs and the database takes
+                # writes: a hung daemon is then restarted by systemd (reliability.md P2, P3).
+                if time.monotonic() - self.heartbeat < 60 and self.ctx.store.ping():
+                    notify("WATCHDOG=1")
+                else:
+                    log.error(
+                        "unhealthy (scheduler stalled or database not writable); "
+                        "not petting the watchdog"
+                    )
+
+    def reload(self) -> bool:
+        """Load the config again; keep the old one, and say why, when the new one is broken."""
+        notify(f"RELOADING=1\nMONOTONIC_USEC={time.clock_gettime_ns(time.CLOCK_MONOTONIC) // 1000}")
+        try:
+            config = load_config(self.config_path)
+        except ConfigError as error:
+            log.error("reload failed; keeping the previous config:\n%s", error)
+            notify(f"READY=1\nSTATUS=reload failed, running the previous config; {self._status()}")
+            return False
+        self.ctx = Context(
+            config=config,
+            store=self.ctx.store,
+            client=make_client(config),
+            events_lock=self.ctx.events_lock,
+        )
+        self._schedule_feeds(config.feeds, config.settings.jitter)
+        status = self._status()
+        log.info("reloaded: %s", status)
+        notify(f"READY=1\nSTATUS={status}")
+        return True
+
+
+def _watchdog_interval() -> float:
+    """Half of WatchdogSec, as systemd recommends; 0 when no watchdog is set for us."""
+    usec = os.environ.get("WATCHDOG_USEC")
+    pid = os.environ.get("WATCHDOG_PID")
+    if not usec or (pid and pid != str(os.getpid())):
+        return 0.0
+    return int(usec) / 2e6

@@ -1,0 +1,621 @@
+"""Articles to detections: a title and text in, a Detection (with StrikeFields and the reasons
+it fired) or None out; no I/O beyond loading the shipped rules and gazetteer once.
+
+The text is read sentence by sentence. A cue (strike words, or an aircraft or projectile near an
+attack verb) scores its weight; guards (labour strikes, threats, denials, car bombs...) multiply
+it down; a place in one of the rule's countries must sit in the cue's sentence, a few sentences
+before it, or in the headline, and a place elsewhere in the cue's sentence takes the cue away.
+Sentence scores combine as independent evidence.
+"""
+
+from __future__ import annotations
+
+import bisect
+import dataclasses
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from watcher.detection import fields
+from watcher.detection.fields import PlaceRef, StrikeFields
+from watcher.detection.gazetteer import Place, load_gazetteer
+from watcher.detection.phrases import find_phrases, tokenize
+from watcher.detection.rules import Cue, Rule, RuleSet, default_rules, load_rules
+
+__all__ = [
+    "Detection",
+    "Mention",
+    "PlaceRef",
+    "RuleSet",
+    "StrikeFields",
+    "Verdict",
+    "default_rules",
+    "detect",
+    "explain",
+    "load_rules",
+]
+
+
+@dataclass(frozen=True)
+class Mention:
+    kind: str  # term | place | actor | exclusion | guard
+    text: str
+    start: int
+    end: int
+    ref: str  # lexicon, place id, actor name or guard id
+
+
+@dataclass(frozen=True)
+class Detection:
+    rule_id: str
+    score: float
+    fields: StrikeFields
+    evidence: tuple[str, ...]  # the sentences that fired
+    mentions: tuple[Mention, ...]  # positions in title + "\n\n" + text
+    lowered_by: tuple[str, ...]  # guards that lowered the score, said in words
+
+
+@dataclass(frozen=True)
+class Verdict:
+    detection: Detection | None
+    reasons: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class _Place:
+    start: int
+    end: int
+    text: str
+    ref: PlaceRef
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    cue: Cue
+    sentence: int
+    start: int
+    end: int
+    score: float
+    places: tuple[_Place, ...]
+    lowered: tuple[tuple[str, str, float], ...]  # (guard id, matched text, factor)
+    where: str  # how the place was found, in words
+
+
+@dataclass(frozen=True)
+class _Document:
+    text: str
+    sentences: tuple[tuple[int, int], ...]  # spans; sentence 0 is the headline
+    starts: tuple[int, ...]
+    word_starts: Sequence[int]
+    hits: dict[str, list[tuple[int, int]]]  # phrase list name -> spans
+
+    def sentence_of(self, position: int) -> int:
+        return bisect.bisect_right(self.starts, position) - 1
+
+    def word_index(self, position: int) -> int:
+        return bisect.bisect_right(self.word_starts, position)
+
+    def sentence_text(self, index: int) -> str:
+        start, end = self.sentences[index]
+        return self.text[start:end]
+
+
+_ABBREVIATION = re.compile(
+    r"(?:\b[A-Z]|\b(?:Mr|Mrs|Ms|Dr|Gen|Lt|Col|Capt|Sgt|Maj|Adm|Rep|Sen|Gov|St|No|Jan|Feb|Mar|Apr|"
+    r"Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec|Inc|Co|Corp|vs|etc|approx|U\.S|U\.N|U\.K))\.$"
+)
+_BOUNDARY = re.compile(r"(?<=[.!?])[\"'”’)]*\s+(?=[\"'“‘(]*[A-Z0-9])|\s*\n\s*")
+
+
+def _document(title: str, text: str, rules: RuleSet) -> _Document:
+    joined = f"{title}\n\n{text}"
+    spans = [(0, len(title))]
+    start = len(title) + 2
+    for boundary in _BOUNDARY.finditer(joined, start):
+        if "\n" not in boundary.group(0) and _ABBREVIATION.search(
+            joined, max(0, boundary.start() - 8), boundary.start()
+        ):
+            continue
+        if boundary.start() > start:
+            spans.append((start, boundary.start()))
+        start = boundary.end()
+    if start < len(joined):
+        spans.append((start, len(joined)))
+    tokens = tokenize(joined)
+    return _Document(
+        text=joined,
+        sentences=tuple(spans),
+        starts=tuple(span[0] for span in spans),
+        word_starts=tokens.starts,
+        hits=find_phrases(rules.index, tokens),
+    )
+
+
+# "Iraq said", "Syria accuses": a country speaking is an actor, not the place of a strike.
+_SPEAKS = re.compile(
+    r"(?:'s|’s)?\s+(?:has\s+|had\s+)?(?:said|says|say|accused|accuses|claimed|"
+    r"claims|announced|announces|denied|denies|reported|reports|warned|warns)\b"
+)
+
+
+def _places(doc: _Document, rules: RuleSet) -> list[_Place]:
+    found: list[_Place] = []
+    gazetteer = rules.gazetteer or load_gazetteer()
+    for hit in gazetteer.places_in(doc.text):
+        entry = hit.entry
+        if not isinstance(entry, Place) or (
+            entry.kind == "country" and _SPEAKS.match(doc.text, hit.end)
+        ):
+            continue
+        governorate = gazetteer.governorate_of(entry)
+        found.append(
+            _Place(
+                hit.start,
+                hit.end,
+                hit.text,
+                PlaceRef(
+                    id=str(entry.id),
+                    name=str(entry.name),
+                    country=str(entry.country),
+                    governorate=governorate.name if governorate else None,
+                    lat=entry.lat,
+                    lon=entry.lon,
+                    precision=str(entry.kind),
+                ),
+            )
+        )
+    taken = [(place.start, place.end) for place in found]
+    for precision, codes in (("country", rules.countries), ("demonym", rules.demonyms)):
+        for code in codes:
+            for start, end in doc.hits.get(f"{precision}:{code}", ()):
+                if precision == "country" and _SPEAKS.match(doc.text, end):
+                    continue
+                if any(start < other_end and other_start < end for other_start, other_end in taken):
+                    continue
+                taken.append((start, end))
+                found.append(
+                    _Place(
+                        start,
+                        end,
+                        doc.text[start:end],
+                        PlaceRef(
+                            id=f"{precision}:{code}",
+                            name=doc.text[start:end],
+                            country=code,
+                            governorate=None,
+                            lat=None,
+                            lon=None,
+                            precision=precision,
+                        ),
+                    )
+                )
+    found.sort(key=lambda place: place.start)
+    return found
+
+
+def _words_between(doc: _Document, first: tuple[int, int], second: tuple[int, int]) -> int:
+    if first[0] > second[0]:
+        first, second = second, first
+    return max(0, doc.word_index(second[0]) - doc.word_index(first[1]))
+
+
+_ELSEWHERE = ("placed in", "nearest place is")
+
+
+def _place_context(
+    doc: _Document, rule: Rule, sentence: int, cue_start: int, by_sentence: dict[int, list[_Place]]
+) -> tuple[float, tuple[_Place, ...], str]:
+    """How well the cue is tied to a place in the rule's countries: (factor, places, words)."""
+    # A demonym before the cue is read as the actor ("Iraqi warplanes"), not the place; a named
+    # place in the rule's countries outweighs any demonym ("Iranian-backed forces in Iraq").
+    own = [
+        place
+        for place in by_sentence.get(sentence, [])
+        if place.ref.precision != "demonym"
+        or place.ref.country in rule.countries
+        or place.start > cue_start
+    ]
+    named = [place for place in own if place.ref.precision != "demonym"]
+    if any(place.ref.country in rule.countries for place in named):
+        own, factor = named, 1.0
+    else:
+        factor = rule.demonym_factor
+    inside = tuple(place for place in own if place.ref.country in rule.countries)
+    outside = [place for place in own if place.ref.country not in rule.countries]
+    if inside:
+        if outside:
+            after = [place for place in own if place.start > cue_start]
+            nearest = min(after or own, key=lambda place: abs(place.start - cue_start))
+            if nearest.ref.country not in rule.countries:
+                return 0.4 * factor, inside, f"same sentence, but nearer to {nearest.text}"
+        return factor, inside, "same sentence"
+    if outside:
+        return 0.0, (), f"placed in {outside[0].text} ({outside[0].ref.country})"
+    looks = [
+        (sentence - back, 1.0 - 0.1 * back)
+        for back in range(1, rule.window + 1)
+        if sentence - back >= 1
+    ]
+    if sentence + 1 < len(doc.sentences):
+        looks.append((sentence + 1, 0.7))
+    if sentence != 0:
+        looks.append((0, 0.8))
+    for other, factor in looks:
+        places = by_sentence.get(other, [])
+        if not places:
+            continue
+        inside = tuple(place for place in places if place.ref.country in rule.countries)
+        if not inside:
+            return 0.0, (), f"nearest place is {places[0].text} ({places[0].ref.country})"
+        where = "the headline" if other == 0 else f"sentence {other}"
+        return factor, inside, f"place in {where}"
+    return 0.0, (), "no place in " + " or ".join(rule.countries)
+
+
+def _candidates(
+    doc: _Document, rules: RuleSet, rule: Rule, places: list[_Place]
+) -> list[_Candidate]:
+    def lexicon(name: str) -> list[tuple[int, int]]:
+        return doc.hits.get(f"lexicon:{name}", [])
+
+    def guard_hits(name: str) -> list[tuple[int, int]]:
+        return doc.hits.get(f"guard:{name}", [])
+
+    by_sentence: dict[int, list[_Place]] = {}
+    for place in places:
+        by_sentence.setdefault(doc.sentence_of(place.start), []).append(place)
+    guards = [rules.guards[name] for name in (rule.guards or rules.guards) if name in rules.guards]
+    found: list[_Candidate] = []
+    for cue in rule.cues:
+        for span in lexicon(cue.lexicon):
+            sentence = doc.sentence_of(span[0])
+            start, end = span
+            terms: tuple[tuple[int, int], ...] = (span,)
+            if cue.with_lexicon is not None:
+                partners = [
+                    other
+                    for other in lexicon(cue.with_lexicon)
+                    if doc.sentence_of(other[0]) == sentence
+                    and other != span
+                    and not (other[0] < span[1] and span[0] < other[1])
+                    and (not cue.ordered or other[0] >= span[1])
+                    and _words_between(doc, span, other) <= cue.near
+                ]
+                if not partners:
+                    continue
+                partner = min(partners, key=lambda other: abs(other[0] - span[0]))
+                start, end = min(start, partner[0]), max(end, partner[1])
+                terms = (span, partner)
+            score = cue.weight
+            lowered: list[tuple[str, str, float]] = []
+            for guard in guards:
+                if (
+                    guard.lexicons is not None
+                    and cue.lexicon not in guard.lexicons
+                    and cue.with_lexicon not in guard.lexicons
+                ):
+                    continue
+                for hit in guard_hits(guard.id):
+                    # The cue's own words are not evidence against it ("jets bomb" is no bomb
+                    # attack), except to a guard that must cover them ("hunger strike").
+                    if guard.scope != "overlap" and any(
+                        hit[0] < term[1] and term[0] < hit[1] for term in terms
+                    ):
+                        continue
+                    if _guard_applies(doc, guard.scope, guard.near, hit, (start, end), sentence):
+                        lowered.append((guard.id, doc.text[hit[0] : hit[1]], guard.factor))
+                        score *= guard.factor
+                        break
+            factor, tied, where = _place_context(doc, rule, sentence, start, by_sentence)
+            score *= factor
+            if sentence > rule.lead:
+                score *= rule.later_factor
+            found.append(_Candidate(cue, sentence, start, end, score, tied, tuple(lowered), where))
+    # A story led by a strike elsewhere ("Israeli strikes kill 15 in Gaza") mentions Iraq or
+    # Syria in passing: its other cues count for less.
+    lead_elsewhere = next(
+        (
+            c
+            for c in found
+            if c.sentence <= 1
+            and c.where.startswith(_ELSEWHERE)
+            and all(factor > 0 for _, _, factor in c.lowered)
+        ),
+        None,
+    )
+    if lead_elsewhere is not None and rule.elsewhere_factor < 1:
+        marker = (
+            "elsewhere",
+            doc.text[lead_elsewhere.start : lead_elsewhere.end],
+            rule.elsewhere_factor,
+        )
+        found = [
+            dataclasses.replace(
+                c, score=c.score * rule.elsewhere_factor, lowered=(*c.lowered, marker)
+            )
+            if c.score > 0
+            else c
+            for c in found
+        ]
+    return found
+
+
+def _guard_applies(
+    doc: _Document, scope: str, near: int, hit: tuple[int, int], cue: tuple[int, int], sentence: int
+) -> bool:
+    if scope == "document":
+        return True
+    if scope == "overlap":
+        return hit[0] < cue[1] and cue[0] < hit[1]
+    if doc.sentence_of(hit[0]) != sentence:
+        return False
+    if scope == "sentence":
+        return True
+    if scope == "before":
+        # Inside a two-part cue counts too: "jets might bomb".
+        return hit[1] <= cue[1] and _words_between(doc, hit, (cue[0], cue[0])) <= near
+    return _words_between(doc, hit, cue) <= near or (hit[0] < cue[1] and cue[0] < hit[1])
+
+
+def _combine(rule: Rule, candidates: Sequence[_Candidate]) -> tuple[float, list[_Candidate]]:
+    """The best candidate of each lead sentence and the best one after the lead, combined as
+    independent evidence."""
+    best: dict[int, _Candidate] = {}
+    for candidate in candidates:
+        key = min(candidate.sentence, rule.lead + 1)
+        if key not in best or candidate.score > best[key].score:
+            best[key] = candidate
+    kept = sorted((c for c in best.values() if c.score > 0), key=lambda c: c.sentence)
+    missing = 1.0
+    for candidate in kept:
+        missing *= 1.0 - candidate.score
+    return 1.0 - missing, kept
+
+
+# "rebel-held", "IS-controlled", "insurgent strongholds", "regime positions": the actor names
+# the place or the target, not who struck.
+_HELD = re.compile(
+    r"(?:'s|’s)?[\s-]*(?:held|controlled|run|strongholds?|positions?|targets?|bastions?|hideouts?|"
+    r"areas?|territory|camps?|convoys?|bases?|headquarters|checkpoints?|outposts?)\b",
+    re.IGNORECASE,
+)
+# A clause boundary between an actor and the strike words: "X did this, while rockets hit Y".
+_CLAUSE = re.compile(r"\b(?:while|whereas|but|after|before|when|since)\b|;")
+
+
+def _actor(
+    doc: _Document, rules: RuleSet, fired: Sequence[_Candidate]
+) -> tuple[str | None, str | None]:
+    """Who struck: the agent named after the strike words following "by" ("mortar attacks by
+    Jaish al-Islam"), else the actor named nearest before them (the subject); actors joined by
+    "and"/"or" are named together."""
+    not_actors = doc.hits.get("lexicon:not_actor", [])
+    hits = sorted(
+        (start, end, name)
+        for name in rules.actors
+        for start, end in doc.hits.get(f"actor:{name}", ())
+        if not any(a < end and start < b for a, b in not_actors)
+    )
+    # A longer phrase wins over one inside it ("US-led coalition" over "US"), and of two
+    # actors side by side the first names the second ("Daesh terrorists").
+    kept: list[tuple[int, int, str]] = []
+    for hit in hits:
+        if _HELD.match(doc.text, hit[1]):
+            continue
+        if kept and hit[0] < kept[-1][1]:
+            if hit[1] - hit[0] > kept[-1][1] - kept[-1][0]:
+                kept[-1] = hit
+            continue
+        if kept and not doc.text[kept[-1][1] : hit[0]].strip():
+            # Side by side: a refinement wins ("terrorist group Jaysh al-Islam" is "rebels:
+            # Jaish al-Islam"), a common noun after a name is its apposition ("Daesh terrorists").
+            if hit[2].startswith(kept[-1][2] + ":"):
+                kept[-1] = hit
+                continue
+            if kept[-1][2].startswith(hit[2] + ":") or doc.text[hit[0]].islower():
+                continue
+        kept.append(hit)
+    order = list(rules.actors)
+    for candidate in fired:
+        sentence_start, sentence_end = doc.sentences[candidate.sentence]
+        before = [
+            hit
+            for hit in kept
+            if sentence_start <= hit[0] < candidate.start
+            and not _CLAUSE.search(doc.text, hit[1], candidate.start)
+        ]
+        after = [
+            hit
+            for hit in kept
+            if candidate.end <= hit[0] < sentence_end
+            and re.search(r"\bby\s+(?:\S+\s+){0,2}$", doc.text[candidate.end : hit[0]])
+        ]
+        if after:
+            nearest = after[0]
+        elif before:
+            nearest = before[-1]
+        else:
+            continue
+        names, first, last = [nearest[2]], nearest, nearest
+        for other in kept:
+            if other[2] in names:
+                continue
+            gap = doc.text[min(other[1], last[1]) : max(other[0], first[0])]
+            if re.fullmatch(r"\s*(?:and|or|,|&|\s)\s*", gap):
+                names.append(other[2])
+                first, last = min(first, other), max(last, other)
+        joined = sorted(set(names), key=order.index)
+        text = doc.text[first[0] : last[1]]
+        word = " or " if len(joined) > 1 and re.search(r"\bor\b", text) else " and "
+        return word.join(joined), text
+    return None, None
+
+
+def _strike_type(
+    lead: _Candidate, fired: Sequence[_Candidate], candidates: Sequence[_Candidate]
+) -> str:
+    """The lead strike's type: the first sentence (the lead's, then the others that fired) whose
+    strike words say one. An aircraft named in the sentence makes it an air strike ("a jet fired
+    a missile"); otherwise its first typed strike words decide."""
+    for sentence in dict.fromkeys([lead.sentence, *(c.sentence for c in fired)]):
+        typed = sorted(
+            (
+                c
+                for c in candidates
+                if c.sentence == sentence and c.score > 0 and c.cue.strike_type != "unclear"
+            ),
+            key=lambda c: c.start,
+        )
+        if any(c.cue.strike_type == "air_drone" for c in typed):
+            return "air_drone"
+        if typed:
+            return typed[0].cue.strike_type
+    return "unclear"
+
+
+def _fields(
+    doc: _Document,
+    rules: RuleSet,
+    fired: Sequence[_Candidate],
+    candidates: Sequence[_Candidate],
+    published: datetime | None,
+) -> StrikeFields:
+    # The lead strike is the first one told with conviction, not the loudest later on.
+    strongest = max(c.score for c in fired)
+    lead = min((c for c in fired if c.score >= 0.6 * strongest), key=lambda c: c.sentence)
+    ordered = [lead, *(c for c in fired if c is not lead)]
+    texts = [
+        (doc.sentence_text(c.sentence), c.start - doc.sentences[c.sentence][0]) for c in ordered
+    ]
+    # Then the headline and the lead, where reports state the toll.
+    told = {c.sentence for c in fired}
+    texts.extend(
+        (doc.sentence_text(index), 0)
+        for index in range(min(4, len(doc.sentences)))
+        if index not in told
+    )
+    places: list[PlaceRef] = []
+    for candidate in ordered:
+        for place in candidate.places:
+            if place.ref.precision in ("country", "demonym"):
+                continue
+            if all(place.ref.id != seen.id for seen in places):
+                places.append(place.ref)
+    killed, wounded = fields.casualties(texts)
+    when, when_text = fields.event_date([text for text, _ in texts], published)
+    # Within a sentence, the strike told first is the one whose actor counts.
+    in_order = [
+        c
+        for sentence in dict.fromkeys(c.sentence for c in ordered)
+        for c in sorted(
+            (c for c in candidates if c.sentence == sentence and c.score > 0),
+            key=lambda c: c.start,
+        )
+    ]
+    actor, actor_text = _actor(doc, rules, in_order)
+    start = lead.end - doc.sentences[lead.sentence][0]
+    return StrikeFields(
+        strike_type=_strike_type(lead, ordered, candidates),
+        actor=actor,
+        actor_text=actor_text,
+        target=fields.target(doc.sentence_text(lead.sentence), start),
+        places=tuple(places),
+        countries=tuple(dict.fromkeys(place.ref.country for place in lead.places)),
+        killed=killed,
+        wounded=wounded,
+        event_date=when,
+        event_date_text=when_text,
+    )
+
+
+def _reason(rules: RuleSet, guard: str) -> str:
+    if guard in rules.guards:
+        return rules.guards[guard].reason
+    return "the story leads with a strike elsewhere"
+
+
+def explain(title: str, text: str, rules: RuleSet, published: datetime | None = None) -> Verdict:
+    """Run every rule and say why the best one fired, or why none did."""
+    doc = _document(title, text, rules)
+    places = _places(doc, rules)
+    reasons: list[str] = []
+    best: tuple[float, Rule, list[_Candidate], list[_Candidate]] | None = None
+    for rule in rules.rules:
+        candidates = _candidates(doc, rules, rule, places)
+        score, kept = _combine(rule, candidates)
+        if not candidates:
+            reasons.append(f"{rule.id}: no strike words")
+            continue
+        verb = "fired" if score >= rule.threshold else "did not fire"
+        reasons.append(f"{rule.id}: {verb}, score {score:.2f} (threshold {rule.threshold:.2f})")
+        for candidate in sorted(candidates, key=lambda c: -c.score)[:6]:
+            reasons.append("  " + _describe(doc, candidate))
+        if score >= rule.threshold and (best is None or score > best[0]):
+            best = (score, rule, kept, candidates)
+    if best is None:
+        return Verdict(None, tuple(reasons))
+    score, rule, kept, candidates = best
+    mentions = _mentions(doc, kept, candidates, places)
+    lowered = tuple(
+        dict.fromkeys(
+            f"{_reason(rules, guard)} ({guard}: “{matched}” ×{factor:g})"
+            for candidate in candidates
+            for guard, matched, factor in candidate.lowered
+        )
+    )
+    detection = Detection(
+        rule_id=rule.id,
+        score=round(score, 4),
+        fields=_fields(doc, rules, kept, candidates, published),
+        evidence=tuple(doc.sentence_text(c.sentence) for c in kept),
+        mentions=mentions,
+        lowered_by=lowered,
+    )
+    return Verdict(detection, tuple(reasons))
+
+
+def _describe(doc: _Document, candidate: _Candidate) -> str:
+    where = "headline" if candidate.sentence == 0 else f"sentence {candidate.sentence}"
+    term = doc.text[candidate.start : candidate.end]
+    places = ", ".join(f"{p.text} ({p.ref.country}) at {p.start}" for p in candidate.places)
+    text = (
+        f"{where}: “{term}” at {candidate.start}-{candidate.end} ({candidate.cue.lexicon}"
+        f"{'+' + candidate.cue.with_lexicon if candidate.cue.with_lexicon else ''}, weight "
+        f"{candidate.cue.weight:g}) → {candidate.score:.2f}; {candidate.where}"
+    )
+    if places:
+        text += f": {places}"
+    for guard, matched, factor in candidate.lowered:
+        text += f"; lowered by {guard} (“{matched}” ×{factor:g})"
+    return text
+
+
+def _mentions(
+    doc: _Document,
+    kept: Sequence[_Candidate],
+    candidates: Sequence[_Candidate],
+    places: Sequence[_Place],
+) -> tuple[Mention, ...]:
+    mentions = [
+        Mention("term", doc.text[c.start : c.end], c.start, c.end, c.cue.lexicon) for c in kept
+    ]
+    tied = {(p.start, p.end) for c in kept for p in c.places}
+    mentions.extend(
+        Mention("place", p.text, p.start, p.end, p.ref.id)
+        for p in places
+        if (p.start, p.end) in tied
+    )
+    mentions.extend(
+        Mention("guard", doc.text[c.start : c.end], c.start, c.end, guard)
+        for c in candidates
+        for guard, _, _ in c.lowered
+    )
+    return tuple(sorted(set(mentions), key=lambda m: (m.start, m.end, m.kind)))
+
+
+def detect(
+    title: str, text: str, rules: RuleSet, published: datetime | None = None
+) -> Detection | None:
+    """The best detection of a strike report in the title and text, or None."""
+    return explain(title, text, rules, published).detection

@@ -1,0 +1,354 @@
+"""Strike fields from the sentences that fired: text in, StrikeFields parts out (casualty counts,
+event date, actor, target); no I/O.
+
+Casualty policy: numbers are kept as written. "killed 12" is 12; "at least 12", "more than 12",
+"over 12" are (12, None); "between 12 and 20" and "12 to 20" are (12, 20). Vague words count only
+when no number is given: "a dozen" is 12, "dozens" (24, None), "scores" (40, None), "hundreds"
+(200, None); "several", "many", "some" give nothing.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+Count = int | tuple[int, int | None]
+
+
+@dataclass(frozen=True)
+class PlaceRef:
+    id: str
+    name: str
+    country: str
+    governorate: str | None
+    lat: float | None
+    lon: float | None
+    precision: str  # the gazetteer's kind ("city", "governorate", ...) or "country"
+
+
+@dataclass(frozen=True)
+class StrikeFields:
+    strike_type: str | None  # air_drone | missile_rocket | shelling | unclear
+    actor: str | None
+    actor_text: str | None
+    target: str | None
+    places: tuple[PlaceRef, ...]
+    countries: tuple[str, ...]
+    killed: Count | None
+    wounded: Count | None
+    event_date: date | None
+    event_date_text: str | None
+
+
+_UNITS = {
+    "one": 1,
+    "a": 1,
+    "an": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "thirteen": 13,
+    "fourteen": 14,
+    "fifteen": 15,
+    "sixteen": 16,
+    "seventeen": 17,
+    "eighteen": 18,
+    "nineteen": 19,
+    "twenty": 20,
+    "thirty": 30,
+    "forty": 40,
+    "fifty": 50,
+    "sixty": 60,
+    "seventy": 70,
+    "eighty": 80,
+    "ninety": 90,
+    "hundred": 100,
+    "a hundred": 100,
+    "a dozen": 12,
+    "dozen": 12,
+    "no": 0,
+    "no one": 0,
+    "nobody": 0,
+    "none": 0,
+}
+_VAGUE: Mapping[str, Count] = {
+    "dozens": (24, None),
+    "scores": (40, None),
+    "hundreds": (200, None),
+    "thousands": (2000, None),
+    "tens": (20, None),
+}
+_WORD_NUMBER = (
+    r"(?:no one|nobody|(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)(?:[\s-](?:one|two|"
+    r"three|four|five|six|seven|eight|nine))?|a dozen|a hundred|one|two|three|four|"
+    r"five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|"
+    r"seventeen|eighteen|nineteen|dozens|scores|hundreds|thousands|tens)"
+)
+# Four digits from 1900 to 2099 are a year ("18 Jun 2016 At least seven people died").
+_NUMBER = rf"(?:\d{{1,3}}(?:,\d{{3}})+|(?!(?:19|20)\d\d\b)\d+|{_WORD_NUMBER})"
+_LOWER = (
+    r"(?:at least|more than|over|upwards of|no fewer than|no less than|in excess of|"
+    r"a minimum of|some|nearly|almost|about|around|roughly|approximately|up to|as many as)"
+)
+_AMOUNT = (
+    rf"(?P<qual>{_LOWER}\s+)?(?P<low>{_NUMBER})"
+    rf"(?:\s*(?:-|–|to|and)\s*(?P<high>{_NUMBER}))?"
+)
+_KILL_VERB = (
+    r"(?:killed|killing|kill|kills|dead|died|die|slain|(?:claimed|claiming|claims) the lives of"
+    r"|lives|deaths|death toll)"
+)
+_WOUND_VERB = r"(?:wounded|wounding|wound|wounds|injured|injuring|injure|injures|injuries|hurt)"
+_BETWEEN = r"(?:between\s+(?P<blow>" + _NUMBER + r")\s+and\s+(?P<bhigh>" + _NUMBER + r"))"
+# "Kills 5", "killing at least 44 people", "left 12 dead", "claimed the lives of 10".
+_ANY_VERB = r"(?:killed|killing|dead|died|wounded|wounding|injured|injuring|hurt)"
+# The count after a verb must not be the subject of the next one: "3 killed 5 injured".
+_AFTER = (
+    r"(?:{verb})\s+(?:(?:the lives of|a total of|another|an estimated)\s+)?(?:{b}|{a})\b"
+    r"(?!(?:\s+[\w'’-]+)?\s+" + _ANY_VERB + r"\b)"
+)
+# "At least 6 people were killed", "38 civilians have been killed", "5 dead".
+_BEFORE = (
+    r"\b(?:{b}|{a})(?:\s+(?:including|among them)\s+\S+|\s+(?!(?:were|was|have|had|in|after|on|"
+    + _ANY_VERB[3:-1]
+    + r"|and\s+"
+    + _ANY_VERB
+    + r")\b)[^\W\d][\w'’-]*){{0,5}}"
+    r"\s+(?:(?:were|was|have been|had been|are|been|people|reported|reportedly)\s+){{0,2}}"
+    r"(?:{verb})\b"
+)
+
+
+def _compile(template: str, verb: str) -> re.Pattern[str]:
+    return re.compile(template.format(verb=verb, a=_AMOUNT, b=_BETWEEN), re.IGNORECASE)
+
+
+# One person, in the singular: "A US security official ... was killed".
+_SINGLE = (
+    r"\b(?P<low>an?|one)\s+(?:[\w'’-]+,?\s+){{0,12}}?(?:was|has been|had been)\s+"
+    r"(?:\w+\s+)?(?:{verb})\b"
+)
+_KILLED = tuple(_compile(form, _KILL_VERB) for form in (_AFTER, _BEFORE, _SINGLE))
+_WOUNDED = tuple(_compile(form, _WOUND_VERB) for form in (_AFTER, _BEFORE, _SINGLE))
+
+
+def number_value(text: str) -> Count | None:
+    """The value of a number as written: digits, number words, or a vague plural."""
+    word = text.lower().replace(",", "").strip()
+    if word.isdigit():
+        # Four bare digits from 1900 to 2099 are a year, not a count.
+        return None if len(word) == 4 and 1900 <= int(word) <= 2099 else int(word)
+    if word in _VAGUE:
+        return _VAGUE[word]
+    if word in _UNITS:
+        return _UNITS[word]
+    parts = re.split(r"[\s-]+", word)
+    if len(parts) == 2 and parts[0] in _UNITS and parts[1] in _UNITS:
+        return _UNITS[parts[0]] + _UNITS[parts[1]]
+    return None
+
+
+def _count(match: re.Match[str]) -> Count | None:
+    groups = match.groupdict()
+    if groups.get("blow"):
+        low, high = number_value(groups["blow"]), number_value(groups["bhigh"])
+        if isinstance(low, int) and isinstance(high, int):
+            return (low, high)
+        return None
+    low = number_value(groups["low"])
+    if groups.get("high") and isinstance(low, int):
+        high = number_value(groups["high"])
+        if isinstance(high, int) and high > low:
+            return (low, high)
+    if isinstance(low, int) and (groups.get("qual") or "").strip().lower() in (
+        "at least",
+        "more than",
+        "over",
+        "upwards of",
+        "no fewer than",
+        "no less than",
+        "in excess of",
+        "a minimum of",
+    ):
+        return (low, None)
+    return low
+
+
+_DATE_NUMBER = re.compile(
+    r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s*$|^\s*(?:,\s*)?(?:19|20)\d\d\b"
+    r"|^\s*(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)",
+    re.IGNORECASE,
+)
+
+
+def _is_date(sentence: str, match: re.Match[str]) -> bool:
+    """A day of a date ("May 3 2016", "3 May") is not a casualty count."""
+    number = match.group("low") or match.group("blow") or ""
+    start = match.start("low") if match.group("low") else match.start("blow")
+    end = start + len(number)
+    return bool(
+        _DATE_NUMBER.search(sentence[max(0, start - 10) : start])
+        or _DATE_NUMBER.match(sentence, end)
+    )
+
+
+def _best(
+    patterns: Sequence[re.Pattern[str]], sentences: Sequence[tuple[str, int]]
+) -> Count | None:
+    vague: Count | None = None
+    lower_bounds = set()
+    chosen: Count | None = None
+    for sentence, cue in sentences:
+        found = []
+        for pattern in patterns:
+            for match in pattern.finditer(sentence):
+                value = _count(match)
+                if value is None or _is_date(sentence, match):
+                    continue
+                if isinstance(value, tuple) and value[1] is None:
+                    lower_bounds.add(value[0])
+                    if (match.group("low") or "").lower() in _VAGUE:
+                        vague = vague or value
+                        continue
+                distance = (
+                    0
+                    if match.start() <= cue <= match.end()
+                    else min(abs(match.start() - cue), abs(match.end() - cue))
+                )
+                found.append((distance, value))
+        if found and chosen is None:
+            chosen = min(found, key=lambda item: item[0])[1]
+    if isinstance(chosen, int) and chosen in lower_bounds:
+        # The same number said more carefully elsewhere ("at least 22") is the one to keep.
+        return (chosen, None)
+    return chosen if chosen is not None else vague
+
+
+def casualties(sentences: Sequence[tuple[str, int]]) -> tuple[Count | None, Count | None]:
+    """Killed and wounded counts: in the first sentence that states one, the count nearest to
+    the strike words (sentences given with the offset of their strike words)."""
+    return _best(_KILLED, sentences), _best(_WOUNDED, sentences)
+
+
+_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+_MONTH = (
+    r"(?P<month>jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
+    r"sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
+)
+_DATE_PATTERNS = (
+    (
+        "month_day",
+        re.compile(
+            rf"\b{_MONTH}\s+(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\b(?!\s*(?:,\s*)?\d{{3}})",
+            re.IGNORECASE,
+        ),
+    ),
+    ("day_month", re.compile(rf"\b(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\s+{_MONTH}\b", re.IGNORECASE)),
+    ("days_ago", re.compile(r"\b(?P<n>\w+) days ago\b", re.IGNORECASE)),
+    (
+        "weekday",
+        re.compile(
+            r"\b(?P<last>last\s+)?(?P<weekday>monday|tuesday|wednesday|thursday|"
+            r"friday|saturday|sunday)(?:'s|’s)?\b",
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        "relative",
+        re.compile(
+            r"\b(?P<word>yesterday|overnight|last night|today|tonight|"
+            r"this morning|this afternoon|this evening|earlier today|late today)"
+            r"(?:'s|’s)?\b",
+            re.IGNORECASE,
+        ),
+    ),
+)
+_RELATIVE_DAYS = {"yesterday": 1, "last night": 1, "overnight": 0}
+
+
+def _resolve(kind: str, match: re.Match[str], published: date) -> date | None:
+    if kind in ("month_day", "day_month"):
+        month = _MONTHS.index(match.group("month").lower()[:3]) + 1
+        try:
+            candidate = date(published.year, month, int(match.group("day")))
+        except ValueError:
+            return None
+        # Reports look back: a date later than publication is last year's.
+        return candidate if candidate <= published else candidate.replace(year=candidate.year - 1)
+    if kind == "days_ago":
+        days = number_value(match.group("n"))
+        return published - timedelta(days=days) if isinstance(days, int) else None
+    if kind == "weekday":
+        wanted = _WEEKDAYS.index(match.group("weekday").lower())
+        back = (published.weekday() - wanted) % 7
+        if match.group("last") and back == 0:
+            back = 7
+        return published - timedelta(days=back)
+    word = match.group("word").lower()
+    return published - timedelta(days=_RELATIVE_DAYS.get(word, 0))
+
+
+def event_date(
+    sentences: Sequence[str], published: datetime | None
+) -> tuple[date | None, str | None]:
+    """The first date phrase in the sentences, resolved against the publication date.
+
+    Weekdays mean the latest such day on or before publication; "yesterday" and "last night" the
+    day before; "overnight", "today" and "this morning" the publication day; a day and month
+    without a year the latest such date on or before publication.
+    """
+    for sentence in sentences:
+        found = [
+            (match.start(), kind, match)
+            for kind, pattern in _DATE_PATTERNS
+            for match in pattern.finditer(sentence)
+        ]
+        if not found:
+            continue
+        _, kind, match = min(found, key=lambda item: item[0])
+        if (
+            kind == "month_day"
+            and match.group("month").lower() == "may"
+            and not match.group(0)[0].isupper()
+        ):
+            continue
+        text = match.group(0)
+        if published is None:
+            return None, text
+        return _resolve(kind, match, published.date()), text
+    return None, None
+
+
+_TARGET = re.compile(
+    r"\b(?:on|against|targeting|targeted|at|hit|hitting|struck|striking|into)\s+"
+    r"(?P<target>(?:(?:the|a|an|two|three|several|its|their)\s+)?[^,.;:()\"“”]{3,80}?)"
+    r"(?=,|\.|;|\s+(?:in|on|near|killing|kills|killed|wounding|early|late|overnight|after|as|"
+    r"which|that|where|outside|north|south|east|west|of the city)\b|$)",
+    re.IGNORECASE,
+)
+
+
+def target(sentence: str, after: int) -> str | None:
+    """What was hit: the phrase after "on", "against", "targeting" that follows the cue."""
+    match = _TARGET.search(sentence, after)
+    if match is None:
+        return None
+    text = match.group("target").strip()
+    if re.match(
+        r"(?i)(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|least|"
+        r"the ground|the same|that|this|which|dawn|night)\b",
+        text,
+    ):
+        return None
+    return text

@@ -1,0 +1,560 @@
+"""Detection rules: a TOML table in, a compiled RuleSet and the list of its problems out; reads
+only the shipped default_rules.toml.
+
+The schema is documented in default_rules.toml itself; a user's table uses the same keys and is
+merged over the defaults (lexicons extended, guards and rules replaced by name, `disable` to
+switch shipped ones off).
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import tomllib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any
+
+from watcher.detection.gazetteer import Gazetteer
+from watcher.detection.phrases import PhraseIndex, compile_index
+from watcher.errors import ConfigError, Problem
+
+STRIKE_TYPES = ("air_drone", "missile_rocket", "shelling", "unclear")
+SCOPES = ("overlap", "near", "before", "sentence", "document")
+TOP_KEYS = ("lexicons", "countries", "demonyms", "actors", "guards", "rules", "disable", "defaults")
+GUARD_KEYS = ("reason", "terms", "scope", "near", "factor", "lexicons")
+RULE_KEYS = (
+    "id",
+    "description",
+    "countries",
+    "window",
+    "demonym_factor",
+    "elsewhere_factor",
+    "threshold",
+    "lead",
+    "later_factor",
+    "guards",
+    "cues",
+)
+CUE_KEYS = ("lexicon", "with", "near", "ordered", "weight", "strike_type")
+
+
+@dataclass(frozen=True)
+class Cue:
+    lexicon: str
+    with_lexicon: str | None
+    near: int
+    ordered: bool
+    weight: float
+    strike_type: str
+
+
+@dataclass(frozen=True)
+class Guard:
+    id: str
+    reason: str
+    scope: str
+    near: int
+    factor: float
+    lexicons: tuple[str, ...] | None  # None: acts on every cue lexicon
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    description: str
+    countries: tuple[str, ...]
+    window: int
+    demonym_factor: float
+    elsewhere_factor: float
+    threshold: float
+    lead: int
+    later_factor: float
+    guards: tuple[str, ...] | None  # None: every guard
+    cues: tuple[Cue, ...]
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    """Compiled rules. Every phrase list is in `index` under "lexicon:NAME", "guard:NAME",
+    "country:CODE", "demonym:CODE" or "actor:NAME"."""
+
+    rules: tuple[Rule, ...]
+    guards: Mapping[str, Guard]
+    lexicons: tuple[str, ...]
+    countries: tuple[str, ...]
+    demonyms: tuple[str, ...]
+    actors: tuple[str, ...]  # normalised names, in the order of the file
+    index: PhraseIndex
+    # None: the packaged gazetteer; a config with its own places sets one made by
+    # gazetteer.load_gazetteer(extra_places, extra_aliases) with dataclasses.replace.
+    gazetteer: Gazetteer | None = None
+
+
+def _merge_rules(base: Sequence[Any], user: object) -> list[tuple[str, object]]:
+    """Shipped rules with the user's replacing those of the same id, each with the key path
+    of the file it came from."""
+    merged = [(f"rules[{n}]", rule) for n, rule in enumerate(base)]
+    ids = [rule.get("id") if isinstance(rule, dict) else None for rule in base]
+    for n, rule in enumerate(user if isinstance(user, list) else []):
+        rule_id = rule.get("id") if isinstance(rule, dict) else None
+        entry = (f"rules[{n}]", rule)
+        if rule_id is not None and rule_id in ids:
+            merged[ids.index(rule_id)] = entry
+        else:
+            merged.append(entry)
+    return merged
+
+
+def _number(
+    value: object,
+    file: str,
+    path: str,
+    low: float,
+    high: float,
+    problems: list[Problem],
+    *,
+    integer: bool = False,
+) -> float:
+    ok = isinstance(value, int | float) and not isinstance(value, bool)
+    if integer:
+        ok = ok and isinstance(value, int)
+    if not ok or not low <= float(value) <= high:  # type: ignore[arg-type]
+        kind = "a whole number" if integer else "a number"
+        problems.append(
+            Problem(
+                file,
+                path,
+                f"must be {kind} from {low:g} to {high:g}",
+                value,
+                f"write {kind} between {low:g} and {high:g}",
+            )
+        )
+        return low
+    return float(value)  # type: ignore[arg-type]
+
+
+def _unknown_keys(
+    table: Mapping[str, Any], allowed: Sequence[str], file: str, path: str, problems: list[Problem]
+) -> None:
+    for key in table:
+        if key not in allowed:
+            where = f"{path}.{key}" if path else key
+            problems.append(
+                Problem(file, where, "unknown key", None, "allowed keys: " + ", ".join(allowed))
+            )
+
+
+def _phrase_tables(
+    source: Mapping[str, Any], key: str, file: str, problems: list[Problem]
+) -> dict[str, list[tuple[str, object]]]:
+    table = source.get(key, {})
+    if not isinstance(table, dict):
+        problems.append(
+            Problem(
+                file,
+                key,
+                "must be a table of phrase lists",
+                table,
+                f'write [{key}] with name = ["phrase", ...]',
+            )
+        )
+        return {}
+    lists = {}
+    for name, phrases in table.items():
+        if not isinstance(phrases, list):
+            problems.append(
+                Problem(
+                    file,
+                    f"{key}.{name}",
+                    "must be a list of phrases",
+                    phrases,
+                    f'write {name} = ["phrase", ...]',
+                )
+            )
+            continue
+        lists[name] = [(f"{key}.{name}[{n}]", phrase) for n, phrase in enumerate(phrases)]
+    return lists
+
+
+def _guard(
+    name: str, raw: object, lexicons: Sequence[str], file: str, problems: list[Problem]
+) -> Guard | None:
+    path = f"guards.{name}"
+    if not isinstance(raw, dict):
+        problems.append(
+            Problem(
+                file, path, "must be a table", raw, "write [guards.NAME] with reason, terms, scope"
+            )
+        )
+        return None
+    _unknown_keys(raw, GUARD_KEYS, file, path, problems)
+    scope = raw.get("scope", "sentence")
+    if scope not in SCOPES:
+        problems.append(
+            Problem(
+                file, f"{path}.scope", "unknown scope", scope, "use one of: " + ", ".join(SCOPES)
+            )
+        )
+    terms = raw.get("terms")
+    if not isinstance(terms, list) or not terms:
+        problems.append(
+            Problem(
+                file,
+                f"{path}.terms",
+                "must be a non-empty list of phrases",
+                terms,
+                'write terms = ["phrase", ...]',
+            )
+        )
+    acts_on = raw.get("lexicons")
+    if acts_on is not None:
+        if not isinstance(acts_on, list):
+            problems.append(
+                Problem(
+                    file,
+                    f"{path}.lexicons",
+                    "must be a list of lexicon names",
+                    acts_on,
+                    'write lexicons = ["air_strike", ...]',
+                )
+            )
+            acts_on = None
+        else:
+            for index, lexicon in enumerate(acts_on):
+                if lexicon not in lexicons:
+                    problems.append(
+                        Problem(
+                            file,
+                            f"{path}.lexicons[{index}]",
+                            "unknown lexicon",
+                            lexicon,
+                            "known: " + ", ".join(sorted(lexicons)),
+                        )
+                    )
+    return Guard(
+        id=name,
+        reason=str(raw.get("reason", name)),
+        scope=str(scope),
+        near=int(_number(raw.get("near", 8), file, f"{path}.near", 1, 100, problems, integer=True)),
+        factor=_number(raw.get("factor", 0.0), file, f"{path}.factor", 0, 1, problems),
+        lexicons=tuple(acts_on) if acts_on is not None else None,
+    )
+
+
+def _cue(
+    raw: object, path: str, lexicons: Sequence[str], file: str, problems: list[Problem]
+) -> Cue | None:
+    if not isinstance(raw, dict):
+        problems.append(
+            Problem(
+                file,
+                path,
+                "must be a table",
+                raw,
+                "write [[rules.cues]] with lexicon, weight, strike_type",
+            )
+        )
+        return None
+    _unknown_keys(raw, CUE_KEYS, file, path, problems)
+    for key in ("lexicon", "with"):
+        name = raw.get(key)
+        if (key == "lexicon" or name is not None) and name not in lexicons:
+            problems.append(
+                Problem(
+                    file,
+                    f"{path}.{key}",
+                    "unknown lexicon",
+                    name,
+                    "known: " + ", ".join(sorted(lexicons)),
+                )
+            )
+    ordered = raw.get("ordered", False)
+    if not isinstance(ordered, bool):
+        problems.append(
+            Problem(
+                file,
+                f"{path}.ordered",
+                "must be true or false",
+                ordered,
+                "write ordered = true or leave it out",
+            )
+        )
+    strike_type = raw.get("strike_type", "unclear")
+    if strike_type not in STRIKE_TYPES:
+        problems.append(
+            Problem(
+                file,
+                f"{path}.strike_type",
+                "unknown strike type",
+                strike_type,
+                "use one of: " + ", ".join(STRIKE_TYPES),
+            )
+        )
+    return Cue(
+        lexicon=str(raw.get("lexicon")),
+        with_lexicon=str(raw["with"]) if raw.get("with") is not None else None,
+        near=int(_number(raw.get("near", 6), file, f"{path}.near", 1, 50, problems, integer=True)),
+        ordered=ordered is True,
+        weight=_number(raw.get("weight", 1.0), file, f"{path}.weight", 0, 1, problems),
+        strike_type=str(strike_type),
+    )
+
+
+def _rule(
+    raw: object,
+    path: str,
+    lexicons: Sequence[str],
+    guards: Mapping[str, Guard],
+    file: str,
+    problems: list[Problem],
+) -> Rule | None:
+    if not isinstance(raw, dict):
+        problems.append(
+            Problem(
+                file, path, "must be a table", raw, "write [[rules]] with id, countries and cues"
+            )
+        )
+        return None
+    _unknown_keys(raw, RULE_KEYS, file, path, problems)
+    rule_id = raw.get("id")
+    if not isinstance(rule_id, str) or not re.fullmatch(r"[a-z0-9][a-z0-9_-]*", rule_id):
+        problems.append(
+            Problem(
+                file,
+                f"{path}.id",
+                "must be a lower-case name",
+                rule_id,
+                'write e.g. id = "strike-iraq-syria"',
+            )
+        )
+        rule_id = path
+    countries = raw.get("countries", [])
+    if (
+        not isinstance(countries, list)
+        or not countries
+        or not all(isinstance(code, str) and re.fullmatch(r"[A-Z]{2}", code) for code in countries)
+    ):
+        problems.append(
+            Problem(
+                file,
+                f"{path}.countries",
+                "must be a list of ISO country codes",
+                countries,
+                'write countries = ["IQ", "SY"]',
+            )
+        )
+        countries = []
+    guard_names = raw.get("guards")
+    if guard_names is not None:
+        if not isinstance(guard_names, list):
+            problems.append(
+                Problem(
+                    file,
+                    f"{path}.guards",
+                    "must be a list of guard names",
+                    guard_names,
+                    "known: " + ", ".join(sorted(guards)),
+                )
+            )
+            guard_names = None
+        else:
+            for position, name in enumerate(guard_names):
+                if name not in guards:
+                    problems.append(
+                        Problem(
+                            file,
+                            f"{path}.guards[{position}]",
+                            "unknown guard",
+                            name,
+                            "known: " + ", ".join(sorted(guards)),
+                        )
+                    )
+    raw_cues = raw.get("cues")
+    if not isinstance(raw_cues, list) or not raw_cues:
+        problems.append(
+            Problem(
+                file,
+                f"{path}.cues",
+                "a rule needs at least one cue",
+                raw_cues,
+                "add [[rules.cues]] tables with lexicon, weight, strike_type",
+            )
+        )
+        raw_cues = []
+    cues = [
+        _cue(cue, f"{path}.cues[{n}]", lexicons, file, problems) for n, cue in enumerate(raw_cues)
+    ]
+    return Rule(
+        id=rule_id,
+        description=str(raw.get("description", "")),
+        countries=tuple(countries),
+        window=int(
+            _number(raw.get("window", 1), file, f"{path}.window", 0, 20, problems, integer=True)
+        ),
+        demonym_factor=_number(
+            raw.get("demonym_factor", 0.8), file, f"{path}.demonym_factor", 0, 1, problems
+        ),
+        elsewhere_factor=_number(
+            raw.get("elsewhere_factor", 0.5), file, f"{path}.elsewhere_factor", 0, 1, problems
+        ),
+        threshold=_number(raw.get("threshold", 0.5), file, f"{path}.threshold", 0, 1, problems),
+        lead=int(
+            _number(raw.get("lead", 4), file, f"{path}.lead", 0, 1000, problems, integer=True)
+        ),
+        later_factor=_number(
+            raw.get("later_factor", 1.0), file, f"{path}.later_factor", 0, 1, problems
+        ),
+        guards=tuple(guard_names) if guard_names is not None else None,
+        cues=tuple(cue for cue in cues if cue is not None),
+    )
+
+
+@functools.cache
+def _default_table() -> dict[str, Any]:
+    text = resources.files("watcher.detection").joinpath("default_rules.toml").read_text("utf-8")
+    return tomllib.loads(text)
+
+
+def load_rules(table: Mapping[str, object], file: str) -> tuple[RuleSet, list[Problem]]:
+    """Merge a user's detection table over the shipped defaults and compile it.
+
+    Every problem is collected (file, key path, bad value, fix); the RuleSet returned alongside
+    problems is usable but should not be trusted.
+    """
+    problems: list[Problem] = []
+    _unknown_keys(table, TOP_KEYS, file, "", problems)
+    use_defaults = table.get("defaults", True)
+    if not isinstance(use_defaults, bool):
+        problems.append(
+            Problem(
+                file,
+                "defaults",
+                "must be true or false",
+                use_defaults,
+                "write defaults = false to start from no shipped rules",
+            )
+        )
+        use_defaults = True
+    base = _default_table() if use_defaults else {}
+    default_file = "default_rules.toml"
+    prefixes = {
+        "lexicons": "lexicon",
+        "countries": "country",
+        "demonyms": "demonym",
+        "actors": "actor",
+    }
+    phrase_lists: dict[str, list[tuple[str, object]]] = {}
+    names: dict[str, list[str]] = {}
+    for key, prefix in prefixes.items():
+        shipped = _phrase_tables(base, key, default_file, problems)
+        added = _phrase_tables(table, key, file, problems)
+        names[key] = list(dict.fromkeys([*shipped, *added]))
+        for name in names[key]:
+            phrase_lists[f"{prefix}:{name}"] = [*shipped.get(name, []), *added.get(name, [])]
+            if key in ("countries", "demonyms") and not re.fullmatch(r"[A-Z]{2}", name):
+                problems.append(
+                    Problem(
+                        file,
+                        f"{key}.{name}",
+                        "must be an ISO 3166 alpha-2 code",
+                        name,
+                        'write e.g. IQ = ["Iraq", ...]',
+                    )
+                )
+    lexicons = tuple(names["lexicons"])
+    raw: dict[str, Any] = {
+        "guards": {**base.get("guards", {}), **(table.get("guards") or {})},  # type: ignore[dict-item]
+        "rules": _merge_rules(base.get("rules", []), table.get("rules", [])),
+        "disable": table.get("disable", []),
+    }
+    disable = raw["disable"]
+    if not isinstance(disable, list) or not all(isinstance(name, str) for name in disable):
+        problems.append(
+            Problem(
+                file,
+                "disable",
+                "must be a list of rule or guard ids",
+                disable,
+                'write disable = ["rule-id"]',
+            )
+        )
+        disable = []
+    guard_tables = raw["guards"] if isinstance(raw["guards"], dict) else {}
+    if not isinstance(raw["guards"], dict):
+        problems.append(
+            Problem(
+                file,
+                "guards",
+                "must be a table of guards",
+                raw["guards"],
+                "write [guards.NAME] tables",
+            )
+        )
+    guards = {}
+    for name, guard_raw in guard_tables.items():
+        guard = _guard(name, guard_raw, lexicons, file, problems)
+        if guard is not None and name not in disable:
+            guards[name] = guard
+            terms = guard_raw.get("terms") if isinstance(guard_raw, dict) else None
+            phrase_lists[f"guard:{name}"] = [
+                (f"guards.{name}.terms[{n}]", term)
+                for n, term in enumerate(terms if isinstance(terms, list) else [])
+            ]
+
+    rules: list[Rule] = []
+    if not isinstance(table.get("rules", []), list):
+        problems.append(
+            Problem(
+                file,
+                "rules",
+                "must be an array of tables",
+                table.get("rules"),
+                "write [[rules]] tables",
+            )
+        )
+    for path, rule_raw in raw["rules"]:
+        rule = _rule(rule_raw, path, lexicons, guards, file, problems)
+        if rule is None:
+            continue
+        if any(rule.id == seen.id for seen in rules):
+            problems.append(
+                Problem(
+                    file, f"{path}.id", "duplicate rule id", rule.id, "give each rule its own id"
+                )
+            )
+        elif rule.id not in disable:
+            rules.append(rule)
+    known = {rule.get("id") for _, rule in raw["rules"] if isinstance(rule, dict)}
+    known |= set(guard_tables)
+    for position, name in enumerate(disable):
+        if name not in known:
+            problems.append(
+                Problem(
+                    file,
+                    f"disable[{position}]",
+                    "no rule or guard by that id",
+                    name,
+                    "known: " + ", ".join(sorted(str(k) for k in known)),
+                )
+            )
+    ruleset = RuleSet(
+        rules=tuple(rules),
+        guards=guards,
+        lexicons=lexicons,
+        countries=tuple(names["countries"]),
+        demonyms=tuple(names["demonyms"]),
+        actors=tuple(names["actors"]),
+        index=compile_index(phrase_lists, file, problems),
+    )
+    return ruleset, problems
+
+
+@functools.cache
+def default_rules() -> RuleSet:
+    """The shipped rules, compiled once; a defect in them is a bug, so it raises."""
+    ruleset, problems = load_rules({}, "default_rules.toml")
+    if problems:
+        raise ConfigError(problems)
+    return ruleset

@@ -1,0 +1,346 @@
+"""Labelled records in, precision/recall reports and per-record predictions out; reads the JSON
+Lines file of records and writes the predictions file (the only I/O here).
+
+A record is one JSON object a line with at least `id`, `title`, `text` and `label`; `uncertain`,
+`kind` and `date` (ISO, the publication date) are used when present.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+import unicodedata
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import IO, Any
+
+from watcher.detection import Detection, RuleSet, Verdict, explain
+from watcher.errors import ConfigError, Problem
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class Scores:
+    precision: float
+    recall: float
+    f1: float
+    tp: int
+    fp: int
+    fn: int
+    tn: int
+
+
+@dataclass(frozen=True)
+class Outcome:
+    id: str
+    label: bool
+    uncertain: bool
+    kind: str
+    verdict: Verdict
+
+    @property
+    def detected(self) -> bool:
+        return self.verdict.detection is not None
+
+
+@dataclass(frozen=True)
+class Report:
+    all: Scores
+    certain: Scores
+    errors_by_kind: Mapping[str, tuple[int, int]]  # kind -> (errors, records)
+    outcomes: tuple[Outcome, ...]
+    seconds: float
+
+
+def read_records(path: Path) -> list[dict[str, Any]]:
+    """The records of a JSON Lines file; a malformed line is a ConfigError naming it."""
+    records = []
+    problems = []
+    with path.open(encoding="utf-8") as lines:
+        for number, line in enumerate(lines, 1):
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError as error:
+                problems.append(Problem(str(path), f"line {number}", f"not JSON: {error.msg}"))
+                continue
+            if not isinstance(record, dict) or not {"id", "title", "label"} <= set(record):
+                problems.append(
+                    Problem(
+                        str(path),
+                        f"line {number}",
+                        "a record needs id, title, text and label",
+                        fix='write {"id": ..., "title": ..., "text": ..., "label": true}',
+                    )
+                )
+                continue
+            records.append(record)
+    if problems:
+        raise ConfigError(problems)
+    return records
+
+
+def _published(record: Mapping[str, Any]) -> datetime | None:
+    value = record.get("date")
+    if not isinstance(value, str) or len(value) < 10:
+        return None
+    try:
+        return datetime.combine(date.fromisoformat(value[:10]), datetime.min.time(), UTC)
+    except ValueError:
+        return None
+
+
+def _scores(pairs: Iterable[tuple[bool, bool]]) -> Scores:
+    tp = fp = fn = tn = 0
+    for label, detected in pairs:
+        if label and detected:
+            tp += 1
+        elif detected:
+            fp += 1
+        elif label:
+            fn += 1
+        else:
+            tn += 1
+    precision = tp / (tp + fp) if tp + fp else 0.0
+    recall = tp / (tp + fn) if tp + fn else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return Scores(round(precision, 4), round(recall, 4), round(f1, 4), tp, fp, fn, tn)
+
+
+def evaluate(
+    records: Sequence[Mapping[str, Any]], rules: RuleSet, progress: Progress | None = None
+) -> Report:
+    """Run the rules over labelled records and score them, with and without uncertain ones."""
+    started = time.perf_counter()
+    outcomes = []
+    for done, record in enumerate(records, 1):
+        verdict = explain(
+            str(record.get("title") or ""), str(record.get("text") or ""), rules, _published(record)
+        )
+        outcomes.append(
+            Outcome(
+                str(record["id"]),
+                bool(record["label"]),
+                bool(record.get("uncertain")),
+                str(record.get("kind") or ""),
+                verdict,
+            )
+        )
+        if progress is not None:
+            progress(done, len(records))
+    errors: dict[str, tuple[int, int]] = {}
+    for outcome in outcomes:
+        wrong, total = errors.get(outcome.kind, (0, 0))
+        errors[outcome.kind] = (wrong + (outcome.detected != outcome.label), total + 1)
+    return Report(
+        all=_scores((o.label, o.detected) for o in outcomes),
+        certain=_scores((o.label, o.detected) for o in outcomes if not o.uncertain),
+        errors_by_kind=dict(sorted(errors.items())),
+        outcomes=tuple(outcomes),
+        seconds=round(time.perf_counter() - started, 3),
+    )
+
+
+def render_text(report: Report) -> str:
+    lines = []
+    for name, scores in (("all records", report.all), ("certain only", report.certain)):
+        lines.append(
+            f"{name:13} precision {scores.precision:.3f}  recall {scores.recall:.3f}  "
+            f"F1 {scores.f1:.3f}  (tp {scores.tp}, fp {scores.fp}, fn {scores.fn}, "
+            f"tn {scores.tn})"
+        )
+    lines.append(f"{len(report.outcomes)} records in {report.seconds:.2f} s")
+    lines.append("errors by kind:")
+    lines.extend(
+        f"  {kind or '(none)':24} {wrong}/{total}"
+        for kind, (wrong, total) in report.errors_by_kind.items()
+        if wrong
+    )
+    for title, wanted in (("false positives", False), ("false negatives", True)):
+        wrong = [o for o in report.outcomes if o.label == wanted and o.detected != o.label]
+        lines.append(f"{title} ({len(wrong)}):")
+        for outcome in wrong:
+            mark = " (uncertain)" if outcome.uncertain else ""
+            lines.append(f"- {outcome.id} [{outcome.kind}]{mark}")
+            lines.extend(f"    {reason}" for reason in outcome.verdict.reasons)
+            if outcome.verdict.detection is not None:
+                lines.extend(
+                    f"    evidence: {sentence[:160]}"
+                    for sentence in outcome.verdict.detection.evidence
+                )
+    return "\n".join(lines) + "\n"
+
+
+def render_json(report: Report) -> dict[str, Any]:
+    def listed(wanted: bool) -> list[dict[str, Any]]:
+        return [
+            {
+                "id": o.id,
+                "kind": o.kind,
+                "uncertain": o.uncertain,
+                "reasons": list(o.verdict.reasons),
+            }
+            for o in report.outcomes
+            if o.label == wanted and o.detected != o.label
+        ]
+
+    return {
+        "all": vars(report.all),
+        "certain": vars(report.certain),
+        "records": len(report.outcomes),
+        "seconds": report.seconds,
+        "errors_by_kind": {
+            kind: {"errors": wrong, "records": total}
+            for kind, (wrong, total) in report.errors_by_kind.items()
+        },
+        "false_positives": listed(False),
+        "false_negatives": listed(True),
+    }
+
+
+def _count_json(value: object) -> object:
+    return list(value) if isinstance(value, tuple) else value
+
+
+def prediction(outcome: Outcome) -> dict[str, Any]:
+    """One line of the predictions file, with the field names and value forms of fields-dev."""
+    detection: Detection | None = outcome.verdict.detection
+    if detection is None:
+        return {"id": outcome.id, "detected": False, "score": 0.0, "fields": None}
+    found = detection.fields
+    # The places as the text writes them, the way fields-dev.jsonl records them.
+    kept = {place.id for place in found.places}
+    places = list(
+        dict.fromkeys(m.text for m in detection.mentions if m.kind == "place" and m.ref in kept)
+    )
+    return {
+        "id": outcome.id,
+        "detected": True,
+        "score": detection.score,
+        "rule": detection.rule_id,
+        "fields": {
+            "strike_type": found.strike_type,
+            "actor": found.actor or "unknown",
+            "actor_text": found.actor_text,
+            "target": found.target,
+            "places": places,
+            "countries": list(found.countries),
+            "killed": _count_json(found.killed),
+            "wounded": _count_json(found.wounded),
+            "event_date": found.event_date.isoformat() if found.event_date else None,
+            "event_date_text": found.event_date_text,
+        },
+    }
+
+
+def write_predictions(path: Path, report: Report) -> None:
+    with path.open("w", encoding="utf-8") as out:
+        for outcome in report.outcomes:
+            out.write(json.dumps(prediction(outcome), ensure_ascii=False) + "\n")
+
+
+def stderr_progress() -> Progress | None:
+    """A progress bar on stderr when it is a terminal, else nothing."""
+    if not sys.stderr.isatty():
+        return None
+
+    def draw(done: int, total: int) -> None:
+        width = 30
+        filled = width * done // max(total, 1)
+        sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total}")
+        if done == total:
+            sys.stderr.write("\n")
+        sys.stderr.flush()
+
+    return draw
+
+
+def run_eval(
+    path: Path, rules: RuleSet, *, as_json: bool, predictions: Path | None, out: IO[str]
+) -> int:
+    """`watcher eval`: score the rules on a labelled file; 0 on success.
+
+    Raises ConfigError for a malformed records file and OSError for an unreadable one.
+    """
+    report = evaluate(read_records(path), rules, progress=stderr_progress())
+    if predictions is not None:
+        write_predictions(predictions, report)
+    if as_json:
+        out.write(json.dumps(render_json(report), ensure_ascii=False, indent=2) + "\n")
+    else:
+        out.write(render_text(report))
+    return 0
+
+
+def _normal(name: str) -> str:
+    text = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower()
+    for noise in (
+        "province",
+        "governorate",
+        "countryside",
+        "city",
+        "the ",
+        "al-",
+        "al ",
+        "el-",
+        "ar ",
+        "as ",
+        "ad ",
+        "an ",
+    ):
+        text = text.replace(noise, " ")
+    return "".join(ch for ch in text if ch.isalpha())
+
+
+def _place_found(predicted: Sequence[str], annotated: Sequence[str]) -> bool:
+    ours = [_normal(name) for name in predicted]
+    for name in annotated:
+        theirs = _normal(name)
+        if theirs and any(o and (o in theirs or theirs in o) for o in ours):
+            return True
+    return False
+
+
+@dataclass(frozen=True)
+class FieldScores:
+    positives: int  # annotated records
+    detected: int  # of them, detected
+    country: tuple[int, int]  # (right, scored)
+    place: tuple[int, int]
+    strike_type: tuple[int, int]
+    actor: tuple[int, int]
+    killed: tuple[int, int]
+
+
+def score_fields(
+    predictions: Mapping[str, Mapping[str, Any]], annotations: Sequence[Mapping[str, Any]]
+) -> FieldScores:
+    """Compare predicted fields with hand-annotated ones (fields-dev.jsonl shape), on detected
+    records: countries as a set, at least one annotated place found, strike type, actor, and
+    killed where the annotation states a number."""
+    tallies = {name: [0, 0] for name in ("country", "place", "strike_type", "actor", "killed")}
+    detected = 0
+    for annotation in annotations:
+        ours = predictions.get(str(annotation["id"]), {}).get("fields")
+        if not ours:
+            continue
+        detected += 1
+        theirs = annotation["fields"]
+        checks = {
+            "country": set(ours["countries"]) == set(theirs["countries"]),
+            "strike_type": ours["strike_type"] == theirs["strike_type"],
+            "actor": str(ours["actor"]).lower() == str(theirs["actor"]).lower(),
+        }
+        if theirs["places"]:
+            checks["place"] = _place_found(ours["places"], theirs["places"])
+        if theirs["killed"] is not None:
+            checks["killed"] = ours["killed"] == theirs["killed"]
+        for name, right in checks.items():
+            tallies[name][0] += right
+            tallies[name][1] += 1
+    return FieldScores(len(annotations), detected, *(tuple(tallies[name]) for name in tallies))  # type: ignore[arg-type]

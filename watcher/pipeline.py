@@ -1,0 +1,636 @@
+"""One feed end to end — poll, new items, articles, detections, events, alerts into the outbox —
+and the outbox drained through apprise.
+
+`run_feed` is what the daemon schedules per feed and what `watcher run --once` calls for every
+feed; `deliver_pending` is what sends. Both log once and go on when one feed or one row fails.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from urllib.parse import urlsplit
+
+from sqlalchemy.exc import OperationalError
+
+from watcher import alerts as alerting
+from watcher import events as eventing
+from watcher.articles import Article, fetch_article
+from watcher.config import Config, Feed
+from watcher.detection import Detection, detect
+from watcher.errors import FetchError, ParseError
+from watcher.feeds import Item, poll_feed
+from watcher.http import HttpClient
+from watcher.store import FeedState, OutboxRow, Store, now
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Context:
+    """What a run needs. The daemon builds a new one on reload; the store and locks carry over."""
+
+    config: Config
+    store: Store
+    client: HttpClient
+    # Clustering reads open events and writes the decision: two feeds reporting the same strike
+    # at the same moment must not both open a new event.
+    events_lock: threading.Lock = field(default_factory=threading.Lock)
+    host_slots: dict[str, threading.BoundedSemaphore] = field(default_factory=dict)
+    host_slots_lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @contextmanager
+    def host_slot(self, url: str) -> Iterator[None]:
+        """At most `per_host` fetches at once to one host, however many feeds it serves."""
+        host = (urlsplit(url).hostname or "").lower()
+        with self.host_slots_lock:
+            slot = self.host_slots.setdefault(
+                host, threading.BoundedSemaphore(self.config.settings.per_host)
+            )
+        with slot:
+            yield
+
+
+def make_client(config: Config) -> HttpClient:
+    return HttpClient(
+        allow_private=config.settings.allow_private_networks,
+        deadline=config.settings.fetch_timeout,
+        max_bytes=config.settings.max_bytes,
+    )
+
+
+@dataclass(frozen=True)
+class FeedResult:
+    feed: str
+    status: str  # polled | not-modified | failed | retired | waiting
+    new: int = 0
+    baseline: int = 0
+    detections: int = 0
+    alerts: int = 0
+    error: str | None = None
+
+
+def run_feed(ctx: Context, feed: Feed) -> FeedResult:
+    """Poll one feed and take each new item through to the outbox. Never raises for bad input."""
+    store = ctx.store
+    state = store.feed_state(feed.url)
+    if state.retired:
+        return FeedResult(feed.name, "retired", error=state.retired)
+    if state.not_before and now() < state.not_before:
+        return FeedResult(feed.name, "waiting")
+    try:
+        with ctx.host_slot(state.current_url):
+            poll = poll_feed(ctx.client, state.current_url, state.etag, state.last_modified)
+    except FetchError as error:
+        return _feed_failed(ctx, feed, state, error)
+    except ParseError as error:
+        return _feed_failed(ctx, feed, state, FetchError(state.current_url, str(error)))
+
+    if poll.permanent_url and poll.permanent_url != state.current_url:
+        log.warning(
+            "feed %s moved permanently to %s; update its url in the config",
+            feed.name,
+            poll.permanent_url,
+        )
+    current_url = poll.permanent_url or state.current_url
+    if poll.status == 304:
+        store.feed_polled(
+            state.id,
+            title=None,
+            etag=poll.etag or state.etag,
+            last_modified=poll.last_modified or state.last_modified,
+            current_url=current_url,
+            new_items=False,
+        )
+        log.info("feed %s: not modified", feed.name)
+        return FeedResult(feed.name, "not-modified")
+
+    result = _take_items(ctx, feed, state, poll.items, poll.title)
+    store.feed_polled(
+        state.id,
+        title=poll.title,
+        etag=poll.etag,
+        last_modified=poll.last_modified,
+        current_url=current_url,
+        new_items=result.new > 0,
+    )
+    log.info(
+        "feed %s: %d items, %d new, %d recorded silently, %d detections, %d alerts",
+        feed.name,
+        len(poll.items),
+        result.new,
+        result.baseline,
+        result.detections,
+        result.alerts,
+    )
+    return result
+
+
+def _feed_failed(ctx: Context, feed: Feed, state: FeedState, error: FetchError) -> FeedResult:
+    settings = ctx.config.settings
+    if error.status == 410:
+        ctx.store.retire_feed(state.id, f"gone (410) at {now():%Y-%m-%d}")
+        log.error("feed %s is gone (HTTP 410) and is retired; remove it from the config", feed.name)
+        return FeedResult(feed.name, "retired", error=str(error))
+    # Exponential backoff from the feed's own interval, capped; a server's Retry-After wins
+    # when it asks for longer (reliability.md F7).
+    delay = min(settings.failure_backoff_max, feed.interval * 2 ** min(state.failures, 16))
+    if error.retry_after:
+        delay = max(delay, min(error.retry_after, settings.failure_backoff_max))
+    failures = ctx.store.feed_failed(state.id, error.reason, now() + timedelta(seconds=delay))
+    level = logging.ERROR if failures == settings.failures_before_error else logging.WARNING
+    log.log(
+        level,
+        "feed %s failed (%d in a row, next try in %ds): %s",
+        feed.name,
+        failures,
+        delay,
+        error.reason,
+    )
+    return FeedResult(feed.name, "failed", error=error.reason)
+
+
+def _take_items(
+    ctx: Context, feed: Feed, state: FeedState, items: Sequence[Item], title: str | None
+) -> FeedResult:
+    settings = ctx.config.settings
+    store = ctx.store
+    already = store.seen(state.id, [i.key for i in items], [i.alias for i in items])
+    fresh: list[Item] = []
+    for item in items:
+        if item.key in already or item.alias in already:
+            continue
+        already.update((item.key, item.alias))
+        fresh.append(item)
+    # A new feed's existing items are history, not news: record them without alerting, but for
+    # the newest `backfill` of them (reliability.md D12).
+    first_poll = state.last_success is None
+    too_old = now() - timedelta(days=settings.max_item_age_days)
+    outlet = title or state.title or feed.name
+    baseline = detections = sent = held = 0
+    # Oldest first, so that an event opens with the earliest report of it.
+    for position, item in reversed(list(enumerate(fresh))):
+        if (first_poll and position >= settings.backfill) or (
+            item.published is not None and item.published < too_old
+        ):
+            with store.transaction() as db:
+                store.record_item(
+                    db,
+                    state.id,
+                    key=item.key,
+                    alias=item.alias,
+                    link=item.link,
+                    title=item.title,
+                    published=item.published,
+                    outcome="baseline" if first_poll else "old",
+                )
+            baseline += 1
+            continue
+        try:
+            article = _article(ctx, feed, item)
+            detection = detect(article.title, article.text, ctx.config.rules, item.published)
+        except Exception:
+            # A poison item must not stall its feed forever: record it and go on.
+            log.exception(
+                "feed %s: item %s could not be processed; recorded and skipped",
+                feed.name,
+                item.link or item.key,
+            )
+            detection, outcome = None, "error"
+        else:
+            outcome = "seen"
+        if detection is None:
+            with store.transaction() as db:
+                store.record_item(
+                    db,
+                    state.id,
+                    key=item.key,
+                    alias=item.alias,
+                    link=item.link,
+                    title=item.title,
+                    published=item.published,
+                    outcome=outcome,
+                )
+            continue
+        detections += 1
+        alerted, storm = _record_detection(ctx, feed, state, item, outlet, detection)
+        sent += alerted
+        held += storm
+    if held:
+        _storm_summary(ctx, feed, outlet, held)
+        sent += 1
+    return FeedResult(
+        feed.name, "polled", new=len(fresh), baseline=baseline, detections=detections, alerts=sent
+    )
+
+
+def _article(ctx: Context, feed: Feed, item: Item) -> Article:
+    if not feed.fetch_articles or not item.link:
+        return Article(
+            url=item.link,
+            title=item.title,
+            text=item.summary,
+            source="feed",
+            note="article fetching is off" if item.link else "the item has no link",
+        )
+    with ctx.host_slot(item.link):
+        article = fetch_article(ctx.client, item)
+    if article.note:
+        log.warning("article %s: %s; using the feed's text", item.link, article.note)
+    return article
+
+
+def _record_detection(
+    ctx: Context, feed: Feed, state: FeedState, item: Item, outlet: str, detection: Detection
+) -> tuple[int, int]:
+    """Join or open the event and queue the alert, all in one transaction with the item.
+
+    Returns (alerts queued, alerts held back by the storm guard).
+    """
+    store = ctx.store
+    config = ctx.config
+    seen_at = now()
+    report = eventing.report_from(detection, item, outlet, seen_at)
+    with ctx.events_lock:
+        window = timedelta(hours=config.events.window_hours)
+        open_events = [
+            replace(eventing.state_from_dict(e.state), id=e.id)
+            for e in store.open_events(seen_at - window)
+        ]
+        decision = eventing.cluster(report, open_events, config.events)
+        storm = (
+            decision.action in ("new", "update")
+            and store.alerts_since(state.id, seen_at - timedelta(hours=1))
+            >= config.settings.storm_limit
+        )
+        with store.transaction() as db:
+            item_id = store.record_item(
+                db,
+                state.id,
+                key=item.key,
+                alias=item.alias,
+                link=item.link,
+                title=item.title,
+                published=item.published,
+                outcome="detected",
+            )
+            event_id = decision.event_id
+            if decision.action != "duplicate":
+                event_id = store.save_event(
+                    db,
+                    decision.event_id,
+                    opened=decision.state.opened,
+                    last_report=decision.state.last_report,
+                    reports=decision.state.reports,
+                    summary=eventing.summary(decision.state),
+                    state=eventing.state_to_dict(decision.state),
+                )
+            store.record_detection(
+                db,
+                item_id=item_id,
+                event_id=event_id,
+                rule_id=detection.rule_id,
+                score=detection.score,
+                decision="held" if storm else decision.action,
+                fields=fields_dict(detection),
+                evidence=detection.evidence,
+            )
+            if decision.action not in ("new", "update") or storm or event_id is None:
+                if decision.action in ("new", "update"):
+                    log.warning(
+                        "feed %s: storm guard held back an alert for event %s", feed.name, event_id
+                    )
+                return 0, int(storm)
+            content = alert_content(event_id, decision, detection, item, outlet)
+            alert = alerting.render_alert(content)
+            deliveries = route(config, feed, detection)
+            store.record_alert(
+                db,
+                event_id=event_id,
+                kind=decision.action,
+                title=alert.title,
+                text=alert.text,
+                markdown=alert.markdown,
+                html=alert.html,
+                deliveries=deliveries,
+            )
+    log.info(
+        "alert (%s) for event %d: %s → %s",
+        decision.action,
+        event_id,
+        alert.title,
+        ", ".join(sorted({d[0] for d in deliveries})) or "no target",
+    )
+    return 1, 0
+
+
+def _storm_summary(ctx: Context, feed: Feed, outlet: str, held: int) -> None:
+    content = alerting.AlertContent(
+        event_id=0,
+        kind="summary",
+        headline=f"{held} more strike reports from {outlet}",
+        outlet=outlet,
+        published=now(),
+        link=None,
+        rule_id="storm-guard",
+        score=0.0,
+        strike_type=None,
+        actor=None,
+        target=None,
+        places=(),
+        killed=None,
+        wounded=None,
+        event_date=None,
+        evidence=(
+            f"The feed {feed.name} sent more than {ctx.config.settings.storm_limit} "
+            f"alerts in an hour; {held} more were recorded without alerting. "
+            "See `watcher events`.",
+        ),
+        reports=held,
+        outlets=(outlet,),
+        changes=(),
+    )
+    alert = alerting.render_alert(content)
+    deliveries = [
+        (name, index, target.format)
+        for name, target in ctx.config.targets.items()
+        for index in range(len(target.urls))
+    ]
+    with ctx.store.transaction() as db:
+        ctx.store.record_alert(
+            db,
+            event_id=None,
+            kind="summary",
+            title=alert.title,
+            text=alert.text,
+            markdown=alert.markdown,
+            html=alert.html,
+            deliveries=deliveries,
+        )
+    log.warning("feed %s: storm guard held back %d alerts; one summary sent", feed.name, held)
+
+
+def fields_dict(detection: Detection) -> dict[str, object]:
+    f = detection.fields
+    return {
+        "strike_type": f.strike_type,
+        "actor": f.actor,
+        "target": f.target,
+        "places": [p.name for p in f.places],
+        "countries": list(f.countries),
+        "killed": list(f.killed) if isinstance(f.killed, tuple) else f.killed,
+        "wounded": list(f.wounded) if isinstance(f.wounded, tuple) else f.wounded,
+        "event_date": f.event_date.isoformat() if f.event_date else None,
+    }
+
+
+def _count_text(value: int | tuple[int, int | None] | None) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, tuple):
+        low, high = value
+        return f"at least {low}" if high is None else f"{low}–{high}"
+    return str(value)
+
+
+def alert_content(
+    event_id: int, decision: eventing.Decision, detection: Detection, item: Item, outlet: str
+) -> alerting.AlertContent:
+    f = detection.fields
+    places = tuple(
+        p.name
+        + (
+            f" ({', '.join(x for x in (p.governorate, p.country) if x)})"
+            if p.governorate or p.country
+            else ""
+        )
+        for p in f.places
+    )
+    state = decision.state
+    return alerting.AlertContent(
+        event_id=event_id,
+        kind=decision.action,
+        headline=item.title,
+        outlet=outlet,
+        published=item.published,
+        link=item.link,
+        rule_id=detection.rule_id,
+        score=detection.score,
+        strike_type=f.strike_type,
+        actor=f.actor,
+        target=f.target,
+        places=places,
+        killed=_count_text(f.killed),
+        wounded=_count_text(f.wounded),
+        event_date=f.event_date.isoformat() if f.event_date else f.event_date_text,
+        evidence=tuple(dict.fromkeys(detection.evidence)),
+        reports=state.reports,
+        outlets=tuple(sorted(state.outlets)),
+        changes=decision.changes,
+    )
+
+
+def route(config: Config, feed: Feed, detection: Detection) -> list[tuple[str, int, str]]:
+    """(target, url index, format) for every destination this detection goes to.
+
+    With no routes, every alert goes to every target; otherwise routes match in order and one
+    with `stop = true` ends the search (as in Alertmanager).
+    """
+    names: list[str] = []
+    if not config.routes:
+        names = list(config.targets)
+    fields = detection.fields
+    governorates = {p.governorate for p in fields.places if p.governorate}
+    for r in config.routes:
+        if r.rules and detection.rule_id not in r.rules:
+            continue
+        if r.countries and not set(r.countries) & set(fields.countries):
+            continue
+        if r.governorates and not set(r.governorates) & governorates:
+            continue
+        if r.tags and not set(r.tags) & set(feed.tags):
+            continue
+        if detection.score < r.min_score:
+            continue
+        names += [n for n in r.targets if n not in names]
+        if r.stop:
+            break
+    return [
+        (name, index, config.targets[name].format)
+        for name in names
+        for index in range(len(config.targets[name].urls))
+    ]
+
+
+def run_once(ctx: Context) -> list[FeedResult]:
+    """Every configured feed once, concurrently."""
+    feeds = ctx.config.feeds
+    if not feeds:
+        return []
+    with ThreadPoolExecutor(
+        max_workers=min(ctx.config.settings.workers, len(feeds)), thread_name_prefix="feed"
+    ) as pool:
+        return list(pool.map(lambda feed: guarded_run_feed(ctx, feed), feeds))
+
+
+def guarded_run_feed(ctx: Context, feed: Feed) -> FeedResult:
+    """The one failure boundary per feed: a bug or a locked database costs one poll of one feed."""
+    try:
+        return run_feed(ctx, feed)
+    except OperationalError as error:
+        log.warning(
+            "feed %s: database busy or unavailable, retrying next poll: %s", feed.name, error.orig
+        )
+        return FeedResult(feed.name, "failed", error=str(error.orig))
+    except Exception:
+        log.exception("feed %s: unexpected error; the feed is retried at its next poll", feed.name)
+        return FeedResult(feed.name, "failed", error="unexpected error (see the log)")
+
+
+# --- delivery ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DeliveryResult:
+    sent: int = 0
+    retrying: int = 0
+    dead: int = 0
+
+
+def deliver_pending(ctx: Context, limit: int = 200) -> DeliveryResult:
+    """Send every due outbox row.
+
+    Destinations are served side by side, so that a slow one holds up no other; each one gets
+    its alerts in order, so that an update never arrives before the alert it updates. A row that
+    fails is retried later, behind the rows that were due after it.
+    """
+    rows = ctx.store.claim_due(limit)
+    if not rows:
+        return DeliveryResult()
+    queues: dict[tuple[str, int], list[OutboxRow]] = {}
+    for row in rows:
+        queues.setdefault((row.target, row.url_index), []).append(row)
+
+    def drain(queue: list[OutboxRow]) -> list[str]:
+        return [_deliver(ctx, row) for row in queue]
+
+    with ThreadPoolExecutor(
+        max_workers=ctx.config.delivery.workers, thread_name_prefix="send"
+    ) as pool:
+        outcomes = [outcome for done in pool.map(drain, queues.values()) for outcome in done]
+    return DeliveryResult(
+        sent=outcomes.count("sent"),
+        dead=outcomes.count("dead"),
+        retrying=len(outcomes) - outcomes.count("sent") - outcomes.count("dead"),
+    )
+
+
+def _deliver(ctx: Context, row: OutboxRow) -> str:
+    delivery = ctx.config.delivery
+    target = ctx.config.targets.get(row.target)
+    if target is None or row.url_index >= len(target.urls):
+        ctx.store.mark_retry(
+            row.id,
+            status="dead",
+            next_attempt=now(),
+            error=f"target {row.target} is no longer configured",
+        )
+        log.error("alert %d: target %s is no longer configured; not sent", row.alert_id, row.target)
+        return "dead"
+    url = target.urls[row.url_index]
+    alert = alerting.Alert(title=row.title, text=row.text, markdown=row.markdown, html=row.html)
+    try:
+        outcome = alerting.send(url, alert, row.format, timeout=delivery.timeout)
+    except Exception:
+        log.exception(
+            "alert %d to %s: unexpected error while sending", row.alert_id, alerting.masked(url)
+        )
+        outcome = alerting.Outcome(status="retry", detail="unexpected error", retry_after=None)
+    where = f"alert {row.alert_id} to {row.target} ({alerting.masked(url)})"
+    if outcome.status == "sent":
+        ctx.store.mark_sent(row.id)
+        log.info("%s: sent", where)
+        return "sent"
+    if outcome.status == "dead" or (
+        outcome.status == "retry" and row.attempts >= delivery.max_attempts
+    ):
+        ctx.store.mark_retry(row.id, status="dead", next_attempt=now(), error=outcome.detail)
+        log.error("%s: given up after %d attempts: %s", where, row.attempts, outcome.detail)
+        return "dead"
+    delay = min(delivery.retry_max, delivery.retry_initial * 2 ** (row.attempts - 1))
+    if outcome.retry_after:
+        delay = max(delay, outcome.retry_after)
+    if outcome.status == "ambiguous":
+        # The destination may have it already: re-send at most `ambiguous_resends` times
+        # (reliability.md finding 4), then stop rather than flood it.
+        if row.ambiguous >= delivery.ambiguous_resends:
+            ctx.store.mark_retry(
+                row.id,
+                status="dead",
+                next_attempt=now(),
+                error=f"no answer after {row.attempts} attempts; it may have "
+                f"arrived: {outcome.detail}",
+            )
+            log.error(
+                "%s: no clear answer after %d attempts; not re-sent again (it may have arrived)",
+                where,
+                row.attempts,
+            )
+            return "dead"
+        ctx.store.mark_retry(
+            row.id,
+            status="ambiguous",
+            next_attempt=now() + timedelta(seconds=delay),
+            error=outcome.detail,
+        )
+        log.warning("%s: no clear answer (%s); re-sending in %ds", where, outcome.detail, delay)
+        return "ambiguous"
+    ctx.store.mark_retry(
+        row.id,
+        status="pending",
+        next_attempt=now() + timedelta(seconds=delay),
+        error=outcome.detail,
+    )
+    log.warning("%s: failed (%s); retrying in %ds", where, outcome.detail, delay)
+    return "retry"
+
+
+def send_test(ctx: Context) -> list[tuple[str, str, str]]:
+    """A sample alert to every target URL, sent at once (not through the outbox)."""
+    content = alerting.AlertContent(
+        event_id=0,
+        kind="test",
+        headline="Test alert from watcher: configuration works",
+        outlet="watcher",
+        published=now(),
+        link=None,
+        rule_id="send-test",
+        score=1.0,
+        strike_type="air_drone",
+        actor="(sample)",
+        target="(sample)",
+        places=("Jurf al-Sakhar (Babil, IQ)",),
+        killed="2",
+        wounded=None,
+        event_date=f"{now():%Y-%m-%d}",
+        evidence=("This is a sample alert sent by `watcher send-test`; no strike happened.",),
+        reports=1,
+        outlets=("watcher",),
+        changes=(),
+    )
+    alert = alerting.render_alert(content)
+    results = []
+    for name, target in ctx.config.targets.items():
+        for url in target.urls:
+            outcome = alerting.send(url, alert, target.format, timeout=ctx.config.delivery.timeout)
+            results.append((name, alerting.masked(url), f"{outcome.status} {outcome.detail}"))
+    return results
+
+
+def when(value: datetime | None) -> str:
+    return value.strftime("%Y-%m-%d %H:%M") if value else "-"

@@ -1,0 +1,741 @@
+"""What must survive a restart, in SQLAlchemy Core over SQLite (or PostgreSQL).
+
+Feeds' poll state, the items seen, detections, events, alerts and the outbox of deliveries. Each
+function takes plain values and returns plain dataclasses; the pipeline decides, the store records.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sqlite3
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import (
+    Column,
+    DateTime,
+    Engine,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    create_engine,
+    event,
+    func,
+    insert,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.engine import Connection
+from sqlalchemy.engine.url import make_url
+from sqlalchemy.exc import DatabaseError, OperationalError
+
+from watcher.errors import StateError
+
+log = logging.getLogger(__name__)
+
+SCHEMA_VERSION = 1
+
+metadata = MetaData()
+
+meta = Table(
+    "meta",
+    metadata,
+    Column("key", String(64), primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
+feeds = Table(
+    "feeds",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("url", Text, nullable=False, unique=True),  # as configured: the feed's identity
+    Column("current_url", Text, nullable=False),  # after 301s
+    Column("title", Text),
+    Column("etag", Text),
+    Column("last_modified", Text),
+    Column("retired", Text),  # why the feed was retired (410), None while active
+    Column("polls", Integer, nullable=False, default=0),
+    Column("failures", Integer, nullable=False, default=0),  # in a row
+    Column("last_error", Text),
+    Column("last_polled", DateTime(timezone=True)),
+    Column("last_success", DateTime(timezone=True)),
+    Column("last_new_item", DateTime(timezone=True)),
+    Column("not_before", DateTime(timezone=True)),  # backoff and Retry-After
+)
+
+items = Table(
+    "items",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("feed_id", Integer, ForeignKey("feeds.id"), nullable=False),
+    Column("key", Text, nullable=False),
+    Column("alias", Text, nullable=False),
+    Column("link", Text),
+    Column("title", Text, nullable=False),
+    Column("published", DateTime(timezone=True)),
+    Column("first_seen", DateTime(timezone=True), nullable=False),
+    # baseline | old | seen | detected | error
+    Column("outcome", String(16), nullable=False),
+    UniqueConstraint("feed_id", "key"),
+    Index("items_alias", "feed_id", "alias"),
+)
+
+detections = Table(
+    "detections",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("item_id", Integer, ForeignKey("items.id"), nullable=False),
+    Column("event_id", Integer, ForeignKey("events.id")),
+    Column("rule_id", Text, nullable=False),
+    Column("score", Float, nullable=False),
+    Column("decision", String(16), nullable=False),  # new | update | silent | duplicate
+    Column("fields", Text, nullable=False),  # JSON
+    Column("evidence", Text, nullable=False),  # JSON list of sentences
+    Column("created", DateTime(timezone=True), nullable=False),
+)
+
+events = Table(
+    "events",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("opened", DateTime(timezone=True), nullable=False),
+    Column("last_report", DateTime(timezone=True), nullable=False),
+    Column("reports", Integer, nullable=False),
+    Column("summary", Text, nullable=False),  # one line for listings
+    Column("state", Text, nullable=False),  # JSON of events.EventState
+)
+
+alerts = Table(
+    "alerts",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("event_id", Integer, ForeignKey("events.id")),
+    Column("kind", String(16), nullable=False),
+    Column("title", Text, nullable=False),
+    Column("text", Text, nullable=False),
+    Column("markdown", Text, nullable=False),
+    Column("html", Text, nullable=False),
+    Column("created", DateTime(timezone=True), nullable=False),
+)
+
+# One row per (alert, target, URL of the target): a partial failure never re-sends to a
+# destination that already has it (reliability.md finding 6). The URL itself is a secret and is
+# never stored; `url_index` points into the target's URL list.
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("alert_id", Integer, ForeignKey("alerts.id"), nullable=False),
+    Column("target", Text, nullable=False),
+    Column("url_index", Integer, nullable=False),
+    Column("format", String(16), nullable=False),
+    # pending | sending | sent | ambiguous | dead
+    Column("status", String(16), nullable=False),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("ambiguous", Integer, nullable=False, default=0),
+    Column("next_attempt", DateTime(timezone=True), nullable=False),
+    Column("last_error", Text),
+    Column("sent", DateTime(timezone=True)),
+    Column("created", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("alert_id", "target", "url_index"),
+    Index("outbox_due", "status", "next_attempt"),
+)
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    """SQLite returns naive datetimes; every time in watcher is aware UTC."""
+    if value is None or value.tzinfo is not None:
+        return value
+    return value.replace(tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class FeedState:
+    id: int
+    url: str
+    current_url: str
+    title: str | None
+    etag: str | None
+    last_modified: str | None
+    retired: str | None
+    polls: int
+    failures: int
+    last_error: str | None
+    last_polled: datetime | None
+    last_success: datetime | None
+    last_new_item: datetime | None
+    not_before: datetime | None
+
+
+@dataclass(frozen=True)
+class SeenItem:
+    key: str
+    alias: str
+
+
+@dataclass(frozen=True)
+class OutboxRow:
+    id: int
+    alert_id: int
+    target: str
+    url_index: int
+    format: str
+    status: str
+    attempts: int
+    ambiguous: int
+    title: str
+    text: str
+    markdown: str
+    html: str
+
+
+@dataclass(frozen=True)
+class AlertRecord:
+    id: int
+    event_id: int | None
+    kind: str
+    title: str
+    created: datetime
+    deliveries: tuple[tuple[str, str, int, str | None], ...]  # (target, status, attempts, error)
+
+
+@dataclass(frozen=True)
+class EventRecord:
+    id: int
+    opened: datetime
+    last_report: datetime
+    reports: int
+    summary: str
+    state: dict[str, Any]
+
+
+def _sqlite_pragmas(dbapi_connection: sqlite3.Connection, _record: object) -> None:
+    cursor = dbapi_connection.cursor()
+    # WAL lets the CLI read while the daemon writes; FULL so that a committed outbox row
+    # survives a power loss (reliability.md D10); 5 s covers a short lock by another process (Q2).
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=FULL")
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+class Store:
+    """The database; every method is one short transaction."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    @contextmanager
+    def transaction(self) -> Iterator[Connection]:
+        with self.engine.begin() as connection:
+            yield connection
+
+    # --- feeds -------------------------------------------------------------------------------
+
+    def feed_state(self, url: str) -> FeedState:
+        """The stored state of a configured feed, creating it on first sight."""
+        with self.transaction() as db:
+            row = db.execute(select(feeds).where(feeds.c.url == url)).first()
+            if row is None:
+                db.execute(insert(feeds).values(url=url, current_url=url, polls=0, failures=0))
+                row = db.execute(select(feeds).where(feeds.c.url == url)).one()
+        return _feed_state(row._mapping)
+
+    def all_feeds(self) -> list[FeedState]:
+        with self.transaction() as db:
+            rows = db.execute(select(feeds).order_by(feeds.c.id)).all()
+        return [_feed_state(r._mapping) for r in rows]
+
+    def feed_polled(
+        self,
+        feed_id: int,
+        *,
+        title: str | None,
+        etag: str | None,
+        last_modified: str | None,
+        current_url: str,
+        new_items: bool,
+    ) -> None:
+        values: dict[str, Any] = {
+            "etag": etag,
+            "last_modified": last_modified,
+            "current_url": current_url,
+            "polls": feeds.c.polls + 1,
+            "failures": 0,
+            "last_error": None,
+            "last_polled": now(),
+            "last_success": now(),
+            "not_before": None,
+        }
+        if title:
+            values["title"] = title
+        if new_items:
+            values["last_new_item"] = now()
+        with self.transaction() as db:
+            db.execute(update(feeds).where(feeds.c.id == feed_id).values(**values))
+
+    def feed_failed(self, feed_id: int, error: str, not_before: datetime | None) -> int:
+        """Record a failed poll; returns the number of failures in a row."""
+        with self.transaction() as db:
+            db.execute(
+                update(feeds)
+                .where(feeds.c.id == feed_id)
+                .values(
+                    failures=feeds.c.failures + 1,
+                    last_error=error,
+                    last_polled=now(),
+                    not_before=not_before,
+                )
+            )
+            return int(
+                db.execute(select(feeds.c.failures).where(feeds.c.id == feed_id)).scalar_one()
+            )
+
+    def retire_feed(self, feed_id: int, reason: str) -> None:
+        with self.transaction() as db:
+            db.execute(
+                update(feeds)
+                .where(feeds.c.id == feed_id)
+                .values(retired=reason, last_error=reason, last_polled=now())
+            )
+
+    # --- items -------------------------------------------------------------------------------
+
+    def seen(self, feed_id: int, keys: Sequence[str], aliases: Sequence[str]) -> set[str]:
+        """Which of these keys and aliases this feed has already recorded."""
+        found: set[str] = set()
+        with self.transaction() as db:
+            for chunk in _chunks(list(keys), 400):
+                found.update(
+                    db.execute(
+                        select(items.c.key).where(
+                            items.c.feed_id == feed_id, items.c.key.in_(chunk)
+                        )
+                    ).scalars()
+                )
+            for chunk in _chunks(list(aliases), 400):
+                found.update(
+                    db.execute(
+                        select(items.c.alias).where(
+                            items.c.feed_id == feed_id, items.c.alias.in_(chunk)
+                        )
+                    ).scalars()
+                )
+        return found
+
+    def record_item(
+        self,
+        db: Connection,
+        feed_id: int,
+        *,
+        key: str,
+        alias: str,
+        link: str | None,
+        title: str,
+        published: datetime | None,
+        outcome: str,
+    ) -> int:
+        result = db.execute(
+            insert(items).values(
+                feed_id=feed_id,
+                key=key,
+                alias=alias,
+                link=link,
+                title=title[:1000],
+                published=published,
+                first_seen=now(),
+                outcome=outcome,
+            )
+        )
+        return _new_id(result)
+
+    def prune_items(self, older_than: timedelta) -> int:
+        """Forget undetected items seen long ago; the item-age limit keeps them from coming back."""
+        cutoff = now() - older_than
+        with self.transaction() as db:
+            result = db.execute(
+                items.delete().where(
+                    items.c.first_seen < cutoff, items.c.outcome.in_(("baseline", "old", "seen"))
+                )
+            )
+        return int(result.rowcount or 0)
+
+    # --- detections, events, alerts ----------------------------------------------------------
+
+    def record_detection(
+        self,
+        db: Connection,
+        *,
+        item_id: int,
+        event_id: int | None,
+        rule_id: str,
+        score: float,
+        decision: str,
+        fields: dict[str, Any],
+        evidence: Sequence[str],
+    ) -> int:
+        result = db.execute(
+            insert(detections).values(
+                item_id=item_id,
+                event_id=event_id,
+                rule_id=rule_id,
+                score=score,
+                decision=decision,
+                fields=json.dumps(fields, default=str),
+                evidence=json.dumps(list(evidence)),
+                created=now(),
+            )
+        )
+        return _new_id(result)
+
+    def open_events(self, since: datetime) -> list[EventRecord]:
+        with self.transaction() as db:
+            rows = db.execute(
+                select(events).where(events.c.last_report >= since).order_by(events.c.id)
+            ).all()
+        return [_event_record(r._mapping) for r in rows]
+
+    def recent_events(self, limit: int) -> list[EventRecord]:
+        with self.transaction() as db:
+            rows = db.execute(select(events).order_by(events.c.id.desc()).limit(limit)).all()
+        return [_event_record(r._mapping) for r in rows]
+
+    def event_reports(self, event_id: int) -> list[tuple[str, str | None, str, str]]:
+        """(title, link, outlet, decision) of each report of an event, oldest first."""
+        with self.transaction() as db:
+            rows = db.execute(
+                select(
+                    items.c.title, items.c.link, feeds.c.title, feeds.c.url, detections.c.decision
+                )
+                .join(items, items.c.id == detections.c.item_id)
+                .join(feeds, feeds.c.id == items.c.feed_id)
+                .where(detections.c.event_id == event_id)
+                .order_by(detections.c.id)
+            ).all()
+        return [(r[0], r[1], r[2] or r[3], r[4]) for r in rows]
+
+    def save_event(
+        self,
+        db: Connection,
+        event_id: int | None,
+        *,
+        opened: datetime,
+        last_report: datetime,
+        reports: int,
+        summary: str,
+        state: dict[str, Any],
+    ) -> int:
+        values = dict(
+            opened=opened,
+            last_report=last_report,
+            reports=reports,
+            summary=summary,
+            state=json.dumps(state, default=str),
+        )
+        if event_id is None:
+            return _new_id(db.execute(insert(events).values(**values)))
+        db.execute(update(events).where(events.c.id == event_id).values(**values))
+        return event_id
+
+    def record_alert(
+        self,
+        db: Connection,
+        *,
+        event_id: int | None,
+        kind: str,
+        title: str,
+        text: str,
+        markdown: str,
+        html: str,
+        deliveries: Sequence[tuple[str, int, str]],
+    ) -> int:
+        """An alert and its outbox rows (target, url index, format), in the caller's transaction."""
+        created = now()
+        alert_id = _new_id(
+            db.execute(
+                insert(alerts).values(
+                    event_id=event_id,
+                    kind=kind,
+                    title=title,
+                    text=text,
+                    markdown=markdown,
+                    html=html,
+                    created=created,
+                )
+            )
+        )
+        for target, url_index, fmt in deliveries:
+            db.execute(
+                insert(outbox).values(
+                    alert_id=alert_id,
+                    target=target,
+                    url_index=url_index,
+                    format=fmt,
+                    status="pending",
+                    attempts=0,
+                    ambiguous=0,
+                    next_attempt=created,
+                    created=created,
+                )
+            )
+        return alert_id
+
+    def alerts_since(self, feed_id: int, since: datetime) -> int:
+        """Alerts caused by this feed's items since a time: the storm guard's count."""
+        with self.transaction() as db:
+            return int(
+                db.execute(
+                    select(func.count())
+                    .select_from(detections.join(items, items.c.id == detections.c.item_id))
+                    .where(
+                        items.c.feed_id == feed_id,
+                        detections.c.created >= since,
+                        detections.c.decision.in_(("new", "update")),
+                    )
+                ).scalar_one()
+            )
+
+    # --- outbox ------------------------------------------------------------------------------
+
+    def recover_sending(self) -> int:
+        """Rows left in `sending` by a crash may have been delivered: mark them ambiguous."""
+        with self.transaction() as db:
+            result = db.execute(
+                update(outbox)
+                .where(outbox.c.status == "sending")
+                .values(
+                    status="ambiguous",
+                    ambiguous=outbox.c.ambiguous + 1,
+                    last_error="interrupted while sending",
+                )
+            )
+        return int(result.rowcount or 0)
+
+    def claim_due(self, limit: int) -> list[OutboxRow]:
+        """Due rows, oldest first, moved to `sending` in the same transaction."""
+        with self.transaction() as db:
+            rows = db.execute(
+                select(outbox, alerts.c.title, alerts.c.text, alerts.c.markdown, alerts.c.html)
+                .join(alerts, alerts.c.id == outbox.c.alert_id)
+                .where(
+                    outbox.c.status.in_(("pending", "ambiguous")), outbox.c.next_attempt <= now()
+                )
+                .order_by(outbox.c.next_attempt, outbox.c.id)
+                .limit(limit)
+            ).all()
+            claimed = [r._mapping for r in rows]
+            if claimed:
+                db.execute(
+                    update(outbox)
+                    .where(outbox.c.id.in_([r["id"] for r in claimed]))
+                    .values(status="sending", attempts=outbox.c.attempts + 1)
+                )
+        return [
+            OutboxRow(
+                id=r["id"],
+                alert_id=r["alert_id"],
+                target=r["target"],
+                url_index=r["url_index"],
+                format=r["format"],
+                status=r["status"],
+                attempts=r["attempts"] + 1,
+                ambiguous=r["ambiguous"],
+                title=r["title"],
+                text=r["text"],
+                markdown=r["markdown"],
+                html=r["html"],
+            )
+            for r in claimed
+        ]
+
+    def mark_sent(self, row_id: int) -> None:
+        with self.transaction() as db:
+            db.execute(
+                update(outbox)
+                .where(outbox.c.id == row_id)
+                .values(status="sent", sent=now(), last_error=None)
+            )
+
+    def mark_retry(self, row_id: int, *, status: str, next_attempt: datetime, error: str) -> None:
+        """status is "pending" (plain retry), "ambiguous" (may have arrived) or "dead"."""
+        values: dict[str, Any] = {
+            "status": status,
+            "next_attempt": next_attempt,
+            "last_error": error[:500],
+        }
+        if status == "ambiguous":
+            values["ambiguous"] = outbox.c.ambiguous + 1
+        with self.transaction() as db:
+            db.execute(update(outbox).where(outbox.c.id == row_id).values(**values))
+
+    def next_due(self) -> datetime | None:
+        with self.transaction() as db:
+            value = db.execute(
+                select(func.min(outbox.c.next_attempt)).where(
+                    outbox.c.status.in_(("pending", "ambiguous"))
+                )
+            ).scalar()
+        return _aware(value)
+
+    def outbox_counts(self) -> dict[str, int]:
+        with self.transaction() as db:
+            rows = db.execute(select(outbox.c.status, func.count()).group_by(outbox.c.status)).all()
+        return {status: int(count) for status, count in rows}
+
+    def recent_alerts(self, limit: int) -> list[AlertRecord]:
+        with self.transaction() as db:
+            rows = db.execute(select(alerts).order_by(alerts.c.id.desc()).limit(limit)).all()
+            records = []
+            for row in rows:
+                deliveries = db.execute(
+                    select(outbox.c.target, outbox.c.status, outbox.c.attempts, outbox.c.last_error)
+                    .where(outbox.c.alert_id == row.id)
+                    .order_by(outbox.c.id)
+                ).all()
+                records.append(
+                    AlertRecord(
+                        id=row.id,
+                        event_id=row.event_id,
+                        kind=row.kind,
+                        title=row.title,
+                        created=_aware(row.created) or now(),
+                        deliveries=tuple((d[0], d[1], d[2], d[3]) for d in deliveries),
+                    )
+                )
+        return records
+
+    def ping(self) -> bool:
+        """Can we still write? Gates the systemd watchdog (reliability.md P3)."""
+        try:
+            with self.transaction() as db:
+                db.execute(
+                    update(meta)
+                    .where(meta.c.key == "schema_version")
+                    .values(value=str(SCHEMA_VERSION))
+                )
+            return True
+        except DatabaseError as error:
+            log.error("database is not writable: %s", error.orig)
+            return False
+
+
+def _new_id(result: Any) -> int:
+    key = result.inserted_primary_key
+    assert key is not None, "an insert returns its new primary key"
+    return int(key[0])
+
+
+def _chunks(values: list[str], size: int) -> Iterator[list[str]]:
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+def _feed_state(row: Any) -> FeedState:
+    return FeedState(
+        id=row["id"],
+        url=row["url"],
+        current_url=row["current_url"],
+        title=row["title"],
+        etag=row["etag"],
+        last_modified=row["last_modified"],
+        retired=row["retired"],
+        polls=row["polls"],
+        failures=row["failures"],
+        last_error=row["last_error"],
+        last_polled=_aware(row["last_polled"]),
+        last_success=_aware(row["last_success"]),
+        last_new_item=_aware(row["last_new_item"]),
+        not_before=_aware(row["not_before"]),
+    )
+
+
+def _event_record(row: Any) -> EventRecord:
+    return EventRecord(
+        id=row["id"],
+        opened=_aware(row["opened"]) or now(),
+        last_report=_aware(row["last_report"]) or now(),
+        reports=row["reports"],
+        summary=row["summary"],
+        state=json.loads(row["state"]),
+    )
+
+
+def open_store(url: str) -> Store:
+    """Open (or create) the database; fail closed on a corrupt or unwritable one.
+
+    A missing SQLite file is created: the pipeline then treats every feed as new (baseline, no
+    alerts). A file that exists but fails its integrity check is never replaced: a fresh database
+    would re-alert everything (reliability.md Q3).
+    """
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+        _check_sqlite_path(Path(parsed.database))
+    engine = create_engine(url, future=True)
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
+    try:
+        with engine.begin() as db:
+            if engine.dialect.name == "sqlite":
+                verdict = db.execute(text("PRAGMA quick_check")).scalar()
+                if verdict != "ok":
+                    raise StateError(
+                        f"database {parsed.database} is corrupt ({verdict}); restore it from a "
+                        "backup or move it away to start afresh (every feed then starts silently)"
+                    )
+            metadata.create_all(db)
+            version = db.execute(
+                select(meta.c.value).where(meta.c.key == "schema_version")
+            ).scalar()
+            if version is None:
+                db.execute(insert(meta).values(key="schema_version", value=str(SCHEMA_VERSION)))
+            elif int(version) > SCHEMA_VERSION:
+                raise StateError(
+                    f"database schema {version} is newer than this watcher understands "
+                    f"({SCHEMA_VERSION}); upgrade watcher"
+                )
+    except OperationalError as error:
+        raise StateError(
+            f"cannot use database {parsed.render_as_string(hide_password=True)}: {error.orig}"
+        ) from None
+    except DatabaseError as error:
+        raise StateError(
+            f"database {parsed.render_as_string(hide_password=True)} is unusable ({error.orig}); "
+            "restore it from a backup or move it away to start afresh"
+        ) from None
+    return Store(engine)
+
+
+def _check_sqlite_path(path: Path) -> None:
+    directory = path.parent
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise StateError(
+            f"cannot create the state directory {directory}: {error.strerror}"
+        ) from None
+    probe = directory / ".watcher-write-test"
+    try:
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as error:
+        raise StateError(
+            f"the state directory {directory} is not writable ({error.strerror}); check its "
+            "owner and mode, or StateDirectory= in the unit"
+        ) from None
