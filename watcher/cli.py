@@ -92,7 +92,8 @@ def _context(config_path: Path):  # type: ignore[no-untyped-def]
 def cmd_run(args: argparse.Namespace) -> int:
     from watcher.config import load_config
     from watcher.daemon import Daemon
-    from watcher.pipeline import deliver_pending, run_once
+    from watcher.delivery import deliver_pending
+    from watcher.pipeline import run_once
     from watcher.store import open_store
 
     config = load_config(args.config)
@@ -108,7 +109,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     if recovered:
         log.warning("%d deliveries were interrupted by a stop; they may be re-sent", recovered)
     results = run_once(ctx)
-    delivered = deliver_pending(ctx)
+    delivered = deliver_pending(ctx.store, ctx.config)
     failed = [r for r in results if r.status == "failed"]
     log.info(
         "run: %d feeds (%d failed), %d new items, %d alerts queued; sent %d, retrying %d, dead %d",

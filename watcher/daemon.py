@@ -19,8 +19,9 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
 from watcher.config import Config, Feed, load_config
+from watcher.delivery import deliver_pending
 from watcher.errors import ConfigError
-from watcher.pipeline import Context, deliver_pending, guarded_run_feed, make_client
+from watcher.pipeline import Context, guarded_run_feed, make_client
 from watcher.store import Store, now
 
 log = logging.getLogger(__name__)
@@ -73,7 +74,7 @@ class Daemon:
         if self.stopping.is_set():
             return
         try:
-            deliver_pending(self.ctx)
+            deliver_pending(self.ctx.store, self.ctx.config)
         except Exception:
             log.exception("delivery sweep failed; retrying in %ds", SEND_EVERY)
 

@@ -26,7 +26,8 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from watcher.config import parse_config
-from watcher.pipeline import Context, deliver_pending, make_client, run_once
+from watcher.delivery import deliver_pending
+from watcher.pipeline import Context, make_client, run_once
 from watcher.store import now, open_store
 
 log = logging.getLogger(__name__)
@@ -209,7 +210,7 @@ def run_demo(keep: bool = False, out: TextIO = sys.stdout) -> int:
                 "strike), a labour strike, a football striker and a threat.\n"
             )
             results = run_once(ctx)
-            delivered = deliver_pending(ctx)
+            delivered = deliver_pending(ctx.store, ctx.config)
             out.write(
                 f"\n   {sum(r.new for r in results)} new items, "
                 f"{sum(r.detections for r in results)} detections, "
@@ -218,7 +219,7 @@ def run_demo(keep: bool = False, out: TextIO = sys.stdout) -> int:
 
             out.write("\n3. Third poll: nothing new.\n")
             results = run_once(ctx)
-            deliver_pending(ctx)
+            deliver_pending(ctx.store, ctx.config)
             statuses = ", ".join(sorted({r.status for r in results}))
             out.write(f"   feeds: {statuses}; {sum(r.alerts for r in results)} alerts.\n")
             expected = {s.slug for s in new if s.strike}
