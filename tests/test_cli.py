@@ -26,6 +26,7 @@ COMMANDS = [
     "events",
     "send-test",
     "import-opml",
+    "silence",
 ]
 
 

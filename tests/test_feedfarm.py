@@ -60,6 +60,12 @@ def farm() -> Iterator[str]:
         process.stdout.close()
 
 
+def farm_event(link: str) -> int:
+    """The farm's ground truth: item j of feed i reports strike event 3*j + i%3."""
+    _, _, feed, item = urlsplit(link).path.split("/")  # "", "article", "i", "j.html"
+    return 3 * int(item.removesuffix(".html")) + int(feed) % 3
+
+
 def admin(base: str, path: str) -> dict[str, object]:
     with urllib.request.urlopen(base + path, timeout=10) as response:
         return json.loads(response.read())  # type: ignore[no-any-return]
@@ -83,6 +89,8 @@ state_directory = "{tmp_path}"
 allow_private_networks = ["127.0.0.1/32"]
 # The farm's items carry fixed 2026 dates.
 max_item_age = "3650d"
+# Every farm feed is on one host.
+per_host = 16
 
 {feeds}
 [targets.slack]
@@ -104,15 +112,20 @@ url = "slack://T000A/B000B/XXXXXXXXXXXXXXXXXXXXXXXX/#alerts"
     store = open_store(f"sqlite:///{tmp_path / 'state.db'}")
     with store.transaction() as db:
         rows = db.execute(
-            select(items.c.link, detections.c.decision).join(
+            select(items.c.link, detections.c.event_id, detections.c.decision).join(
                 detections, detections.c.item_id == items.c.id
             )
         ).all()
-    detected = {urlsplit(link).path for link, _ in rows}
+    detected = {urlsplit(link).path for link, _, _ in rows}
     assert detected == strike_items, "every strike item, nothing else"
-    new_alerts = [decision for _, decision in rows if decision == "new"]
+    farm_events: dict[int, set[int]] = {}
+    for link, event_id, _ in rows:
+        farm_events.setdefault(event_id, set()).add(farm_event(link))
+    assert all(len(events) == 1 for events in farm_events.values()), "no event merges two strikes"
+    assert {e for events in farm_events.values() for e in events} == strike_events
+    new_alerts = [decision for _, _, decision in rows if decision == "new"]
     assert len(new_alerts) == len(strike_events), "one alert per strike event"
-    assert len(slack.payloads) == sum(d in ("new", "update") for _, d in rows)
+    assert len(slack.payloads) == sum(d in ("new", "update") for _, _, d in rows)
 
     sent = len(slack.payloads)
     assert main(["-c", str(config), "run", "--once"]) == 0

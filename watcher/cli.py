@@ -230,6 +230,64 @@ def cmd_events(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_silence(args: argparse.Namespace) -> int:
+    from datetime import timedelta
+
+    from watcher.config import parse_duration
+    from watcher.pipeline import when
+    from watcher.store import now
+
+    ctx = _context(args.config)
+    store = ctx.store
+    if args.action == "add":
+        if not (args.rule or args.place or args.actor or args.target):
+            print(
+                "watcher: a silence needs at least one of --rule, --place, --actor, --target",
+                file=sys.stderr,
+            )
+            return EXIT_CONFIG
+        if args.target and args.target not in ctx.config.targets:
+            print(
+                f"watcher: no target named {args.target!r}; the config has: "
+                f"{', '.join(ctx.config.targets) or 'none'}",
+                file=sys.stderr,
+            )
+            return EXIT_CONFIG
+        try:
+            seconds = parse_duration(args.duration)
+        except ValueError:
+            print(
+                f"watcher: --for {args.duration!r} is not a duration; write e.g. 90m, 12h, 2d",
+                file=sys.stderr,
+            )
+            return EXIT_CONFIG
+        expires = now() + timedelta(seconds=seconds)
+        silence_id = store.add_silence(
+            rule=args.rule,
+            place=args.place,
+            actor=args.actor,
+            target=args.target,
+            comment=args.comment or "",
+            expires=expires,
+        )
+        print(f"silence {silence_id} added, until {when(expires)} UTC")
+        return EXIT_OK
+    if args.action == "expire":
+        if store.expire_silence(args.id):
+            print(f"silence {args.id} expired")
+            return EXIT_OK
+        print(f"watcher: no active silence {args.id}", file=sys.stderr)
+        return EXIT_FAILURE
+    current = now()
+    for silence in store.silences(active_at=None if args.all else current):
+        state = "active" if silence.expires > current else "expired"
+        print(
+            f"{silence.id:4}  {state:7}  until {when(silence.expires)}  {silence.describe()}"
+            + (f"  — {silence.comment}" if silence.comment else "")
+        )
+    return EXIT_OK
+
+
 def cmd_send_test(args: argparse.Namespace) -> int:
     from watcher.pipeline import send_test
 
@@ -333,6 +391,34 @@ def build_parser() -> argparse.ArgumentParser:
     events = command("events", cmd_events, "list recent events with their reports")
     events.add_argument("-n", "--limit", type=int, default=20, help="how many (default 20)")
     command("send-test", cmd_send_test, "send a sample alert to every target now")
+    silence = command(
+        "silence",
+        cmd_silence,
+        "mute alerts by rule, place, actor or target for a while; list or expire silences",
+    )
+    actions = silence.add_subparsers(dest="action", required=True, metavar="ACTION")
+    add = actions.add_parser(
+        "add",
+        help="add a silence",
+        description="Mute matching alerts "
+        "until the silence expires. Muted reports are still recorded.",
+    )
+    add.add_argument("--rule", help="a detection rule id")
+    add.add_argument("--place", help="a place, governorate or country code, e.g. Sinjar or IQ")
+    add.add_argument("--actor", help="an actor, e.g. 'United States'")
+    add.add_argument("--target", help="mute this target only (default: every target)")
+    add.add_argument(
+        "--for", dest="duration", default="24h", help="how long, e.g. 90m, 12h, 2d (default 24h)"
+    )
+    add.add_argument("--comment", help="why, for whoever reads `watcher silence list`")
+    listing = actions.add_parser(
+        "list", help="list active silences", description="List active silences."
+    )
+    listing.add_argument("--all", action="store_true", help="include expired ones")
+    expire = actions.add_parser(
+        "expire", help="end a silence now", description="End a silence now."
+    )
+    expire.add_argument("id", type=int, help="the silence's number, from `watcher silence list`")
     opml = command(
         "import-opml",
         cmd_import_opml,

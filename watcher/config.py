@@ -179,7 +179,7 @@ def _bool(value: object) -> bool:
     return value
 
 
-def _duration(value: object) -> float:
+def parse_duration(value: object) -> float:
     """Seconds as a number, or a string with a unit: "90s", "15m", "2h", "1d"."""
     if isinstance(value, bool):
         raise ValueError("must be a duration")
@@ -299,7 +299,12 @@ def _read_settings(reader: _Reader, data: object) -> Settings:
             "write a fraction of the interval between 0 and 0.5",
         ),
         max_item_age_days=reader.get(
-            table, "watcher", "max_item_age", _duration, 7 * 86400.0, 'write a duration, e.g. "7d"'
+            table,
+            "watcher",
+            "max_item_age",
+            parse_duration,
+            7 * 86400.0,
+            'write a duration, e.g. "7d"',
         )
         / 86400,
         backfill=reader.get(
@@ -316,7 +321,7 @@ def _read_settings(reader: _Reader, data: object) -> Settings:
             table,
             "watcher",
             "failure_backoff_max",
-            _duration,
+            parse_duration,
             6 * 3600.0,
             'write a duration, e.g. "6h"',
         ),
@@ -324,7 +329,12 @@ def _read_settings(reader: _Reader, data: object) -> Settings:
             table, "watcher", "failures_before_error", _count(1), 3, "write e.g. 3"
         ),
         silent_after_hours=reader.get(
-            table, "watcher", "silent_after", _duration, 72 * 3600.0, 'write a duration, e.g. "3d"'
+            table,
+            "watcher",
+            "silent_after",
+            parse_duration,
+            72 * 3600.0,
+            'write a duration, e.g. "3d"',
         )
         / 3600,
         storm_limit=reader.get(
@@ -360,7 +370,7 @@ def _read_settings(reader: _Reader, data: object) -> Settings:
 def _interval(
     reader: _Reader, table: Mapping[str, Any], path: str, key: str, default: float
 ) -> float:
-    seconds = reader.get(table, path, key, _duration, default, 'write a duration, e.g. "10m"')
+    seconds = reader.get(table, path, key, parse_duration, default, 'write a duration, e.g. "10m"')
     if seconds < MIN_INTERVAL:
         reader.problem(
             f"{path}.{key}",
@@ -599,12 +609,17 @@ def _read_delivery(reader: _Reader, data: object) -> Delivery:
             table,
             "delivery",
             "retry_initial",
-            _duration,
+            parse_duration,
             base.retry_initial,
             'write a duration, e.g. "30s"',
         ),
         retry_max=reader.get(
-            table, "delivery", "retry_max", _duration, base.retry_max, 'write a duration, e.g. "1h"'
+            table,
+            "delivery",
+            "retry_max",
+            parse_duration,
+            base.retry_max,
+            'write a duration, e.g. "1h"',
         ),
         max_attempts=reader.get(
             table, "delivery", "max_attempts", _count(1), base.max_attempts, "write e.g. 20"

@@ -1,5 +1,4 @@
-"""One feed end to end — poll, new items, articles, detections, events, alerts into the outbox —
-and the outbox drained through apprise.
+"""One feed end to end: poll, new items, articles, detections, events, alerts into the outbox.
 
 `run_feed` is what the daemon schedules per feed and what `watcher run --once` calls for every
 feed (delivery.py drains the outbox). One feed that fails, fails alone.
@@ -16,6 +15,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import OperationalError
 
 from watcher import alerts as alerting
@@ -26,6 +26,7 @@ from watcher.detection import Detection, detect
 from watcher.errors import FetchError, ParseError
 from watcher.feeds import Item, poll_feed
 from watcher.http import HttpClient
+from watcher.silences import muted_targets
 from watcher.store import FeedState, Store, now
 
 log = logging.getLogger(__name__)
@@ -172,25 +173,23 @@ def _take_items(
     first_poll = state.last_success is None
     too_old = now() - timedelta(days=settings.max_item_age_days)
     outlet = title or state.title or feed.name
-    baseline = detections = sent = held = 0
+    detections = sent = held = 0
+    quiet: list[tuple[Item, str]] = []
+    news: list[Item] = []
+    for position, item in enumerate(fresh):
+        if first_poll and position >= settings.backfill:
+            quiet.append((item, "baseline"))
+        elif item.published is not None and item.published < too_old:
+            quiet.append((item, "old"))
+        else:
+            news.append(item)
+    if quiet:
+        # One transaction for the lot: a first poll of 200 feeds records thousands of items.
+        with store.transaction() as db:
+            for item, outcome in quiet:
+                _record_item(store, db, state, item, outcome)
     # Oldest first, so that an event opens with the earliest report of it.
-    for position, item in reversed(list(enumerate(fresh))):
-        if (first_poll and position >= settings.backfill) or (
-            item.published is not None and item.published < too_old
-        ):
-            with store.transaction() as db:
-                store.record_item(
-                    db,
-                    state.id,
-                    key=item.key,
-                    alias=item.alias,
-                    link=item.link,
-                    title=item.title,
-                    published=item.published,
-                    outcome="baseline" if first_poll else "old",
-                )
-            baseline += 1
-            continue
+    for item in reversed(news):
         try:
             article = _article(ctx, feed, item)
             detection = detect(article.title, article.text, ctx.config.rules, item.published)
@@ -206,16 +205,7 @@ def _take_items(
             outcome = "seen"
         if detection is None:
             with store.transaction() as db:
-                store.record_item(
-                    db,
-                    state.id,
-                    key=item.key,
-                    alias=item.alias,
-                    link=item.link,
-                    title=item.title,
-                    published=item.published,
-                    outcome=outcome,
-                )
+                _record_item(store, db, state, item, outcome)
             continue
         detections += 1
         alerted, storm = _record_detection(ctx, feed, state, item, outlet, detection)
@@ -225,7 +215,25 @@ def _take_items(
         _storm_summary(ctx, feed, outlet, held)
         sent += 1
     return FeedResult(
-        feed.name, "polled", new=len(fresh), baseline=baseline, detections=detections, alerts=sent
+        feed.name,
+        "polled",
+        new=len(fresh),
+        baseline=len(quiet),
+        detections=detections,
+        alerts=sent,
+    )
+
+
+def _record_item(store: Store, db: Connection, state: FeedState, item: Item, outcome: str) -> int:
+    return store.record_item(
+        db,
+        state.id,
+        key=item.key,
+        alias=item.alias,
+        link=item.link,
+        title=item.title,
+        published=item.published,
+        outcome=outcome,
     )
 
 
@@ -250,12 +258,19 @@ def _record_detection(
 ) -> tuple[int, int]:
     """Join or open the event and queue the alert, all in one transaction with the item.
 
-    Returns (alerts queued, alerts held back by the storm guard).
+    The report is recorded as the events stage decided ("new", "update", "silent",
+    "duplicate"), or as "held" by the storm guard, or "silenced" when a silence mutes every
+    target. Returns (alerts queued, alerts held back by the storm guard).
     """
     store = ctx.store
     config = ctx.config
     seen_at = now()
     report = eventing.report_from(detection, item, outlet, seen_at)
+    deliveries = route(config, feed, detection)
+    muted = muted_targets(
+        detection, {d[0] for d in deliveries}, store.silences(active_at=seen_at), seen_at
+    )
+    deliveries = [d for d in deliveries if d[0] not in muted]
     with ctx.events_lock:
         window = timedelta(hours=config.events.window_hours)
         open_events = [
@@ -263,22 +278,16 @@ def _record_detection(
             for e in store.open_events(seen_at - window)
         ]
         decision = eventing.cluster(report, open_events, config.events)
-        storm = (
-            decision.action in ("new", "update")
-            and store.alerts_since(state.id, seen_at - timedelta(hours=1))
-            >= config.settings.storm_limit
-        )
+        outcome = decision.action
+        if outcome in ("new", "update"):
+            if store.alerts_since(state.id, seen_at - timedelta(hours=1)) >= (
+                config.settings.storm_limit
+            ):
+                outcome = "held"
+            elif muted and not deliveries:
+                outcome = "silenced"
         with store.transaction() as db:
-            item_id = store.record_item(
-                db,
-                state.id,
-                key=item.key,
-                alias=item.alias,
-                link=item.link,
-                title=item.title,
-                published=item.published,
-                outcome="detected",
-            )
+            item_id = _record_item(store, db, state, item, "detected")
             event_id = decision.event_id
             if decision.action != "duplicate":
                 event_id = store.save_event(
@@ -296,19 +305,22 @@ def _record_detection(
                 event_id=event_id,
                 rule_id=detection.rule_id,
                 score=detection.score,
-                decision="held" if storm else decision.action,
+                decision=outcome,
                 fields=fields_dict(detection),
                 evidence=detection.evidence,
             )
-            if decision.action not in ("new", "update") or storm or event_id is None:
-                if decision.action in ("new", "update"):
+            if outcome not in ("new", "update") or event_id is None:
+                if outcome in ("held", "silenced"):
                     log.warning(
-                        "feed %s: storm guard held back an alert for event %s", feed.name, event_id
+                        "feed %s: %s an alert for event %s: %s",
+                        feed.name,
+                        "storm guard held back" if outcome == "held" else "silenced",
+                        event_id,
+                        item.title,
                     )
-                return 0, int(storm)
+                return 0, int(outcome == "held")
             content = alert_content(event_id, decision, detection, item, outlet)
             alert = alerting.render_alert(content)
-            deliveries = route(config, feed, detection)
             store.record_alert(
                 db,
                 event_id=event_id,

@@ -42,6 +42,7 @@ from sqlalchemy.engine.url import make_url
 from sqlalchemy.exc import DatabaseError, OperationalError
 
 from watcher.errors import StateError
+from watcher.silences import Silence
 
 log = logging.getLogger(__name__)
 
@@ -151,6 +152,20 @@ outbox = Table(
     Column("created", DateTime(timezone=True), nullable=False),
     UniqueConstraint("alert_id", "target", "url_index"),
     Index("outbox_due", "status", "next_attempt"),
+)
+
+
+silences = Table(
+    "silences",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("rule", Text),
+    Column("place", Text),
+    Column("actor", Text),
+    Column("target", Text),
+    Column("comment", Text, nullable=False),
+    Column("created", DateTime(timezone=True), nullable=False),
+    Column("expires", DateTime(timezone=True), nullable=False),
 )
 
 
@@ -513,6 +528,7 @@ class Store:
             )
 
     # --- outbox ------------------------------------------------------------------------------
+    # The states a row goes through, and who moves it, are described in watcher/delivery.py.
 
     def recover_sending(self) -> int:
         """Rows left in `sending` by a crash may have been delivered: mark them ambiguous."""
@@ -523,6 +539,7 @@ class Store:
                 .values(
                     status="ambiguous",
                     ambiguous=outbox.c.ambiguous + 1,
+                    next_attempt=now(),
                     last_error="interrupted while sending",
                 )
             )
@@ -532,8 +549,7 @@ class Store:
         """Due rows, oldest first, moved to `sending` in the same transaction."""
         with self.transaction() as db:
             rows = db.execute(
-                select(outbox, alerts.c.title, alerts.c.text, alerts.c.markdown, alerts.c.html)
-                .join(alerts, alerts.c.id == outbox.c.alert_id)
+                _outbox_rows()
                 .where(
                     outbox.c.status.in_(("pending", "ambiguous")), outbox.c.next_attempt <= now()
                 )
@@ -547,31 +563,77 @@ class Store:
                     .where(outbox.c.id.in_([r["id"] for r in claimed]))
                     .values(status="sending", attempts=outbox.c.attempts + 1)
                 )
-        return [
-            OutboxRow(
-                id=r["id"],
-                alert_id=r["alert_id"],
-                target=r["target"],
-                url_index=r["url_index"],
-                format=r["format"],
-                status=r["status"],
-                attempts=r["attempts"] + 1,
-                ambiguous=r["ambiguous"],
-                title=r["title"],
-                text=r["text"],
-                markdown=r["markdown"],
-                html=r["html"],
+        return [_outbox_row(r, r["ambiguous"]) for r in claimed]
+
+    def due_destinations(self) -> list[tuple[str, int]]:
+        """(target, url index) of every destination with a row due now, stale claims included."""
+        with self.transaction() as db:
+            rows = db.execute(
+                select(outbox.c.target, outbox.c.url_index)
+                .where(_due(now()))
+                .group_by(outbox.c.target, outbox.c.url_index)
+                .order_by(func.min(outbox.c.id))
+            ).all()
+        return [(row[0], row[1]) for row in rows]
+
+    def claim_next(self, target: str, url_index: int, lease: timedelta) -> OutboxRow | None:
+        """The destination's next due row, moved to `sending` just before it is sent.
+
+        One row at a time, so that a crash leaves in `sending` only what was really in flight.
+        The claim holds for `lease`; a row still in `sending` after that was abandoned by a
+        sender that failed to record its outcome, and is claimed again as ambiguous.
+        """
+        moment = now()
+        with self.transaction() as db:
+            row = db.execute(
+                _outbox_rows()
+                .where(outbox.c.target == target, outbox.c.url_index == url_index, _due(moment))
+                .order_by(outbox.c.next_attempt, outbox.c.id)
+                .limit(1)
+            ).first()
+            if row is None:
+                return None
+            stale = row.status == "sending"
+            ambiguous = row.ambiguous + 1 if stale else row.ambiguous
+            # Compare and set: a second process that read the same row claims nothing.
+            claimed = db.execute(
+                update(outbox)
+                .where(outbox.c.id == row.id, outbox.c.status == row.status)
+                .values(
+                    status="sending",
+                    attempts=outbox.c.attempts + 1,
+                    ambiguous=ambiguous,
+                    next_attempt=moment + lease,
+                )
             )
-            for r in claimed
-        ]
+            if claimed.rowcount != 1:
+                return None
+        return _outbox_row(row._mapping, ambiguous)
 
     def mark_sent(self, row_id: int) -> None:
+        """The row arrived. Its destination works again, so the rows to it that wait on a plain
+        retry become due now instead of at the end of their backoff."""
+        moment = now()
         with self.transaction() as db:
+            row = db.execute(
+                select(outbox.c.target, outbox.c.url_index).where(outbox.c.id == row_id)
+            ).first()
             db.execute(
                 update(outbox)
                 .where(outbox.c.id == row_id)
-                .values(status="sent", sent=now(), last_error=None)
+                .values(status="sent", sent=moment, last_error=None)
             )
+            if row is not None:
+                db.execute(
+                    update(outbox)
+                    .where(
+                        outbox.c.target == row.target,
+                        outbox.c.url_index == row.url_index,
+                        outbox.c.status == "pending",
+                        outbox.c.next_attempt > moment,
+                    )
+                    .values(next_attempt=moment)
+                )
 
     def mark_retry(self, row_id: int, *, status: str, next_attempt: datetime, error: str) -> None:
         """status is "pending" (plain retry), "ambiguous" (may have arrived) or "dead"."""
@@ -585,19 +647,47 @@ class Store:
         with self.transaction() as db:
             db.execute(update(outbox).where(outbox.c.id == row_id).values(**values))
 
+    def hold_destination(self, target: str, url_index: int, until: datetime) -> int:
+        """No row to this destination before `until` (its Retry-After): every waiting row to it
+        is put back to then. Returns how many rows moved."""
+        with self.transaction() as db:
+            result = db.execute(
+                update(outbox)
+                .where(
+                    outbox.c.target == target,
+                    outbox.c.url_index == url_index,
+                    outbox.c.status.in_(("pending", "ambiguous")),
+                    outbox.c.next_attempt < until,
+                )
+                .values(next_attempt=until)
+            )
+        return int(result.rowcount or 0)
+
     def next_due(self) -> datetime | None:
         with self.transaction() as db:
             value = db.execute(
                 select(func.min(outbox.c.next_attempt)).where(
-                    outbox.c.status.in_(("pending", "ambiguous"))
+                    outbox.c.status.in_(("pending", "ambiguous", "sending"))
                 )
             ).scalar()
         return _aware(value)
 
     def outbox_counts(self) -> dict[str, int]:
+        """Rows per state: pending, sending, sent, ambiguous, dead (only the states present)."""
         with self.transaction() as db:
             rows = db.execute(select(outbox.c.status, func.count()).group_by(outbox.c.status)).all()
         return {status: int(count) for status, count in rows}
+
+    def dead_letters(self, limit: int = 100) -> list[tuple[int, str, int, str | None]]:
+        """The rows given up on, newest first: (alert id, target, attempts, why)."""
+        with self.transaction() as db:
+            rows = db.execute(
+                select(outbox.c.alert_id, outbox.c.target, outbox.c.attempts, outbox.c.last_error)
+                .where(outbox.c.status == "dead")
+                .order_by(outbox.c.id.desc())
+                .limit(limit)
+            ).all()
+        return [(row[0], row[1], row[2], row[3]) for row in rows]
 
     def recent_alerts(self, limit: int) -> list[AlertRecord]:
         with self.transaction() as db:
@@ -621,6 +711,63 @@ class Store:
                 )
         return records
 
+    # --- silences ----------------------------------------------------------------------------
+
+    def add_silence(
+        self,
+        *,
+        rule: str | None,
+        place: str | None,
+        actor: str | None,
+        target: str | None,
+        comment: str,
+        expires: datetime,
+    ) -> int:
+        with self.transaction() as db:
+            return _new_id(
+                db.execute(
+                    insert(silences).values(
+                        rule=rule,
+                        place=place,
+                        actor=actor,
+                        target=target,
+                        comment=comment,
+                        created=now(),
+                        expires=expires,
+                    )
+                )
+            )
+
+    def silences(self, *, active_at: datetime | None = None) -> list[Silence]:
+        """Every silence, newest first; with `active_at`, only those not expired by then."""
+        query = select(silences).order_by(silences.c.id.desc())
+        if active_at is not None:
+            query = query.where(silences.c.expires > active_at)
+        with self.transaction() as db:
+            rows = db.execute(query).all()
+        return [
+            Silence(
+                id=r.id,
+                rule=r.rule,
+                place=r.place,
+                actor=r.actor,
+                target=r.target,
+                comment=r.comment,
+                created=_aware(r.created) or now(),
+                expires=_aware(r.expires) or now(),
+            )
+            for r in rows
+        ]
+
+    def expire_silence(self, silence_id: int) -> bool:
+        with self.transaction() as db:
+            result = db.execute(
+                update(silences)
+                .where(silences.c.id == silence_id, silences.c.expires > now())
+                .values(expires=now())
+            )
+        return bool(result.rowcount)
+
     def ping(self) -> bool:
         """Can we still write? Gates the systemd watchdog (reliability.md P3)."""
         try:
@@ -640,6 +787,36 @@ def _new_id(result: Any) -> int:
     key = result.inserted_primary_key
     assert key is not None, "an insert returns its new primary key"
     return int(key[0])
+
+
+def _outbox_rows() -> Any:
+    return select(outbox, alerts.c.title, alerts.c.text, alerts.c.markdown, alerts.c.html).join(
+        alerts, alerts.c.id == outbox.c.alert_id
+    )
+
+
+def _due(moment: datetime) -> Any:
+    """Waiting rows whose time has come, and claims whose lease ran out."""
+    return outbox.c.status.in_(("pending", "ambiguous", "sending")) & (
+        outbox.c.next_attempt <= moment
+    )
+
+
+def _outbox_row(r: Any, ambiguous: int) -> OutboxRow:
+    return OutboxRow(
+        id=r["id"],
+        alert_id=r["alert_id"],
+        target=r["target"],
+        url_index=r["url_index"],
+        format=r["format"],
+        status=r["status"],
+        attempts=r["attempts"] + 1,
+        ambiguous=ambiguous,
+        title=r["title"],
+        text=r["text"],
+        markdown=r["markdown"],
+        html=r["html"],
+    )
 
 
 def _chunks(values: list[str], size: int) -> Iterator[list[str]]:

@@ -3,6 +3,7 @@ explanation out; fetches through the same guarded client as the daemon."""
 
 from __future__ import annotations
 
+import html
 import json
 import re
 import sys
@@ -15,38 +16,37 @@ from watcher.detection import RuleSet, Verdict, default_rules, explain
 from watcher.errors import ExtractError, FetchError
 from watcher.http import HttpClient
 
+_OG_TITLE = re.compile(
+    r"<meta[^>]+property=[\"']og:title[\"'][^>]+content=[\"']([^\"']+)", re.IGNORECASE
+)
 _TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
 
 
-def page_title(html: str) -> str:
-    import trafilatura
-
-    metadata = trafilatura.extract_metadata(html)
-    if metadata is not None and metadata.title:
-        return str(metadata.title)
-    match = _TITLE.search(html)
-    return re.sub(r"\s+", " ", match.group(1)).strip() if match else ""
+def page_title(page: str) -> str:
+    """The page's headline: its og:title, else its <title>."""
+    match = _OG_TITLE.search(page) or _TITLE.search(page)
+    return html.unescape(re.sub(r"\s+", " ", match.group(1))).strip() if match else ""
 
 
 def load_source(source: str, client: HttpClient) -> tuple[str, str, str]:
     """(title, text, how it was read) of a URL, an HTML file or a plain-text file."""
     if re.match(r"^https?://", source, re.IGNORECASE):
         response = client.get(source)
-        html = decode_html(response.body, response.headers.get("content-type", ""))
+        page = decode_html(response.body, response.headers.get("content-type", ""))
         how = f"fetched {response.url} ({len(response.body)} bytes)"
     else:
         path = Path(source)
         raw = path.read_bytes()
-        html = decode_html(raw)
+        page = decode_html(raw)
         how = f"read {path} ({len(raw)} bytes)"
-        if not re.search(r"<(html|body|p|div|article)\b", html[:5000], re.IGNORECASE):
-            lines = html.strip().splitlines()
+        if not re.search(r"<(html|body|p|div|article)\b", page[:5000], re.IGNORECASE):
+            lines = page.strip().splitlines()
             title = lines[0].strip() if lines else ""
             return title, "\n".join(lines[1:]).strip(), how + " as text: first line is the headline"
-    text = extract_text(html, source)
+    text = extract_text(page, source)
     if not text:
         raise ExtractError(f"{source}: no main text could be extracted")
-    return page_title(html), text, how + "; main text extracted"
+    return page_title(page), text, how + "; main text extracted"
 
 
 def render_verdict(verdict: Verdict) -> str:
