@@ -1,0 +1,167 @@
+"""run_feed over time: new feeds, old items, moves, retirement, backoff."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
+from pathlib import Path
+
+import pytest
+
+from tests.httpserver import LoopbackServer
+from watcher.config import parse_config
+from watcher.pipeline import Context, make_client, run_feed
+from watcher.store import open_store
+
+STRIKE = (
+    "Air strikes hit militia positions near Al Qaim",
+    "US aircraft struck positions of an Iran-backed militia near Al Qaim in Anbar province "
+    "overnight, killing two fighters, Iraqi security sources said.",
+)
+OTHER = ("Iraq's central bank cuts interest rates", "The central bank in Baghdad cut rates.")
+
+
+def rss(items: list[tuple[str, str, str, datetime | None]]) -> bytes:
+    body = "".join(
+        f"<item><title>{title}</title><guid>{guid}</guid><description>{text}</description>"
+        + (f"<pubDate>{format_datetime(when)}</pubDate>" if when else "")
+        + "</item>"
+        for guid, title, text, when in items
+    )
+    channel = f"<channel><title>Test</title>{body}</channel>"
+    return f'<?xml version="1.0"?><rss version="2.0">{channel}</rss>'.encode()
+
+
+@pytest.fixture
+def server() -> Iterator[LoopbackServer]:
+    with LoopbackServer() as running:
+        yield running
+
+
+def context(tmp_path: Path, server: LoopbackServer, extra: str = "") -> Context:
+    config = parse_config(
+        f"""
+[watcher]
+state_directory = "{tmp_path}"
+allow_private_networks = ["127.0.0.1/32"]
+fetch_articles = false
+{extra}
+
+[[feeds]]
+name = "test"
+url = "{server.url("/feed.xml")}"
+""",
+        str(tmp_path / "c.toml"),
+    )
+    return Context(
+        config=config, store=open_store(config.settings.database), client=make_client(config)
+    )
+
+
+def feed_answer(
+    server: LoopbackServer, path: str, items: list[tuple[str, str, str, datetime | None]]
+) -> None:
+    server.routes[path] = (200, {"Content-Type": "application/rss+xml"}, rss(items))
+
+
+def test_first_poll_is_silent_then_new_items_alert(tmp_path: Path, server: LoopbackServer) -> None:
+    ctx = context(tmp_path, server)
+    feed = ctx.config.feeds[0]
+    feed_answer(server, "/feed.xml", [("1", *STRIKE, None), ("2", *OTHER, None)])
+    first = run_feed(ctx, feed)
+    assert (first.status, first.new, first.baseline, first.alerts) == ("polled", 2, 2, 0)
+    feed_answer(
+        server,
+        "/feed.xml",
+        [
+            ("3", STRIKE[0] + " again", STRIKE[1].replace("two", "three"), None),
+            ("1", *STRIKE, None),
+        ],
+    )
+    second = run_feed(ctx, feed)
+    assert (second.new, second.baseline, second.detections, second.alerts) == (1, 0, 1, 1)
+
+
+def test_backfill_lets_the_newest_items_of_a_new_feed_alert(
+    tmp_path: Path, server: LoopbackServer
+) -> None:
+    ctx = context(tmp_path, server, "backfill = 1")
+    feed_answer(server, "/feed.xml", [("1", *STRIKE, None), ("2", *OTHER, None)])
+    result = run_feed(ctx, ctx.config.feeds[0])
+    assert (result.baseline, result.detections, result.alerts) == (1, 1, 1)
+
+
+def test_items_older_than_the_age_limit_never_alert(tmp_path: Path, server: LoopbackServer) -> None:
+    ctx = context(tmp_path, server)
+    feed_answer(server, "/feed.xml", [("0", *OTHER, None)])
+    run_feed(ctx, ctx.config.feeds[0])
+    old = datetime.now(UTC) - timedelta(days=30)
+    feed_answer(server, "/feed.xml", [("1", *STRIKE, old), ("0", *OTHER, None)])
+    result = run_feed(ctx, ctx.config.feeds[0])
+    assert (result.new, result.baseline, result.alerts) == (1, 1, 0)
+
+
+def test_a_permanent_redirect_moves_the_feed(tmp_path: Path, server: LoopbackServer) -> None:
+    ctx = context(tmp_path, server)
+    server.routes["/feed.xml"] = (301, {"Location": server.url("/new.xml")}, b"")
+    feed_answer(server, "/new.xml", [("1", *OTHER, None)])
+    assert run_feed(ctx, ctx.config.feeds[0]).status == "polled"
+    assert ctx.store.feed_state(ctx.config.feeds[0].url).current_url == server.url("/new.xml")
+    before = len(server.requests)
+    run_feed(ctx, ctx.config.feeds[0])
+    assert [r.path for r in server.requests[before:]] == ["/new.xml"]
+
+
+def test_a_gone_feed_is_retired_and_not_asked_again(
+    tmp_path: Path, server: LoopbackServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    ctx = context(tmp_path, server)
+    server.routes["/feed.xml"] = (410, {}, b"gone")
+    assert run_feed(ctx, ctx.config.feeds[0]).status == "retired"
+    assert any("gone (HTTP 410)" in r.getMessage() for r in caplog.records)
+    assert run_feed(ctx, ctx.config.feeds[0]).status == "retired"
+    assert len(server.requests) == 1
+
+
+def test_retry_after_is_honoured_and_failures_back_off(
+    tmp_path: Path, server: LoopbackServer
+) -> None:
+    ctx = context(tmp_path, server)
+    server.routes["/feed.xml"] = (503, {"Retry-After": "7200"}, b"busy")
+    result = run_feed(ctx, ctx.config.feeds[0])
+    assert result.status == "failed"
+    state = ctx.store.feed_state(ctx.config.feeds[0].url)
+    assert state.not_before is not None
+    assert state.not_before - datetime.now(UTC) > timedelta(seconds=7000)
+    assert run_feed(ctx, ctx.config.feeds[0]).status == "waiting"
+    assert len(server.requests) == 1, "no request before the server's Retry-After"
+
+
+def test_a_failing_feed_fails_alone(tmp_path: Path, server: LoopbackServer) -> None:
+    from watcher.pipeline import run_once
+
+    config_text = f"""
+[watcher]
+state_directory = "{tmp_path}"
+allow_private_networks = ["127.0.0.1/32"]
+fetch_articles = false
+
+[[feeds]]
+url = "{server.url("/broken.xml")}"
+
+[[feeds]]
+url = "{server.url("/feed.xml")}"
+"""
+    config = parse_config(config_text)
+    ctx = Context(
+        config=config, store=open_store(config.settings.database), client=make_client(config)
+    )
+    server.routes["/broken.xml"] = (
+        200,
+        {"Content-Type": "text/xml"},
+        b"<rss><channel><item><title>x",
+    )
+    feed_answer(server, "/feed.xml", [("1", *OTHER, None)])
+    results = {r.feed.split("/")[-1]: r for r in run_once(ctx)}
+    assert results["feed.xml"].status == "polled"
