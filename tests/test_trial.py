@@ -1,4 +1,4 @@
-"""`watcher try`: extraction and detection on one page, with the explanation; sidebars never fire."""
+"""`watcher try`: extraction and detection on one page, explained; sidebars never fire."""
 
 from __future__ import annotations
 
