@@ -170,3 +170,18 @@ def test_missing_file_says_what_to_do(tmp_path: Path) -> None:
 
 def test_example_parses_as_toml() -> None:
     tomllib.loads((ROOT / "config.example.toml").read_text())
+
+
+def test_the_commented_detection_example_loads(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The [detection] lines of the example, uncommented, are a valid rule extension."""
+    monkeypatch.setenv("WATCHER_SLACK_URL", "slack://T000/B000/XXXXXXXX")
+    monkeypatch.setenv("CREDENTIALS_DIRECTORY", str(tmp_path))
+    (tmp_path / "apprise-urls").write_text("mailto://u:p@mail.example?to=a@b.example\n")
+    example = (ROOT / "config.example.toml").read_text()
+    section = example[example.index("# [detection]") :]
+    uncommented = re.sub(r"^# ", "", section, flags=re.MULTILINE)
+    config = parse_config(example + "\n" + uncommented, "example-with-detection.toml")
+    assert "drills" in config.rules.guards
+    assert "retrospective" not in config.rules.guards

@@ -11,7 +11,7 @@ import os
 import re
 import tomllib
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -704,7 +704,10 @@ def parse_config(text: str, file: str = "<config>") -> Config:
     targets = _read_targets(reader, data.get("targets"))
     if "detection" in data:
         rules, problems = load_rules(data["detection"], file)
-        reader.problems += problems
+        # load_rules names keys from its own table's root; here that table is [detection].
+        reader.problems += [
+            replace(p, path=f"detection.{p.path}" if p.path else "detection") for p in problems
+        ]
     else:
         rules = default_rules()
     routes = _read_routes(reader, data.get("routes"), targets, rules)
