@@ -386,7 +386,7 @@ _FEED_KEYS = ("url", "name", "interval", "tags", "fetch_articles")
 
 
 def _read_feeds(reader: _Reader, data: object, settings: Settings) -> tuple[Feed, ...]:
-    if data is None:
+    if data is None or data == []:
         reader.problem(
             "feeds", "no feeds are configured", fix='add [[feeds]] tables with url = "…"'
         )
