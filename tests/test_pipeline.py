@@ -12,7 +12,7 @@ import pytest
 from tests.httpserver import LoopbackServer
 from watcher.config import parse_config
 from watcher.pipeline import Context, make_client, run_feed
-from watcher.store import open_store
+from watcher.store import feeds, open_store
 
 STRIKE = (
     "Air strikes hit militia positions near Al Qaim",
@@ -165,3 +165,52 @@ url = "{server.url("/feed.xml")}"
     feed_answer(server, "/feed.xml", [("1", *OTHER, None)])
     results = {r.feed.split("/")[-1]: r for r in run_once(ctx)}
     assert results["feed.xml"].status == "polled"
+
+
+def health_alerts(ctx: Context) -> list[str]:
+    return [a.title for a in reversed(ctx.store.recent_alerts(50)) if a.kind == "health"]
+
+
+def due_now(ctx: Context) -> None:
+    """Skip the backoff, as if its time had come."""
+    with ctx.store.transaction() as db:
+        db.execute(feeds.update().values(not_before=None))
+
+
+def test_source_health_alerts_once_per_episode(tmp_path: Path, server: LoopbackServer) -> None:
+    ctx = context(
+        tmp_path,
+        server,
+        'failures_before_error = 2\nsilent_after = "1h"\n\n[targets.ops]\nurl = "json://127.0.0.1:9/"',
+    )
+    feed = ctx.config.feeds[0]
+    server.routes["/feed.xml"] = (500, {}, b"oops")
+    for _ in range(4):
+        due_now(ctx)
+        run_feed(ctx, feed)
+    assert health_alerts(ctx) == ["Source health: test has failed 2 times in a row"]
+
+    feed_answer(server, "/feed.xml", [("1", *OTHER, None)])
+    due_now(ctx)
+    assert run_feed(ctx, feed).status == "polled"
+    assert run_feed(ctx, feed).status == "polled"
+    assert health_alerts(ctx)[1:] == ["Source health: test works again"]
+
+    # Nothing new for longer than `silent_after`: said once, and once more when items return.
+    with ctx.store.transaction() as db:
+        db.execute(feeds.update().values(last_new_item=datetime.now(UTC) - timedelta(hours=2)))
+    run_feed(ctx, feed)
+    run_feed(ctx, feed)
+    assert health_alerts(ctx)[2:] == [health_alerts(ctx)[2]]
+    assert "has brought nothing new since" in health_alerts(ctx)[2]
+    feed_answer(server, "/feed.xml", [("2", *OTHER, None), ("1", *OTHER, None)])
+    run_feed(ctx, feed)
+    assert health_alerts(ctx)[3:] == ["Source health: test has new items again"]
+
+
+def test_a_retired_feed_raises_one_health_alert(tmp_path: Path, server: LoopbackServer) -> None:
+    ctx = context(tmp_path, server, '\n[targets.ops]\nurl = "json://127.0.0.1:9/"')
+    server.routes["/feed.xml"] = (410, {}, b"gone")
+    run_feed(ctx, ctx.config.feeds[0])
+    run_feed(ctx, ctx.config.feeds[0])
+    assert health_alerts(ctx) == ["Source health: test is gone (HTTP 410) and was retired"]

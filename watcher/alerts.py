@@ -50,7 +50,7 @@ class AlertContent:
     """What the pipeline knows about one alert, as plain data; text fields may come from feeds."""
 
     event_id: int
-    kind: str  # "new" | "update" | "test" | "summary"
+    kind: str  # "new" | "update" | "test" | "summary" | "health"
     headline: str
     outlet: str
     published: datetime | None
@@ -206,8 +206,9 @@ def _clean_fields(content: AlertContent) -> _Fields:
 
 
 def _title(f: _Fields) -> str:
-    if f.kind == "summary":
-        return clean_text(f"Summary: {f.headline}", TITLE_MAX)
+    if f.kind in ("summary", "health"):
+        label = "Summary" if f.kind == "summary" else "Source health"
+        return clean_text(f"{label}: {f.headline}", TITLE_MAX)
     where = next((value for label, value in f.lines if label == "Where"), "").split("; ")[0]
     what = next((value for label, value in f.lines if label == "What"), "")
     by = next((value for label, value in f.lines if label == "By"), "")

@@ -108,10 +108,12 @@ def run_feed(ctx: Context, feed: Feed) -> FeedResult:
             current_url=current_url,
             new_items=False,
         )
+        _check_health(ctx, feed, state, new_items=False)
         log.info("feed %s: not modified", feed.name)
         return FeedResult(feed.name, "not-modified")
 
     result = _take_items(ctx, feed, state, poll.items, poll.title)
+    _check_health(ctx, feed, state, new_items=result.new > 0)
     store.feed_polled(
         state.id,
         title=poll.title,
@@ -136,6 +138,14 @@ def _feed_failed(ctx: Context, feed: Feed, state: FeedState, error: FetchError) 
     settings = ctx.config.settings
     if error.status == 410:
         ctx.store.retire_feed(state.id, f"gone (410) at {now():%Y-%m-%d}")
+        _operator_alert(
+            ctx,
+            "health",
+            f"{feed.name} is gone (HTTP 410) and was retired",
+            feed.name,
+            "The server says the feed will not come back. Remove it from the config, or "
+            "replace its URL.",
+        )
         log.error("feed %s is gone (HTTP 410) and is retired; remove it from the config", feed.name)
         return FeedResult(feed.name, "retired", error=str(error))
     # Exponential backoff from the feed's own interval, capped; a server's Retry-After wins
@@ -144,6 +154,16 @@ def _feed_failed(ctx: Context, feed: Feed, state: FeedState, error: FetchError) 
     if error.retry_after:
         delay = max(delay, min(error.retry_after, settings.failure_backoff_max))
     failures = ctx.store.feed_failed(state.id, error.reason, now() + timedelta(seconds=delay))
+    if failures >= settings.failures_before_error and state.health != "failing":
+        _health_alert(
+            ctx,
+            feed,
+            state,
+            "failing",
+            f"{feed.name} has failed {failures} times in a row",
+            f"Last error: {error.reason}. watcher keeps retrying, less and less often; see "
+            "`watcher feeds`.",
+        )
     level = logging.ERROR if failures == settings.failures_before_error else logging.WARNING
     log.log(
         level,
@@ -154,6 +174,84 @@ def _feed_failed(ctx: Context, feed: Feed, state: FeedState, error: FetchError) 
         error.reason,
     )
     return FeedResult(feed.name, "failed", error=error.reason)
+
+
+def _check_health(ctx: Context, feed: Feed, state: FeedState, *, new_items: bool) -> None:
+    """One source-health alert when a feed recovers or has brought nothing new for too long."""
+    if state.health == "failing":
+        _health_alert(
+            ctx,
+            feed,
+            state,
+            "ok",
+            f"{feed.name} works again",
+            f"It had failed {state.failures} times in a row.",
+        )
+        return
+    if new_items:
+        if state.health == "silent":
+            _health_alert(
+                ctx,
+                feed,
+                state,
+                "ok",
+                f"{feed.name} has new items again",
+                "The feed was silent before.",
+            )
+        return
+    last = state.last_new_item or state.last_success
+    limit = timedelta(hours=ctx.config.settings.silent_after_hours)
+    if state.health == "ok" and last is not None and now() - last > limit:
+        _health_alert(
+            ctx,
+            feed,
+            state,
+            "silent",
+            f"{feed.name} has brought nothing new since {last:%Y-%m-%d %H:%M} UTC",
+            "It answers, but with no new items. Check that its URL is still the right one.",
+        )
+
+
+def _health_alert(
+    ctx: Context, feed: Feed, state: FeedState, health: str, headline: str, detail: str
+) -> None:
+    log.warning("source health: %s", headline)
+    _operator_alert(ctx, "health", headline, feed.name, detail)
+    ctx.store.set_health(state.id, health)
+
+
+def _operator_alert(ctx: Context, kind: str, headline: str, outlet: str, detail: str) -> None:
+    """An alert about watcher itself (source health, the storm guard), to every target."""
+    content = alerting.AlertContent(
+        event_id=0,
+        kind=kind,
+        headline=headline,
+        outlet=outlet,
+        published=now(),
+        link=None,
+        rule_id=kind,
+        score=0.0,
+        evidence=(detail,),
+        reports=0,
+        outlets=(outlet,),
+    )
+    alert = alerting.render_alert(content)
+    deliveries = [
+        (name, index, target.format)
+        for name, target in ctx.config.targets.items()
+        for index in range(len(target.urls))
+    ]
+    with ctx.store.transaction() as db:
+        ctx.store.record_alert(
+            db,
+            event_id=None,
+            kind=kind,
+            title=alert.title,
+            text=alert.text,
+            markdown=alert.markdown,
+            html=alert.html,
+            deliveries=deliveries,
+        )
 
 
 def _take_items(
@@ -342,48 +440,14 @@ def _record_detection(
 
 
 def _storm_summary(ctx: Context, feed: Feed, outlet: str, held: int) -> None:
-    content = alerting.AlertContent(
-        event_id=0,
-        kind="summary",
-        headline=f"{held} more strike reports from {outlet}",
-        outlet=outlet,
-        published=now(),
-        link=None,
-        rule_id="storm-guard",
-        score=0.0,
-        strike_type=None,
-        actor=None,
-        target=None,
-        places=(),
-        killed=None,
-        wounded=None,
-        event_date=None,
-        evidence=(
-            f"The feed {feed.name} sent more than {ctx.config.settings.storm_limit} "
-            f"alerts in an hour; {held} more were recorded without alerting. "
-            "See `watcher events`.",
-        ),
-        reports=held,
-        outlets=(outlet,),
-        changes=(),
+    _operator_alert(
+        ctx,
+        "summary",
+        f"{held} more strike reports from {outlet}",
+        outlet,
+        f"The feed {feed.name} sent more than {ctx.config.settings.storm_limit} alerts in an "
+        f"hour; {held} more were recorded without alerting. See `watcher events`.",
     )
-    alert = alerting.render_alert(content)
-    deliveries = [
-        (name, index, target.format)
-        for name, target in ctx.config.targets.items()
-        for index in range(len(target.urls))
-    ]
-    with ctx.store.transaction() as db:
-        ctx.store.record_alert(
-            db,
-            event_id=None,
-            kind="summary",
-            title=alert.title,
-            text=alert.text,
-            markdown=alert.markdown,
-            html=alert.html,
-            deliveries=deliveries,
-        )
     log.warning("feed %s: storm guard held back %d alerts; one summary sent", feed.name, held)
 
 

@@ -74,6 +74,8 @@ feeds = Table(
     Column("last_success", DateTime(timezone=True)),
     Column("last_new_item", DateTime(timezone=True)),
     Column("not_before", DateTime(timezone=True)),  # backoff and Retry-After
+    # ok | failing | silent: what the last source-health alert said, so that it is said once
+    Column("health", String(16), nullable=False, default="ok"),
 )
 
 items = Table(
@@ -196,6 +198,7 @@ class FeedState:
     last_success: datetime | None
     last_new_item: datetime | None
     not_before: datetime | None
+    health: str
 
 
 @dataclass(frozen=True)
@@ -269,7 +272,9 @@ class Store:
         with self.transaction() as db:
             row = db.execute(select(feeds).where(feeds.c.url == url)).first()
             if row is None:
-                db.execute(insert(feeds).values(url=url, current_url=url, polls=0, failures=0))
+                db.execute(
+                    insert(feeds).values(url=url, current_url=url, polls=0, failures=0, health="ok")
+                )
                 row = db.execute(select(feeds).where(feeds.c.url == url)).one()
         return _feed_state(row._mapping)
 
@@ -322,6 +327,10 @@ class Store:
             return int(
                 db.execute(select(feeds.c.failures).where(feeds.c.id == feed_id)).scalar_one()
             )
+
+    def set_health(self, feed_id: int, health: str) -> None:
+        with self.transaction() as db:
+            db.execute(update(feeds).where(feeds.c.id == feed_id).values(health=health))
 
     def retire_feed(self, feed_id: int, reason: str) -> None:
         with self.transaction() as db:
@@ -840,6 +849,7 @@ def _feed_state(row: Any) -> FeedState:
         last_success=_aware(row["last_success"]),
         last_new_item=_aware(row["last_new_item"]),
         not_before=_aware(row["not_before"]),
+        health=row["health"],
     )
 
 
