@@ -468,6 +468,10 @@ def _join(
     after = merge(state, report)
     reasons = _reasons(state, after, report, settings)
     if same_article:
+        # The same article carried by a second feed (a syndicated wire story, an aggregator) is
+        # not an independent outlet: it corroborates nothing (reliability.md I9).
+        reasons = tuple(r for r in reasons if not r.startswith("corroborated"))
+        after = replace(after, outlets=state.outlets)
         if not reasons:
             # Remember the new key and alias so a third copy is caught too, but count nothing.
             seen_copy = replace(
