@@ -27,6 +27,7 @@ COMMANDS = [
     "send-test",
     "import-opml",
     "silence",
+    "discover",
 ]
 
 
@@ -119,3 +120,39 @@ def test_eval_prints_json_figures(tmp_path: Path) -> None:
     for member in ("all", "certain"):
         assert set(report[member]) >= {"precision", "recall", "f1", "tp", "fp", "fn", "tn"}
     assert (report["all"]["tp"], report["all"]["tn"]) == (1, 1)
+
+
+def test_discover_and_import_opml_print_feed_tables(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import tomllib
+
+    from tests.httpserver import LoopbackServer
+    from watcher.config import parse_config
+
+    config = tmp_path / "c.toml"
+    config.write_text(
+        '[watcher]\nallow_private_networks = ["127.0.0.1/32"]\n'
+        '[[feeds]]\nurl = "https://a.example/f"\n'
+    )
+    page = (
+        b'<html><head><link rel="alternate" type="application/rss+xml" href="/world/rss.xml">'
+        b'<link rel="alternate" type="application/atom+xml" href="https://b.example/atom">'
+        b"</head><body>News</body></html>"
+    )
+    with LoopbackServer() as server:
+        server.routes["/world/"] = (200, {"Content-Type": "text/html"}, page)
+        assert main(["-c", str(config), "discover", server.url("/world/")]) == 0
+        found = tomllib.loads(capsys.readouterr().out)["feeds"]
+        assert [f["url"] for f in found] == [server.url("/world/rss.xml"), "https://b.example/atom"]
+
+    opml = tmp_path / "feeds.opml"
+    opml.write_text(
+        '<?xml version="1.0"?><opml version="2.0"><body>'
+        '<outline text="Wire &quot;World&quot;" xmlUrl="https://c.example/rss"/>'
+        "</body></opml>"
+    )
+    assert main(["-c", str(config), "import-opml", str(opml)]) == 0
+    tables = capsys.readouterr().out
+    parsed = parse_config(tables, "imported.toml")
+    assert [(f.name, f.url) for f in parsed.feeds] == [('Wire "World"', "https://c.example/rss")]

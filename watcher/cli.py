@@ -313,6 +313,27 @@ def cmd_import_opml(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_discover(args: argparse.Namespace) -> int:
+    from watcher.articles import decode_html
+    from watcher.feeds import discover_feeds
+    from watcher.http import HttpClient
+
+    allow: tuple[str, ...] = ()
+    if args.config.exists():
+        from watcher.config import load_config
+
+        allow = load_config(args.config).settings.allow_private_networks
+    response = HttpClient(allow_private=allow).get(args.url)
+    page = decode_html(response.body, response.headers.get("content-type", ""))
+    found = discover_feeds(page, response.url)
+    if not found:
+        print(f"watcher: {response.url} announces no RSS or Atom feed", file=sys.stderr)
+        return EXIT_FAILURE
+    for url in found:
+        print(f"[[feeds]]\nurl = {_toml_string(url)}\n")
+    return EXIT_OK
+
+
 def _toml_string(value: str) -> str:
     escaped = value.replace("\\", "\\\\").replace('"', '\\"')
     return '"' + "".join(c if c.isprintable() else f"\\u{ord(c):04x}" for c in escaped) + '"'
@@ -419,6 +440,10 @@ def build_parser() -> argparse.ArgumentParser:
         "expire", help="end a silence now", description="End a silence now."
     )
     expire.add_argument("id", type=int, help="the silence's number, from `watcher silence list`")
+    discover = command(
+        "discover", cmd_discover, "print [[feeds]] tables for the feeds a site's page announces"
+    )
+    discover.add_argument("url", help="a site's page, e.g. https://www.example.com/world/")
     opml = command(
         "import-opml",
         cmd_import_opml,
