@@ -9,17 +9,24 @@ import signal
 import socket
 import subprocess
 import sys
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.httpserver import LoopbackServer
+from tests.receivers import free_port
 
 FEED = (
     b'<?xml version="1.0"?><rss version="2.0"><channel><title>T</title>'
     b"<item><title>Markets open higher</title><guid>1</guid></item></channel></rss>"
 )
+
+
+def scrape(port: int) -> str:
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10) as response:
+        return str(response.read().decode())
 
 
 class Systemd:
@@ -46,11 +53,14 @@ def systemd(tmp_path: Path) -> Iterator[Systemd]:
     peer.sock.close()
 
 
-def config_text(tmp_path: Path, server: LoopbackServer, interval: str = "1h") -> str:
+def config_text(
+    tmp_path: Path, server: LoopbackServer, interval: str = "1h", metrics: int = 0
+) -> str:
     return f"""
 [watcher]
 state_directory = "{tmp_path / "state"}"
 allow_private_networks = ["127.0.0.1/32"]
+metrics_listen = "127.0.0.1:{metrics}"
 
 [[feeds]]
 url = "{server.url("/feed.xml")}"
@@ -73,20 +83,24 @@ def test_ready_reload_and_stop(tmp_path: Path, systemd: Systemd) -> None:
     with LoopbackServer() as server:
         server.routes["/feed.xml"] = (200, {"Content-Type": "application/rss+xml"}, FEED)
         config = tmp_path / "config.toml"
-        config.write_text(config_text(tmp_path, server))
+        port = free_port()
+        config.write_text(config_text(tmp_path, server, metrics=port))
         daemon = start(tmp_path, config, systemd)
         try:
             ready = systemd.wait_for("READY=1")
             assert "STATUS=1 feeds, 0 targets" in ready
+            assert 'watcher_outbox_rows{state="dead"} 0.0' in scrape(port)
+            assert "watcher_config_last_reload_successful 1.0" in scrape(port)
 
             # A broken config: the old one stays, and systemd hears about it.
             config.write_text(config.read_text() + "\n[[feeds]]\nurl = 'ftp://nope'\n")
             daemon.send_signal(signal.SIGHUP)
             assert systemd.wait_for("RELOADING=1").count("MONOTONIC_USEC=") == 1
             assert "reload failed" in systemd.wait_for("READY=1")
+            assert "watcher_config_last_reload_successful 0.0" in scrape(port)
 
             # A good one is taken.
-            config.write_text(config_text(tmp_path, server, interval="2h"))
+            config.write_text(config_text(tmp_path, server, interval="2h", metrics=port))
             daemon.send_signal(signal.SIGHUP)
             systemd.wait_for("RELOADING=1")
             assert "reload failed" not in systemd.wait_for("READY=1")

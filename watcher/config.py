@@ -87,6 +87,7 @@ class Settings:
     fetch_articles: bool = True
     fetch_timeout: float = 15.0
     max_bytes: int = 5 * 2**20
+    metrics_listen: str = ""
 
 
 @dataclass(frozen=True)
@@ -224,6 +225,14 @@ def _networks(value: object) -> tuple[str, ...]:
     return networks
 
 
+def _listen(value: object) -> str:
+    address = _string(value)
+    host, _, port = address.rpartition(":")
+    if not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise ValueError("must be host:port")
+    return address
+
+
 def _http_url(value: object) -> str:
     url = _string(value)
     if not re.match(r"^https?://[^/\s]+", url, re.IGNORECASE):
@@ -248,6 +257,7 @@ _SETTINGS_KEYS = (
     "fetch_articles",
     "fetch_timeout",
     "max_bytes",
+    "metrics_listen",
 )
 
 
@@ -363,6 +373,14 @@ def _read_settings(reader: _Reader, data: object) -> Settings:
             _count(1024),
             5 * 2**20,
             "write a byte count, e.g. 5242880",
+        ),
+        metrics_listen=reader.get(
+            table,
+            "watcher",
+            "metrics_listen",
+            _listen,
+            "",
+            'write host:port, e.g. "127.0.0.1:9464"',
         ),
     )
 

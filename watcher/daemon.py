@@ -18,6 +18,7 @@ from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
+from watcher import metrics
 from watcher.config import Config, Feed, load_config
 from watcher.delivery import deliver_pending
 from watcher.errors import ConfigError
@@ -125,6 +126,8 @@ class Daemon:
         self.scheduler.add_job(
             self._beat, IntervalTrigger(seconds=5), id="heartbeat", next_run_time=now()
         )
+        if self.ctx.config.settings.metrics_listen:
+            metrics.serve(self.ctx.config.settings.metrics_listen, lambda: self.ctx.store)
         self.scheduler.start()
         self._install_signals()
         status = self._status()
@@ -181,6 +184,7 @@ class Daemon:
         try:
             config = load_config(self.config_path)
         except ConfigError as error:
+            metrics.record_reload(ok=False)
             log.error("reload failed; keeping the previous config:\n%s", error)
             notify(f"READY=1\nSTATUS=reload failed, running the previous config; {self._status()}")
             return False
@@ -191,6 +195,7 @@ class Daemon:
             events_lock=self.ctx.events_lock,
         )
         self._schedule_feeds(config.feeds, config.settings.jitter)
+        metrics.record_reload(ok=True)
         status = self._status()
         log.info("reloaded: %s", status)
         notify(f"READY=1\nSTATUS={status}")

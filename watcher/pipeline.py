@@ -20,6 +20,7 @@ from sqlalchemy.exc import OperationalError
 
 from watcher import alerts as alerting
 from watcher import events as eventing
+from watcher import metrics
 from watcher.articles import Article, fetch_article
 from watcher.config import Config, Feed
 from watcher.detection import Detection, detect
@@ -557,7 +558,9 @@ def run_once(ctx: Context) -> list[FeedResult]:
 def guarded_run_feed(ctx: Context, feed: Feed) -> FeedResult:
     """The one failure boundary per feed: a bug or a locked database costs one poll of one feed."""
     try:
-        return run_feed(ctx, feed)
+        result = run_feed(ctx, feed)
+        metrics.record_poll(result)
+        return result
     except OperationalError as error:
         log.warning(
             "feed %s: database busy or unavailable, retrying next poll: %s", feed.name, error.orig
