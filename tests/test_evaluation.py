@@ -220,3 +220,89 @@ def test_fields_scorer_counts_each_field() -> None:
     assert scores.strike_type == (1, 2)
     assert scores.actor == (2, 2)
     assert scores.killed == (1, 1)
+
+
+GROUPED = [
+    {
+        "id": "g1",
+        "title": "Air strikes kill 12 in Raqqa",
+        "text": "Coalition air strikes hit a market in Raqqa on Sunday, killing 12 people.",
+        "label": True,
+        "date": "2017-05-07",
+        "outlet": "Wire A",
+        "event": "raqqa-market",
+    },
+    {
+        "id": "g2",
+        "title": "Raqqa market hit by coalition strikes, 15 dead",
+        "text": "Coalition air strikes struck a market in Raqqa on Sunday, killing 15 people.",
+        "label": True,
+        "date": "2017-05-07",
+        "outlet": "Wire B",
+        "event": "raqqa-market",
+    },
+    {
+        "id": "g3",
+        "title": "Rockets hit Baghdad's Green Zone",
+        "text": "Two Katyusha rockets struck the Green Zone in Baghdad on Monday, police said.",
+        "label": True,
+        "date": "2017-05-08",
+        "outlet": "Wire A",
+        "event": "baghdad-rockets",
+    },
+    {
+        "id": "g4",
+        "title": "Coalition denies strike on Raqqa market",
+        "text": "The US-led coalition denied on Monday that its jets struck a market in Raqqa.",
+        "label": False,
+        "date": "2017-05-08",
+        "outlet": "Wire C",
+        "event": "raqqa-market",
+    },
+    {
+        "id": "g5",
+        "title": "Russia denies strike on Idlib hospital",
+        "text": "Russia denied on Monday that its jets bombed a hospital in Idlib.",
+        "label": False,
+        "date": "2017-05-08",
+        "outlet": "Wire C",
+    },
+]
+
+
+def test_event_grouping_is_scored_when_records_carry_events(tmp_path: Path) -> None:
+    report = evaluate(GROUPED, default_rules())
+    # The denials are not strike reports, whatever they join.
+    assert report.all.tp == 3 and report.all.fp == 0
+    assert {o.id for o in report.outcomes if o.verdict.detection is not None} == {
+        "g1",
+        "g2",
+        "g3",
+        "g4",
+        "g5",
+    }
+    grouping = report.events
+    assert grouping is not None
+    assert grouping["true_events"] == 2
+    assert grouping["predicted_events"] == 2
+    assert grouping["wrongly_merged"] == 0
+    assert grouping["split"] == 0
+    assert grouping["report_accuracy"] == 1.0
+    # Two new events, the second outlet's higher toll, and the denial joining its event.
+    assert grouping["alerts"] == 4
+    path = tmp_path / "grouped.jsonl"
+    path.write_text("".join(json.dumps(record) + "\n" for record in GROUPED))
+    out = io.StringIO()
+    assert run_eval(path, default_rules(), as_json=True, predictions=None, out=out) == 0
+    events = json.loads(out.getvalue())["events"]
+    assert {"true_events", "predicted_events", "alerts", "wrongly_merged", "split"} <= set(events)
+    assert events["report_accuracy"] == 1.0
+    text = io.StringIO()
+    run_eval(path, default_rules(), as_json=False, predictions=None, out=text)
+    assert "events: 2 labelled, 2 predicted, 4 alerts, 0 wrongly merged" in text.getvalue()
+
+
+def test_no_event_labels_no_events_section() -> None:
+    report = evaluate(RECORDS, default_rules())
+    assert report.events is None
+    assert "events" not in render_json(report)

@@ -2,11 +2,14 @@
 Lines file of records and writes the predictions file (the only I/O here).
 
 A record is one JSON object a line with at least `id`, `title`, `text` and `label`; `uncertain`,
-`kind` and `date` (ISO, the publication date) are used when present.
+`kind` and `date` (ISO, the publication date) are used when present. When records carry an
+`event` label (the strike they report), the detected ones are replayed in date order through
+the events stage and its grouping is scored too; `outlet` names the record's outlet.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sys
 import time
@@ -17,6 +20,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import IO, Any
 
+from watcher import events
 from watcher.detection import Detection, RuleSet, Verdict, explain
 from watcher.errors import ConfigError, Problem
 
@@ -44,7 +48,9 @@ class Outcome:
 
     @property
     def detected(self) -> bool:
-        return self.verdict.detection is not None
+        # A denial of a strike is an update to its event, not a strike report.
+        detection = self.verdict.detection
+        return detection is not None and not detection.denial
 
 
 @dataclass(frozen=True)
@@ -54,6 +60,8 @@ class Report:
     errors_by_kind: Mapping[str, tuple[int, int]]  # kind -> (errors, records)
     outcomes: tuple[Outcome, ...]
     seconds: float
+    # Grouping scores (events.score_grouping) when records carry `event` labels, else None.
+    events: Mapping[str, float | int] | None = None
 
 
 def read_records(path: Path) -> list[dict[str, Any]]:
@@ -133,6 +141,7 @@ def evaluate(
         )
         if progress is not None:
             progress(done, len(records))
+    grouping = group_events(records, outcomes) if any("event" in r for r in records) else None
     errors: dict[str, tuple[int, int]] = {}
     for outcome in outcomes:
         wrong, total = errors.get(outcome.kind, (0, 0))
@@ -143,7 +152,60 @@ def evaluate(
         errors_by_kind=dict(sorted(errors.items())),
         outcomes=tuple(outcomes),
         seconds=round(time.perf_counter() - started, 3),
+        events=grouping,
     )
+
+
+@dataclass(frozen=True)
+class _Item:
+    """A record seen as a feed item by the events stage."""
+
+    key: str
+    alias: str
+    title: str
+    summary: str
+    published: datetime | None
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def group_events(
+    records: Sequence[Mapping[str, Any]],
+    outcomes: Sequence[Outcome],
+    settings: events.EventSettings | None = None,
+) -> dict[str, float | int]:
+    """Replay the detections in date order through events.cluster, as the pipeline does (a
+    denial that joins no open event opens none), and score the grouping against `event`."""
+    settings = settings or events.EventSettings()
+    found = {o.id: o.verdict.detection for o in outcomes}
+    replay = sorted(
+        (
+            (_published(record) or _EPOCH, position, record)
+            for position, record in enumerate(records)
+            if found.get(str(record["id"])) is not None
+        ),
+        key=lambda entry: (entry[0], entry[1]),
+    )
+    held: dict[int, events.EventState] = {}
+    assignments: dict[str, tuple[int, str]] = {}
+    for when, _, record in replay:
+        detection = found[str(record["id"])]
+        assert detection is not None
+        rid = str(record["id"])
+        item = _Item(rid, rid, str(record.get("title") or ""), str(record.get("text") or ""), when)
+        outlet = str(record.get("outlet") or record.get("outlet_hint") or rid)
+        report = events.report_from(detection, item, outlet, when)
+        open_events = [e for e in held.values() if events.is_open(e, report.when, settings)]
+        decision = events.cluster(report, open_events, settings)
+        if decision.event_id is None and detection.denial:
+            continue
+        state = decision.state
+        if decision.event_id is None:
+            state = dataclasses.replace(state, id=len(held) + 1)
+        held[state.id] = state
+        assignments[rid] = (state.id, decision.action)
+    return events.score_grouping(records, assignments)
 
 
 def render_text(report: Report) -> str:
@@ -155,6 +217,14 @@ def render_text(report: Report) -> str:
             f"tn {scores.tn})"
         )
     lines.append(f"{len(report.outcomes)} records in {report.seconds:.2f} s")
+    if report.events is not None:
+        grouping = report.events
+        lines.append(
+            f"events: {grouping['true_events']} labelled, {grouping['predicted_events']} "
+            f"predicted, {grouping['alerts']} alerts, {grouping['wrongly_merged']} wrongly "
+            f"merged, {grouping['split']} reports split off, report accuracy "
+            f"{float(grouping['report_accuracy']):.3f}"
+        )
     lines.append("errors by kind:")
     lines.extend(
         f"  {kind or '(none)':24} {wrong}/{total}"
@@ -200,6 +270,7 @@ def render_json(report: Report) -> dict[str, Any]:
         },
         "false_positives": listed(False),
         "false_negatives": listed(True),
+        **({"events": dict(report.events)} if report.events is not None else {}),
     }
 
 
@@ -210,7 +281,7 @@ def _count_json(value: object) -> object:
 def prediction(outcome: Outcome) -> dict[str, Any]:
     """One line of the predictions file, with the field names and value forms of fields-dev."""
     detection: Detection | None = outcome.verdict.detection
-    if detection is None:
+    if detection is None or detection.denial:
         return {"id": outcome.id, "detected": False, "score": 0.0, "fields": None}
     found = detection.fields
     # The places as the text writes them, the way fields-dev.jsonl records them.

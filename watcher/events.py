@@ -218,8 +218,12 @@ def report_from(detection: _DetectionLike, item: _ItemLike, outlet: str, seen: d
     places = tuple(_place_key(p) for p in fields.places)
     countries = tuple(dict.fromkeys([*fields.countries, *(p.country for p in places)]))
     said = " ".join([item.title, *detection.evidence])
-    denial = bool(_DENIAL.search(item.title)) or any(
-        _DENIAL.search(note) for note in detection.lowered_by
+    # The detector says so when the text denies a specific strike; a denial guard that only
+    # lowered a report, or a headline that says "denies", counts too.
+    denial = (
+        bool(getattr(detection, "denial", False))
+        or bool(_DENIAL.search(item.title))
+        or any(_DENIAL.search(note) for note in detection.lowered_by)
     )
     return Report(
         item_key=item.key,

@@ -13,6 +13,7 @@ from __future__ import annotations
 import bisect
 import dataclasses
 import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -37,13 +38,20 @@ __all__ = [
 ]
 
 
+# Reports tell their strike in the first paragraphs; reading at most this much keeps the time
+# per item bounded (about 3 ms) whatever a page holds (reliability.md K5).
+MAX_TEXT = 20_000
+
+
 @dataclass(frozen=True)
 class Mention:
-    kind: str  # term | place | actor | exclusion | guard
+    kind: str  # term | place | actor | guard
     text: str
     start: int
     end: int
-    ref: str  # lexicon, place id, actor name or guard id
+    # lexicon, place id, normalised actor name, or guard id ("elsewhere": a strike placed in
+    # another country led the story; "headline": a bare strike word in the headline)
+    ref: str
 
 
 @dataclass(frozen=True)
@@ -54,6 +62,9 @@ class Detection:
     evidence: tuple[str, ...]  # the sentences that fired
     mentions: tuple[Mention, ...]  # positions in title + "\n\n" + text
     lowered_by: tuple[str, ...]  # guards that lowered the score, said in words
+    # The text denies or corrects a specific strike ("the Pentagon denied carrying out the strike
+    # on X"): not a strike report, but an update to the event of that strike, if one is open.
+    denial: bool = False
 
 
 @dataclass(frozen=True)
@@ -71,6 +82,14 @@ class _Place:
 
 
 @dataclass(frozen=True)
+class _Lowered:
+    guard: str  # a guard id, "elsewhere" or "headline"
+    start: int  # the words that lowered the score
+    end: int
+    factor: float
+
+
+@dataclass(frozen=True)
 class _Candidate:
     cue: Cue
     sentence: int
@@ -78,7 +97,7 @@ class _Candidate:
     end: int
     score: float
     places: tuple[_Place, ...]
-    lowered: tuple[tuple[str, str, float], ...]  # (guard id, matched text, factor)
+    lowered: tuple[_Lowered, ...]
     where: str  # how the place was found, in words
 
 
@@ -89,9 +108,21 @@ class _Document:
     starts: tuple[int, ...]
     word_starts: Sequence[int]
     hits: dict[str, list[tuple[int, int]]]  # phrase list name -> spans
+    # phrase list name -> sentence -> spans, filled on first use: long texts stay linear
+    by_sentence: dict[str, dict[int, list[tuple[int, int]]]] = dataclasses.field(
+        default_factory=dict
+    )
 
     def sentence_of(self, position: int) -> int:
         return bisect.bisect_right(self.starts, position) - 1
+
+    def hits_in(self, name: str, sentence: int) -> list[tuple[int, int]]:
+        if name not in self.by_sentence:
+            grouped: dict[int, list[tuple[int, int]]] = {}
+            for span in self.hits.get(name, ()):
+                grouped.setdefault(self.sentence_of(span[0]), []).append(span)
+            self.by_sentence[name] = grouped
+        return self.by_sentence[name].get(sentence, [])
 
     def word_index(self, position: int) -> int:
         return bisect.bisect_right(self.word_starts, position)
@@ -139,6 +170,23 @@ _SPEAKS = re.compile(
 )
 
 
+def display_name(written: str, name: str) -> str:
+    """A place's name as alerts show it: as the text wrote it when that is a plain spelling
+    ("Qaim", "Deir ez-Zor"), else the gazetteer's name without diacritics ("Al Qā’im" is
+    "Al Qaim"); shouted or Arabic-script writings take the gazetteer's name."""
+    written = " ".join(written.split()).rstrip(".")
+    if (
+        written.isascii()
+        and any(c.isupper() for c in written)
+        and not (len(written) > 4 and written.isupper())
+    ):
+        return written
+    bare = unicodedata.normalize("NFKD", name)
+    folded = "".join(c for c in bare if not unicodedata.combining(c))
+    ascii_name = folded.encode("ascii", "ignore").decode()
+    return " ".join(ascii_name.split()) or name
+
+
 def _places(doc: _Document, rules: RuleSet) -> list[_Place]:
     found: list[_Place] = []
     gazetteer = rules.gazetteer or load_gazetteer()
@@ -156,7 +204,7 @@ def _places(doc: _Document, rules: RuleSet) -> list[_Place]:
                 hit.text,
                 PlaceRef(
                     id=str(entry.id),
-                    name=str(entry.name),
+                    name=display_name(hit.text, str(entry.name)),
                     country=str(entry.country),
                     governorate=governorate.name if governorate else None,
                     lat=entry.lat,
@@ -165,15 +213,17 @@ def _places(doc: _Document, rules: RuleSet) -> list[_Place]:
                 ),
             )
         )
-    taken = [(place.start, place.end) for place in found]
+    taken = sorted((place.start, place.end) for place in found)
     for precision, codes in (("country", rules.countries), ("demonym", rules.demonyms)):
         for code in codes:
             for start, end in doc.hits.get(f"{precision}:{code}", ()):
                 if precision == "country" and _SPEAKS.match(doc.text, end):
                     continue
-                if any(start < other_end and other_start < end for other_start, other_end in taken):
+                # Spans taken so far are sorted and disjoint: only the neighbours can overlap.
+                at = bisect.bisect_left(taken, (start, end))
+                if any(a < end and start < b for a, b in taken[max(0, at - 1) : at + 1]):
                     continue
-                taken.append((start, end))
+                taken.insert(at, (start, end))
                 found.append(
                     _Place(
                         start,
@@ -256,11 +306,6 @@ def _place_context(
 def _candidates(
     doc: _Document, rules: RuleSet, rule: Rule, places: list[_Place]
 ) -> list[_Candidate]:
-    def lexicon(name: str) -> list[tuple[int, int]]:
-        return doc.hits.get(f"lexicon:{name}", [])
-
-    def guard_hits(name: str) -> list[tuple[int, int]]:
-        return doc.hits.get(f"guard:{name}", [])
 
     by_sentence: dict[int, list[_Place]] = {}
     for place in places:
@@ -268,16 +313,15 @@ def _candidates(
     guards = [rules.guards[name] for name in (rule.guards or rules.guards) if name in rules.guards]
     found: list[_Candidate] = []
     for cue in rule.cues:
-        for span in lexicon(cue.lexicon):
+        for span in doc.hits.get(f"lexicon:{cue.lexicon}", ()):
             sentence = doc.sentence_of(span[0])
             start, end = span
             terms: tuple[tuple[int, int], ...] = (span,)
             if cue.with_lexicon is not None:
                 partners = [
                     other
-                    for other in lexicon(cue.with_lexicon)
-                    if doc.sentence_of(other[0]) == sentence
-                    and other != span
+                    for other in doc.hits_in(f"lexicon:{cue.with_lexicon}", sentence)
+                    if other != span
                     and not (other[0] < span[1] and span[0] < other[1])
                     and (not cue.ordered or other[0] >= span[1])
                     and _words_between(doc, span, other) <= cue.near
@@ -288,7 +332,20 @@ def _candidates(
                 start, end = min(start, partner[0]), max(end, partner[1])
                 terms = (span, partner)
             score = cue.weight
-            lowered: list[tuple[str, str, float]] = []
+            lowered: list[_Lowered] = []
+            if (
+                sentence == 0
+                and cue.headline_factor < 1
+                and not any(
+                    hit[1] <= start or end <= hit[0]  # the cue's own word is no support
+                    for name in cue.headline_needs
+                    for hit in doc.hits_in(f"lexicon:{name}", 0)
+                )
+            ):
+                # A headline's bare "strike" ("Hamas strike shakes Damascus") is as often a
+                # killing or a figure of speech: the text or an armed force must back it.
+                lowered.append(_Lowered("headline", start, end, cue.headline_factor))
+                score *= cue.headline_factor
             for guard in guards:
                 if (
                     guard.lexicons is not None
@@ -296,7 +353,11 @@ def _candidates(
                     and cue.with_lexicon not in guard.lexicons
                 ):
                     continue
-                for hit in guard_hits(guard.id):
+                everywhere = guard.scope == "document"
+                name = f"guard:{guard.id}"
+                for hit in (
+                    doc.hits.get(name, ())[:1] if everywhere else doc.hits_in(name, sentence)
+                ):
                     # The cue's own words are not evidence against it ("jets bomb" is no bomb
                     # attack), except to a guard that must cover them ("hunger strike").
                     if guard.scope != "overlap" and any(
@@ -304,7 +365,7 @@ def _candidates(
                     ):
                         continue
                     if _guard_applies(doc, guard.scope, guard.near, hit, (start, end), sentence):
-                        lowered.append((guard.id, doc.text[hit[0] : hit[1]], guard.factor))
+                        lowered.append(_Lowered(guard.id, hit[0], hit[1], guard.factor))
                         score *= guard.factor
                         break
             factor, tied, where = _place_context(doc, rule, sentence, start, by_sentence)
@@ -320,15 +381,13 @@ def _candidates(
             for c in found
             if c.sentence <= 1
             and c.where.startswith(_ELSEWHERE)
-            and all(factor > 0 for _, _, factor in c.lowered)
+            and all(lowered.factor > 0 for lowered in c.lowered)
         ),
         None,
     )
     if lead_elsewhere is not None and rule.elsewhere_factor < 1:
-        marker = (
-            "elsewhere",
-            doc.text[lead_elsewhere.start : lead_elsewhere.end],
-            rule.elsewhere_factor,
+        marker = _Lowered(
+            "elsewhere", lead_elsewhere.start, lead_elsewhere.end, rule.elsewhere_factor
         )
         found = [
             dataclasses.replace(
@@ -364,7 +423,12 @@ def _combine(rule: Rule, candidates: Sequence[_Candidate]) -> tuple[float, list[
     best: dict[int, _Candidate] = {}
     for candidate in candidates:
         key = min(candidate.sentence, rule.lead + 1)
-        if key not in best or candidate.score > best[key].score:
+        # Of equal scores, the strike told first stands for the sentence ("six were killed in
+        # rocket attacks, a day after airstrikes elsewhere left 35 dead").
+        if key not in best or (candidate.score, -candidate.start) > (
+            best[key].score,
+            -best[key].start,
+        ):
             best[key] = candidate
     kept = sorted((c for c in best.values() if c.score > 0), key=lambda c: c.sentence)
     missing = 1.0
@@ -380,13 +444,14 @@ _HELD = re.compile(
     r"areas?|territory|camps?|convoys?|bases?|headquarters|checkpoints?|outposts?)\b",
     re.IGNORECASE,
 )
+# The agent right after the strike words: "attacks by Jaish al-Islam", "strikes carried out by
+# Russian jets" (not "a depot used by the militia").
+_BY = re.compile(r"\s*(?:[\w'’-]+\s+){0,3}?by\s+(?:[\w'’-]+\s+){0,2}")
 # A clause boundary between an actor and the strike words: "X did this, while rockets hit Y".
 _CLAUSE = re.compile(r"\b(?:while|whereas|but|after|before|when|since)\b|;")
 
 
-def _actor(
-    doc: _Document, rules: RuleSet, fired: Sequence[_Candidate]
-) -> tuple[str | None, str | None]:
+def _actor(doc: _Document, rules: RuleSet, fired: Sequence[_Candidate]) -> Mention | None:
     """Who struck: the agent named after the strike words following "by" ("mortar attacks by
     Jaish al-Islam"), else the actor named nearest before them (the subject); actors joined by
     "and"/"or" are named together."""
@@ -429,7 +494,7 @@ def _actor(
             hit
             for hit in kept
             if candidate.end <= hit[0] < sentence_end
-            and re.search(r"\bby\s+(?:\S+\s+){0,2}$", doc.text[candidate.end : hit[0]])
+            and _BY.fullmatch(doc.text, candidate.end, hit[0])
         ]
         if after:
             nearest = after[0]
@@ -448,8 +513,8 @@ def _actor(
         joined = sorted(set(names), key=order.index)
         text = doc.text[first[0] : last[1]]
         word = " or " if len(joined) > 1 and re.search(r"\bor\b", text) else " and "
-        return word.join(joined), text
-    return None, None
+        return Mention("actor", text, first[0], last[1], word.join(joined))
+    return None
 
 
 def _strike_type(
@@ -480,21 +545,30 @@ def _fields(
     fired: Sequence[_Candidate],
     candidates: Sequence[_Candidate],
     published: datetime | None,
-) -> StrikeFields:
+) -> tuple[StrikeFields, Mention | None]:
+    """The fields of the lead strike, and the mention of its actor."""
     # The lead strike is the first one told with conviction, not the loudest later on.
     strongest = max(c.score for c in fired)
     lead = min((c for c in fired if c.score >= 0.6 * strongest), key=lambda c: c.sentence)
     ordered = [lead, *(c for c in fired if c is not lead)]
-    texts = [
-        (doc.sentence_text(c.sentence), c.start - doc.sentences[c.sentence][0]) for c in ordered
-    ]
-    # Then the headline and the lead, where reports state the toll.
-    told = {c.sentence for c in fired}
+
+    # The toll is read from the strike sentences of the headline and lead, then the rest of
+    # the lead, where reports state it ("... killing at least one fighter" after a strike
+    # sentence the rules did not need), and only then from later strike sentences.
+    def told(candidate: _Candidate) -> tuple[str, int]:
+        return (
+            doc.sentence_text(candidate.sentence),
+            candidate.start - doc.sentences[candidate.sentence][0],
+        )
+
+    texts = [told(c) for c in ordered if c.sentence < 4]
+    fired_sentences = {c.sentence for c in fired}
     texts.extend(
         (doc.sentence_text(index), 0)
         for index in range(min(4, len(doc.sentences)))
-        if index not in told
+        if index not in fired_sentences
     )
+    texts.extend(told(c) for c in ordered if c.sentence >= 4)
     places: list[PlaceRef] = []
     for candidate in ordered:
         for place in candidate.places:
@@ -513,12 +587,12 @@ def _fields(
             key=lambda c: c.start,
         )
     ]
-    actor, actor_text = _actor(doc, rules, in_order)
+    actor = _actor(doc, rules, in_order)
     start = lead.end - doc.sentences[lead.sentence][0]
-    return StrikeFields(
+    found = StrikeFields(
         strike_type=_strike_type(lead, ordered, candidates),
-        actor=actor,
-        actor_text=actor_text,
+        actor=actor.ref if actor else None,
+        actor_text=actor.text if actor else None,
         target=fields.target(doc.sentence_text(lead.sentence), start),
         places=tuple(places),
         countries=tuple(dict.fromkeys(place.ref.country for place in lead.places)),
@@ -527,20 +601,27 @@ def _fields(
         event_date=when,
         event_date_text=when_text,
     )
+    return found, actor
 
 
 def _reason(rules: RuleSet, guard: str) -> str:
     if guard in rules.guards:
         return rules.guards[guard].reason
+    if guard == "headline":
+        return "a bare strike word in the headline, with no armed force or aircraft named"
     return "the story leads with a strike elsewhere"
 
 
 def explain(title: str, text: str, rules: RuleSet, published: datetime | None = None) -> Verdict:
     """Run every rule and say why the best one fired, or why none did."""
-    doc = _document(title, text, rules)
-    places = _places(doc, rules)
     reasons: list[str] = []
+    if len(text) > MAX_TEXT:
+        reasons.append(f"text cut from {len(text)} to {MAX_TEXT} characters")
+        text = text[:MAX_TEXT]
+    doc = _document(title[:MAX_TEXT], text, rules)
+    places = _places(doc, rules)
     best: tuple[float, Rule, list[_Candidate], list[_Candidate]] | None = None
+    denied: tuple[float, Rule, list[_Candidate], list[_Candidate]] | None = None
     for rule in rules.rules:
         candidates = _candidates(doc, rules, rule, places)
         score, kept = _combine(rule, candidates)
@@ -553,26 +634,56 @@ def explain(title: str, text: str, rules: RuleSet, published: datetime | None = 
             reasons.append("  " + _describe(doc, candidate))
         if score >= rule.threshold and (best is None or score > best[0]):
             best = (score, rule, kept, candidates)
-    if best is None:
+        elif score < rule.threshold:
+            unsaid = _without_denial(candidates)
+            was, kept_unsaid = _combine(rule, unsaid)
+            if was >= rule.threshold and any(
+                low.guard == _DENIAL for c in kept_unsaid[:1] for low in c.lowered
+            ):
+                reasons.append(
+                    f"{rule.id}: a denial of a strike (score {was:.2f} without the denial)"
+                )
+                if denied is None or was > denied[0]:
+                    denied = (was, rule, kept_unsaid, unsaid)
+    if best is None and denied is None:
         return Verdict(None, tuple(reasons))
-    score, rule, kept, candidates = best
-    mentions = _mentions(doc, kept, candidates, places)
+    is_denial = best is None
+    score, rule, kept, candidates = best or denied  # type: ignore[misc]
+    found, actor = _fields(doc, rules, kept, candidates, published)
     lowered = tuple(
         dict.fromkeys(
-            f"{_reason(rules, guard)} ({guard}: “{matched}” ×{factor:g})"
+            f"{_reason(rules, low.guard)} ({low.guard}: “{doc.text[low.start : low.end]}” "
+            f"×{low.factor:g})"
             for candidate in candidates
-            for guard, matched, factor in candidate.lowered
+            for low in candidate.lowered
         )
     )
     detection = Detection(
         rule_id=rule.id,
         score=round(score, 4),
-        fields=_fields(doc, rules, kept, candidates, published),
+        fields=found,
         evidence=tuple(doc.sentence_text(c.sentence) for c in kept),
-        mentions=mentions,
+        mentions=_mentions(doc, kept, candidates, places, actor),
         lowered_by=lowered,
+        denial=is_denial,
     )
     return Verdict(detection, tuple(reasons))
+
+
+# The guard whose words deny a strike: a text it alone keeps from firing denies that strike.
+_DENIAL = "denial"
+
+
+def _without_denial(candidates: Sequence[_Candidate]) -> list[_Candidate]:
+    """The candidates as they would score if nothing denied them (the denial stays listed)."""
+    restored = []
+    for candidate in candidates:
+        score = candidate.score
+        for low in candidate.lowered:
+            if low.guard == _DENIAL and low.factor > 0:
+                score /= low.factor
+        restored.append(dataclasses.replace(candidate, score=min(score, 1.0)))
+    return restored
 
 
 def _describe(doc: _Document, candidate: _Candidate) -> str:
@@ -586,8 +697,8 @@ def _describe(doc: _Document, candidate: _Candidate) -> str:
     )
     if places:
         text += f": {places}"
-    for guard, matched, factor in candidate.lowered:
-        text += f"; lowered by {guard} (“{matched}” ×{factor:g})"
+    for low in candidate.lowered:
+        text += f"; lowered by {low.guard} (“{doc.text[low.start : low.end]}” ×{low.factor:g})"
     return text
 
 
@@ -596,6 +707,7 @@ def _mentions(
     kept: Sequence[_Candidate],
     candidates: Sequence[_Candidate],
     places: Sequence[_Place],
+    actor: Mention | None,
 ) -> tuple[Mention, ...]:
     mentions = [
         Mention("term", doc.text[c.start : c.end], c.start, c.end, c.cue.lexicon) for c in kept
@@ -607,15 +719,18 @@ def _mentions(
         if (p.start, p.end) in tied
     )
     mentions.extend(
-        Mention("guard", doc.text[c.start : c.end], c.start, c.end, guard)
+        Mention("guard", doc.text[low.start : low.end], low.start, low.end, low.guard)
         for c in candidates
-        for guard, _, _ in c.lowered
+        for low in c.lowered
     )
+    if actor is not None:
+        mentions.append(actor)
     return tuple(sorted(set(mentions), key=lambda m: (m.start, m.end, m.kind)))
 
 
 def detect(
     title: str, text: str, rules: RuleSet, published: datetime | None = None
 ) -> Detection | None:
-    """The best detection of a strike report in the title and text, or None."""
+    """The best detection of a strike report in the title and text, or None; a Detection with
+    denial=True when the text denies a specific strike rather than reporting one."""
     return explain(title, text, rules, published).detection

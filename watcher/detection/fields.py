@@ -136,10 +136,25 @@ def _compile(template: str, verb: str) -> re.Pattern[str]:
 # One person, in the singular: "A US security official ... was killed".
 _SINGLE = (
     r"\b(?P<low>an?|one)\s+(?:[\w'’-]+,?\s+){{0,12}}?(?:was|has been|had been)\s+"
-    r"(?:\w+\s+)?(?:{verb})\b"
+    r"(?:\w+\s+){{0,2}}(?:{verb})\b"
 )
-_KILLED = tuple(_compile(form, _KILL_VERB) for form in (_AFTER, _BEFORE, _SINGLE))
-_WOUNDED = tuple(_compile(form, _WOUND_VERB) for form in (_AFTER, _BEFORE, _SINGLE))
+# "No casualties were reported", "no one was hurt": a stated zero.
+_NO_TOLL = (
+    r"\b(?P<low>no)\s+(?:casualties|causalities|fatalities|{verb}|(?:one|one else)\s+was\s+"
+    r"(?:{verb}))\b"
+)
+_KILLED = tuple(_compile(form, _KILL_VERB) for form in (_AFTER, _BEFORE, _SINGLE, _NO_TOLL))
+_WOUNDED = tuple(_compile(form, _WOUND_VERB) for form in (_AFTER, _BEFORE, _SINGLE, _NO_TOLL))
+# "Dozens were killed ... including at least 29 in one district": the figure given is a floor.
+_INCLUDING = re.compile(
+    rf"[^.;]{{0,120}}?\bincluding\s+(?:at least\s+)?(?P<n>{_NUMBER})\s+(?!children|women)",
+    re.IGNORECASE,
+)
+# "killing nine children and 14 others": the toll is the sum.
+_AND_OTHERS = re.compile(
+    rf"\s+(?:[\w'’-]+\s+){{0,2}}?and\s+(?P<more>{_NUMBER})\s+(?:others|more|other people)\b",
+    re.IGNORECASE,
+)
 
 
 def number_value(text: str) -> Count | None:
@@ -184,9 +199,13 @@ def _count(match: re.Match[str]) -> Count | None:
     return low
 
 
-_DATE_NUMBER = re.compile(
-    r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s*$|^\s*(?:,\s*)?(?:19|20)\d\d\b"
-    r"|^\s*(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)",
+# A month right before the number ("May 3"), or a year or a month right after it ("3, 2016",
+# "3 May"); a month earlier on ("21 Apr 2014 Dozens were killed") does not make a date.
+_DATE_BEFORE = re.compile(
+    r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s*$", re.IGNORECASE
+)
+_DATE_AFTER = re.compile(
+    r"\s*(?:,\s*)?(?:19|20)\d\d\b|\s*(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)",
     re.IGNORECASE,
 )
 
@@ -197,8 +216,8 @@ def _is_date(sentence: str, match: re.Match[str]) -> bool:
     start = match.start("low") if match.group("low") else match.start("blow")
     end = start + len(number)
     return bool(
-        _DATE_NUMBER.search(sentence[max(0, start - 10) : start])
-        or _DATE_NUMBER.match(sentence, end)
+        _DATE_BEFORE.search(sentence[max(0, start - 10) : start])
+        or _DATE_AFTER.match(sentence, end)
     )
 
 
@@ -215,11 +234,20 @@ def _best(
                 value = _count(match)
                 if value is None or _is_date(sentence, match):
                     continue
+                more = _AND_OTHERS.match(sentence, match.end())
+                if isinstance(value, int) and more:
+                    extra = number_value(more.group("more"))
+                    if isinstance(extra, int):
+                        value += extra
                 if isinstance(value, tuple) and value[1] is None:
                     lower_bounds.add(value[0])
                     if (match.group("low") or "").lower() in _VAGUE:
-                        vague = vague or value
-                        continue
+                        firmer = _INCLUDING.match(sentence, match.end())
+                        figure = number_value(firmer.group("n")) if firmer else None
+                        if not isinstance(figure, int):
+                            vague = vague or value
+                            continue
+                        value = (figure, None)
                 distance = (
                     0
                     if match.start() <= cue <= match.end()
@@ -330,8 +358,11 @@ def event_date(
     return None, None
 
 
+# Right after the strike words, or after a verb or preposition that follows them: "a gunship
+# attacked militia positions", "air strikes hit a market", "a strike on a hospital".
 _TARGET = re.compile(
-    r"\b(?:on|against|targeting|targeted|at|hit|hitting|struck|striking|into)\s+"
+    r"\s*(?:(?:on|against|targeting|targeted|at|into|hit|hits|hitting|struck|striking|pounded|"
+    r"bombed|shelled|attacked|destroyed|(?:also|again|have|had|has)\s+\w+)\s+)?"
     r"(?P<target>(?:(?:the|a|an|two|three|several|its|their)\s+)?[^,.;:()\"“”]{3,80}?)"
     r"(?=,|\.|;|\s+(?:in|on|near|killing|kills|killed|wounding|early|late|overnight|after|as|"
     r"which|that|where|outside|north|south|east|west|of the city)\b|$)",
@@ -340,14 +371,17 @@ _TARGET = re.compile(
 
 
 def target(sentence: str, after: int) -> str | None:
-    """What was hit: the phrase after "on", "against", "targeting" that follows the cue."""
-    match = _TARGET.search(sentence, after)
+    """What was hit: the phrase right after the strike words (from offset `after`)."""
+    match = _TARGET.match(sentence, after)
     if match is None:
         return None
     text = match.group("target").strip()
     if re.match(
         r"(?i)(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|least|"
-        r"the ground|the same|that|this|which|dawn|night)\b",
+        r"the ground|the same|that|this|which|dawn|night|in|near|killing|killed|said|were|was|"
+        r"have|has|had|and|by|of|to|for|from|as|across|around|over|since|during|continue|"
+        r"carried|conducted|launched|also|kills?|killing|rock|rocks|destroy|destroys|weaken|"
+        r"weakens|began|begin|use|used|because|with|continue|continues|is|are|be|been|on)\b",
         text,
     ):
         return None
