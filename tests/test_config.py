@@ -181,7 +181,9 @@ def test_the_commented_detection_example_loads(
     (tmp_path / "apprise-urls").write_text("mailto://u:p@mail.example?to=a@b.example\n")
     example = (ROOT / "config.example.toml").read_text()
     section = example[example.index("# [detection]") :]
-    uncommented = re.sub(r"^# ", "", section, flags=re.MULTILINE)
+    uncommented = re.sub(r'^# (?=\[|[\w"]+[\w":]*\s*=)', "", section, flags=re.MULTILINE)
     config = parse_config(example + "\n" + uncommented, "example-with-detection.toml")
     assert "drills" in config.rules.guards
     assert "retrospective" not in config.rules.guards
+    found = config.rules.gazetteer.places_in("An air strike hit Tel Shifa overnight.")
+    assert [f.entry.name for f in found] == ["Tall Shifa"]

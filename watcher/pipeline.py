@@ -377,6 +377,11 @@ def _record_detection(
             for e in store.open_events(seen_at - window)
         ]
         decision = eventing.cluster(report, open_events, config.events)
+        if detection.denial and decision.event_id is None:
+            # A denial of a strike that no open event holds is not news: record it, open nothing.
+            with store.transaction() as db:
+                _record_item(store, db, state, item, "denial")
+            return 0, 0
         outcome = decision.action
         if outcome in ("new", "update"):
             if store.alerts_since(state.id, seen_at - timedelta(hours=1)) >= (

@@ -89,7 +89,7 @@ items = Table(
     Column("title", Text, nullable=False),
     Column("published", DateTime(timezone=True)),
     Column("first_seen", DateTime(timezone=True), nullable=False),
-    # baseline | old | seen | detected | error
+    # baseline | old | seen | detected | denial | error
     Column("outcome", String(16), nullable=False),
     UniqueConstraint("feed_id", "key"),
     Index("items_alias", "feed_id", "alias"),

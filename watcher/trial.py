@@ -56,9 +56,12 @@ def render_verdict(verdict: Verdict) -> str:
         lines.append("verdict: no strike detected")
     else:
         f = detection.fields
-        lines.append(
-            f"verdict: strike detected by rule {detection.rule_id!r}, score {detection.score:.2f}"
+        what = (
+            "a denial of a strike (it can update an event, never open one)"
+            if detection.denial
+            else "strike detected"
         )
+        lines.append(f"verdict: {what} by rule {detection.rule_id!r}, score {detection.score:.2f}")
         lines.append(
             f"  type: {f.strike_type or '-'}   actor: {f.actor or '-'}   target: {f.target or '-'}"
         )
