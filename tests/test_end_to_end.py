@@ -294,3 +294,38 @@ def test_silences_mute_matching_alerts_and_keep_the_record(
         assert "[silenced]" in capsys.readouterr().out, "the muted report is still recorded"
         assert main(["-c", str(config), "silence", "expire", "1"]) == 0
         assert main(["-c", str(config), "silence", "expire", "1"]) == 1
+
+
+DENIAL = Story(
+    "regional",
+    "kh-denial",
+    "Pentagon denies US strike on Jurf al-Sakhar",
+    "The Pentagon denied on Saturday that US aircraft had carried out an air strike on Jurf "
+    "al-Sakhar on Thursday night, saying no US forces were involved.",
+)
+LONE_DENIAL = Story(
+    "wire",
+    "raqqa-denial",
+    "Coalition denies air strike on Raqqa bakery",
+    "The US-led coalition denied on Saturday that its aircraft had struck a bakery in Raqqa, "
+    "saying it had carried out no air strikes in the city that week.",
+)
+
+
+def test_a_denial_updates_its_event_and_opens_none(
+    tmp_path: Path, slack: HttpReceiver, smtp: SmtpReceiver
+) -> None:
+    with LoopbackServer() as server:
+        publish(server, HISTORY)
+        config = write_config(tmp_path, server, smtp)
+        assert main(["-c", str(config), "run", "--once"]) == 0
+        publish(server, [*HISTORY, NEW[0]])
+        assert main(["-c", str(config), "run", "--once"]) == 0
+        assert slack.wait_for(1)
+        publish(server, [*HISTORY, NEW[0], DENIAL, LONE_DENIAL])
+        assert main(["-c", str(config), "run", "--once"]) == 0
+        assert slack.wait_for(2)
+        texts = slack_texts(slack)
+        assert len(texts) == 2, texts
+        assert "Update" in texts[1] and "denial" in texts[1].lower()
+        assert not any("Raqqa" in text for text in texts)
