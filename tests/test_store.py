@@ -94,3 +94,42 @@ def test_one_outbox_row_per_alert_and_destination(tmp_path: Path) -> None:
     assert store.outbox_counts() == {"pending": 2}
     [alert] = store.recent_alerts(5)
     assert [d[0] for d in alert.deliveries] == ["slack", "email"]
+
+
+def test_pruning_forgets_only_items_that_left_their_feed(tmp_path: Path) -> None:
+    from datetime import timedelta
+
+    from sqlalchemy import select, update
+
+    from watcher.store import items, now
+
+    store = open_store(f"sqlite:///{tmp_path / 'state.db'}")
+    feed = store.feed_state("https://a.example/feed")
+    with store.transaction() as db:
+        for key in ("still-listed", "gone", "alerted"):
+            store.record_item(
+                db,
+                feed.id,
+                key=key,
+                alias=f"alias:{key}",
+                link=None,
+                title=key,
+                published=None,
+                outcome="detected" if key == "alerted" else "seen",
+            )
+        # All three were last listed long ago...
+        db.execute(update(items).values(last_seen=now() - timedelta(days=200)))
+    # ...and today's full answer still lists one of them.
+    store.feed_polled(
+        feed.id,
+        title=None,
+        etag=None,
+        last_modified=None,
+        current_url=feed.url,
+        new_items=False,
+        listed=["still-listed"],
+    )
+    assert store.prune_items(timedelta(days=90)) == 1
+    with store.transaction() as db:
+        left = set(db.execute(select(items.c.key)).scalars())
+    assert left == {"still-listed", "alerted"}

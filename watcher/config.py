@@ -88,6 +88,7 @@ class Settings:
     fetch_timeout: float = 15.0
     max_bytes: int = 5 * 2**20
     metrics_listen: str = ""
+    retention_days: float = 90.0
 
 
 @dataclass(frozen=True)
@@ -258,6 +259,7 @@ _SETTINGS_KEYS = (
     "fetch_timeout",
     "max_bytes",
     "metrics_listen",
+    "retention",
 )
 
 
@@ -374,6 +376,15 @@ def _read_settings(reader: _Reader, data: object) -> Settings:
             5 * 2**20,
             "write a byte count, e.g. 5242880",
         ),
+        retention_days=reader.get(
+            table,
+            "watcher",
+            "retention",
+            parse_duration,
+            90 * 86400.0,
+            'write a duration, e.g. "90d"',
+        )
+        / 86400,
         metrics_listen=reader.get(
             table,
             "watcher",

@@ -10,13 +10,14 @@ import signal
 import socket
 import threading
 import time
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from types import FrameType
 
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
+from sqlalchemy.exc import OperationalError
 
 from watcher import metrics
 from watcher.config import Config, Feed, load_config
@@ -79,6 +80,16 @@ class Daemon:
         except Exception:
             log.exception("delivery sweep failed; retrying in %ds", SEND_EVERY)
 
+    def _prune(self) -> None:
+        retention = timedelta(days=self.ctx.config.settings.retention_days)
+        try:
+            forgotten = self.ctx.store.prune_items(retention)
+        except OperationalError as error:
+            log.warning("pruning old items failed, retrying tomorrow: %s", error.orig)
+            return
+        if forgotten:
+            log.info("forgot %d items that left their feeds over %s ago", forgotten, retention)
+
     def _beat(self) -> None:
         self.heartbeat = time.monotonic()
 
@@ -122,6 +133,9 @@ class Daemon:
         self._schedule_feeds(self.ctx.config.feeds, self.ctx.config.settings.jitter)
         self.scheduler.add_job(
             self._send, IntervalTrigger(seconds=SEND_EVERY), id="send", next_run_time=now()
+        )
+        self.scheduler.add_job(
+            self._prune, IntervalTrigger(hours=24), id="prune", next_run_time=now()
         )
         self.scheduler.add_job(
             self._beat, IntervalTrigger(seconds=5), id="heartbeat", next_run_time=now()

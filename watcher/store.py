@@ -73,6 +73,7 @@ feeds = Table(
     Column("last_polled", DateTime(timezone=True)),
     Column("last_success", DateTime(timezone=True)),
     Column("last_new_item", DateTime(timezone=True)),
+    Column("last_content", DateTime(timezone=True)),  # the last full (200) answer
     Column("not_before", DateTime(timezone=True)),  # backoff and Retry-After
     # ok | failing | silent: what the last source-health alert said, so that it is said once
     Column("health", String(16), nullable=False, default="ok"),
@@ -89,6 +90,9 @@ items = Table(
     Column("title", Text, nullable=False),
     Column("published", DateTime(timezone=True)),
     Column("first_seen", DateTime(timezone=True), nullable=False),
+    # The last time a full answer of the feed still listed the item: pruning forgets only items
+    # that have left their feed, so that an undated item still listed never alerts twice.
+    Column("last_seen", DateTime(timezone=True), nullable=False),
     # baseline | old | seen | detected | denial | error
     Column("outcome", String(16), nullable=False),
     UniqueConstraint("feed_id", "key"),
@@ -292,7 +296,9 @@ class Store:
         last_modified: str | None,
         current_url: str,
         new_items: bool,
+        listed: Sequence[str] | None = None,
     ) -> None:
+        """A successful poll; `listed` holds the keys of a full answer's items (None on a 304)."""
         values: dict[str, Any] = {
             "etag": etag,
             "last_modified": last_modified,
@@ -308,8 +314,16 @@ class Store:
             values["title"] = title
         if new_items:
             values["last_new_item"] = now()
+        if listed is not None:
+            values["last_content"] = now()
         with self.transaction() as db:
             db.execute(update(feeds).where(feeds.c.id == feed_id).values(**values))
+            for chunk in _chunks(list(listed or ()), 400):
+                db.execute(
+                    update(items)
+                    .where(items.c.feed_id == feed_id, items.c.key.in_(chunk))
+                    .values(last_seen=now())
+                )
 
     def feed_failed(self, feed_id: int, error: str, not_before: datetime | None) -> int:
         """Record a failed poll; returns the number of failures in a row."""
@@ -385,18 +399,30 @@ class Store:
                 title=title[:1000],
                 published=published,
                 first_seen=now(),
+                last_seen=now(),
                 outcome=outcome,
             )
         )
         return _new_id(result)
 
-    def prune_items(self, older_than: timedelta) -> int:
-        """Forget undetected items seen long ago; the item-age limit keeps them from coming back."""
-        cutoff = now() - older_than
+    def prune_items(self, retention: timedelta) -> int:
+        """Forget items that left their feed longer than `retention` ago and never alerted.
+
+        An item still listed is kept however old, so that it never alerts twice; one that comes
+        back after being forgotten is stopped by the item-age limit when it carries a date.
+        """
+        cutoff = now() - retention
+        listed_later = (
+            select(feeds.c.id)
+            .where(feeds.c.id == items.c.feed_id, feeds.c.last_content > items.c.last_seen)
+            .exists()
+        )
         with self.transaction() as db:
             result = db.execute(
                 items.delete().where(
-                    items.c.first_seen < cutoff, items.c.outcome.in_(("baseline", "old", "seen"))
+                    items.c.last_seen < cutoff,
+                    items.c.outcome.in_(("baseline", "old", "seen", "denial", "error")),
+                    listed_later,
                 )
             )
         return int(result.rowcount or 0)
