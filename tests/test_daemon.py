@@ -131,3 +131,32 @@ def test_a_bad_config_at_start_exits_2_with_every_problem(tmp_path: Path) -> Non
     assert result.returncode == 2
     assert "watcher.jitter" in result.stderr and "feeds[0].url" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_a_reload_keeps_each_feeds_next_poll(tmp_path: Path) -> None:
+    from watcher.config import parse_config
+    from watcher.daemon import Daemon
+    from watcher.store import open_store
+
+    def config(interval: str):  # type: ignore[no-untyped-def]
+        return parse_config(
+            f'[watcher]\nstate_directory = "{tmp_path}"\n'
+            f'[[feeds]]\nurl = "https://a.example/f"\ninterval = "{interval}"\n'
+        )
+
+    first = config("10m")
+    daemon = Daemon(tmp_path / "c.toml", first, open_store(first.settings.database))
+    daemon.scheduler.start(paused=True)
+    try:
+        daemon._schedule_feeds(first.feeds, 0.1)
+        [job] = daemon.scheduler.get_jobs()
+        due = job.next_run_time
+        daemon._schedule_feeds(first.feeds, 0.1)
+        daemon._schedule_feeds(config("20m").feeds, 0.1)
+        [job] = daemon.scheduler.get_jobs()
+        assert job.next_run_time == due
+        assert job.trigger.interval.total_seconds() == 1200
+        daemon._schedule_feeds((), 0.1)
+        assert daemon.scheduler.get_jobs() == []
+    finally:
+        daemon.scheduler.shutdown(wait=False)

@@ -22,6 +22,7 @@ from watcher.events import EventSettings
 T = TypeVar("T")
 
 MIN_INTERVAL = 60.0
+MAX_DURATION = 366 * 86400.0
 NONE: tuple[str, ...] = ()
 FORMATS = ("text", "markdown", "html")
 
@@ -193,6 +194,9 @@ def parse_duration(value: object) -> float:
         raise ValueError("must be a duration")
     if seconds < 0:
         raise ValueError("must not be negative")
+    if seconds > MAX_DURATION:
+        # Past this, date arithmetic overflows somewhere; no setting needs more than a year.
+        raise ValueError("must be at most a year")
     return seconds
 
 

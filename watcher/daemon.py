@@ -53,7 +53,12 @@ class Daemon:
         self.config_path = config_path
         self.ctx = Context(config=config, store=store, client=make_client(config))
         self.scheduler = BackgroundScheduler(
-            executors={"default": ThreadPoolExecutor(config.settings.workers)},
+            # Polls can take minutes (articles, per-host slots): the sender, the heartbeat that
+            # gates the watchdog and the pruner get threads of their own.
+            executors={
+                "default": ThreadPoolExecutor(config.settings.workers),
+                "control": ThreadPoolExecutor(3),
+            },
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
             timezone="UTC",
         )
@@ -117,8 +122,13 @@ class Daemon:
                     name=feed.name,
                     next_run_time=now(),
                 )
-            else:
-                existing.reschedule(trigger)
+            elif (existing.trigger.interval.total_seconds(), existing.trigger.jitter) != (
+                feed.interval,
+                feed.interval * jitter,
+            ):
+                # modify() keeps the next run time; reschedule() would push every feed a full
+                # interval back on each reload.
+                existing.modify(trigger=trigger)
 
     # --- lifecycle ---------------------------------------------------------------------------
 
@@ -132,13 +142,25 @@ class Daemon:
             )
         self._schedule_feeds(self.ctx.config.feeds, self.ctx.config.settings.jitter)
         self.scheduler.add_job(
-            self._send, IntervalTrigger(seconds=SEND_EVERY), id="send", next_run_time=now()
+            self._send,
+            IntervalTrigger(seconds=SEND_EVERY),
+            id="send",
+            executor="control",
+            next_run_time=now(),
         )
         self.scheduler.add_job(
-            self._prune, IntervalTrigger(hours=24), id="prune", next_run_time=now()
+            self._prune,
+            IntervalTrigger(hours=24),
+            id="prune",
+            executor="control",
+            next_run_time=now(),
         )
         self.scheduler.add_job(
-            self._beat, IntervalTrigger(seconds=5), id="heartbeat", next_run_time=now()
+            self._beat,
+            IntervalTrigger(seconds=5),
+            id="heartbeat",
+            executor="control",
+            next_run_time=now(),
         )
         if self.ctx.config.settings.metrics_listen:
             metrics.serve(self.ctx.config.settings.metrics_listen, lambda: self.ctx.store)

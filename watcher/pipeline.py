@@ -291,8 +291,9 @@ def _take_items(
     # Oldest first, so that an event opens with the earliest report of it.
     for item in reversed(news):
         try:
-            article = _article(ctx, feed, item)
-            detection = detect(article.title, article.text, ctx.config.rules, item.published)
+            detected, alerted, storm = _take_item(ctx, feed, state, item, outlet)
+        except OperationalError:
+            raise  # the database, not the item: the whole poll is retried
         except Exception:
             # A poison item must not stall its feed forever: record it and go on.
             log.exception(
@@ -300,15 +301,10 @@ def _take_items(
                 feed.name,
                 item.link or item.key,
             )
-            detection, outcome = None, "error"
-        else:
-            outcome = "seen"
-        if detection is None:
             with store.transaction() as db:
-                _record_item(store, db, state, item, outcome)
+                _record_item(store, db, state, item, "error")
             continue
-        detections += 1
-        alerted, storm = _record_detection(ctx, feed, state, item, outlet, detection)
+        detections += detected
         sent += alerted
         held += storm
     if held:
@@ -322,6 +318,20 @@ def _take_items(
         detections=detections,
         alerts=sent,
     )
+
+
+def _take_item(
+    ctx: Context, feed: Feed, state: FeedState, item: Item, outlet: str
+) -> tuple[int, int, int]:
+    """One new item through article, detection and event: (detected, alerts queued, held)."""
+    article = _article(ctx, feed, item)
+    detection = detect(article.title, article.text, ctx.config.rules, item.published)
+    if detection is None:
+        with ctx.store.transaction() as db:
+            _record_item(ctx.store, db, state, item, "seen")
+        return 0, 0, 0
+    alerted, held = _record_detection(ctx, feed, state, item, outlet, detection)
+    return 1, alerted, held
 
 
 def _record_item(store: Store, db: Connection, state: FeedState, item: Item, outcome: str) -> int:
@@ -366,6 +376,9 @@ def _record_detection(
     config = ctx.config
     seen_at = now()
     report = eventing.report_from(detection, item, outlet, seen_at)
+    # Item keys are a feed's own (two feeds may both number their items "1234"); aliases, which
+    # hold canonical links, stay global so that one article in two feeds is one report.
+    report = replace(report, item_key=f"{state.id}/{report.item_key}")
     deliveries = route(config, feed, detection)
     muted = muted_targets(
         detection, {d[0] for d in deliveries}, store.silences(active_at=seen_at), seen_at

@@ -119,6 +119,9 @@ events = Table(
     Column("id", Integer, primary_key=True),
     Column("opened", DateTime(timezone=True), nullable=False),
     Column("last_report", DateTime(timezone=True), nullable=False),
+    # When a report last joined, by our clock: which events are still open. last_report is
+    # the reports' own (published) time, which can lag by days after an outage.
+    Column("updated", DateTime(timezone=True), nullable=False),
     Column("reports", Integer, nullable=False),
     Column("summary", Text, nullable=False),  # one line for listings
     Column("state", Text, nullable=False),  # JSON of events.EventState
@@ -456,9 +459,10 @@ class Store:
         return _new_id(result)
 
     def open_events(self, since: datetime) -> list[EventRecord]:
+        """Events a report has joined since then (by our clock)."""
         with self.transaction() as db:
             rows = db.execute(
-                select(events).where(events.c.last_report >= since).order_by(events.c.id)
+                select(events).where(events.c.updated >= since).order_by(events.c.id)
             ).all()
         return [_event_record(r._mapping) for r in rows]
 
@@ -495,6 +499,7 @@ class Store:
         values = dict(
             opened=opened,
             last_report=last_report,
+            updated=now(),
             reports=reports,
             summary=summary,
             state=json.dumps(state, default=str),
