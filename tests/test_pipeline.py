@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from pathlib import Path
@@ -214,3 +215,20 @@ def test_a_retired_feed_raises_one_health_alert(tmp_path: Path, server: Loopback
     run_feed(ctx, ctx.config.feeds[0])
     run_feed(ctx, ctx.config.feeds[0])
     assert health_alerts(ctx) == ["Source health: test is gone (HTTP 410) and was retired"]
+
+
+def test_writing_the_moved_url_into_the_config_keeps_the_feeds_state(
+    tmp_path: Path, server: LoopbackServer
+) -> None:
+    ctx = context(tmp_path, server)
+    server.routes["/feed.xml"] = (301, {"Location": server.url("/new.xml")}, b"")
+    feed_answer(server, "/new.xml", [("1", *OTHER, None)])
+    run_feed(ctx, ctx.config.feeds[0])
+    moved = ctx.store.feed_state(server.url("/feed.xml"))
+    # The user follows the log's advice and writes the new URL in the config.
+    ctx = context(tmp_path, server)
+    renamed = replace(ctx.config.feeds[0], url=server.url("/new.xml"))
+    feed_answer(server, "/new.xml", [("2", *STRIKE, None), ("1", *OTHER, None)])
+    result = run_feed(ctx, renamed)
+    assert ctx.store.feed_state(renamed.url).id == moved.id
+    assert (result.new, result.baseline, result.alerts) == (1, 0, 1), "not a silent first poll"

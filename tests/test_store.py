@@ -3,6 +3,7 @@ nothing committed is lost across a crash in the middle of a send."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -122,3 +123,15 @@ def test_pruning_forgets_only_items_that_left_their_feed(tmp_path: Path) -> None
     with store.transaction() as db:
         left = set(db.execute(select(items.c.key)).scalars())
     assert left == {"still-listed", "alerted"}
+
+
+def test_one_running_watcher_per_state_directory(tmp_path: Path) -> None:
+    from watcher.store import exclusive
+
+    with exclusive(tmp_path):
+        with pytest.raises(StateError) as caught, exclusive(tmp_path):
+            pass
+        assert f"pid {os.getpid()}" in str(caught.value)
+        assert str(tmp_path) in str(caught.value)
+    with exclusive(tmp_path):
+        pass  # released

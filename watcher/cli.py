@@ -9,10 +9,14 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from watcher import __version__
 from watcher.errors import ConfigError, StateError, WatcherError
+
+if TYPE_CHECKING:
+    from watcher.config import Config
+    from watcher.store import Store
 
 log = logging.getLogger("watcher")
 
@@ -91,18 +95,23 @@ def _context(config_path: Path):  # type: ignore[no-untyped-def]
 
 def cmd_run(args: argparse.Namespace) -> int:
     from watcher.config import load_config
-    from watcher.daemon import Daemon
-    from watcher.delivery import deliver_pending
-    from watcher.pipeline import run_once
-    from watcher.store import open_store
+    from watcher.store import exclusive, open_store
 
     config = load_config(args.config)
     if not config.targets:
         log.warning("no [targets] configured: alerts are recorded but sent nowhere")
-    store = open_store(config.settings.database)
-    if not args.once:
-        return Daemon(args.config, config, store).run()
-    from watcher.pipeline import Context, make_client
+    with exclusive(config.settings.state_directory):
+        store = open_store(config.settings.database)
+        if not args.once:
+            from watcher.daemon import Daemon
+
+            return Daemon(args.config, config, store).run()
+        return _run_once(config, store)
+
+
+def _run_once(config: Config, store: Store) -> int:
+    from watcher.delivery import deliver_pending
+    from watcher.pipeline import Context, make_client, run_once
 
     ctx = Context(config=config, store=store, client=make_client(config))
     recovered = store.recover_sending()

@@ -122,7 +122,7 @@ def run_feed(ctx: Context, feed: Feed) -> FeedResult:
         last_modified=poll.last_modified,
         current_url=current_url,
         new_items=result.new > 0,
-        listed=[i.key for i in poll.items],
+        listed=[k for i in poll.items for k in (i.key, i.alias)],
     )
     log.info(
         "feed %s: %d items, %d new, %d recorded silently, %d detections, %d alerts",

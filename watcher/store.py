@@ -6,8 +6,10 @@ function takes plain values and returns plain dataclasses; the pipeline decides,
 
 from __future__ import annotations
 
+import fcntl
 import json
 import logging
+import os
 import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -33,6 +35,7 @@ from sqlalchemy import (
     event,
     func,
     insert,
+    or_,
     select,
     text,
     update,
@@ -275,10 +278,21 @@ class Store:
     # --- feeds -------------------------------------------------------------------------------
 
     def feed_state(self, url: str) -> FeedState:
-        """The stored state of a configured feed, creating it on first sight."""
+        """The stored state of a configured feed, creating it on first sight.
+
+        A feed whose config URL was changed to where it had moved (a 301) keeps its state:
+        its items stay known and its next poll is not a silent first one.
+        """
         with self.transaction() as db:
             row = db.execute(select(feeds).where(feeds.c.url == url)).first()
             if row is None:
+                moved = db.execute(
+                    select(feeds.c.id).where(feeds.c.current_url == url, feeds.c.url != url)
+                ).first()
+                if moved is not None:
+                    db.execute(update(feeds).where(feeds.c.id == moved.id).values(url=url))
+                    row = db.execute(select(feeds).where(feeds.c.url == url)).one()
+                    return _feed_state(row._mapping)
                 db.execute(
                     insert(feeds).values(url=url, current_url=url, polls=0, failures=0, health="ok")
                 )
@@ -301,7 +315,8 @@ class Store:
         new_items: bool,
         listed: Sequence[str] | None = None,
     ) -> None:
-        """A successful poll; `listed` holds the keys of a full answer's items (None on a 304)."""
+        """A successful poll; `listed` holds the keys and aliases of a full answer's items
+        (None on a 304)."""
         values: dict[str, Any] = {
             "etag": etag,
             "last_modified": last_modified,
@@ -321,10 +336,14 @@ class Store:
             values["last_content"] = now()
         with self.transaction() as db:
             db.execute(update(feeds).where(feeds.c.id == feed_id).values(**values))
+            # By key or alias: an item known under an older guid is still the one listed.
             for chunk in _chunks(list(listed or ()), 400):
                 db.execute(
                     update(items)
-                    .where(items.c.feed_id == feed_id, items.c.key.in_(chunk))
+                    .where(
+                        items.c.feed_id == feed_id,
+                        or_(items.c.key.in_(chunk), items.c.alias.in_(chunk)),
+                    )
                     .values(last_seen=now())
                 )
 
@@ -420,15 +439,23 @@ class Store:
             .where(feeds.c.id == items.c.feed_id, feeds.c.last_content > items.c.last_seen)
             .exists()
         )
-        with self.transaction() as db:
-            result = db.execute(
-                items.delete().where(
-                    items.c.last_seen < cutoff,
-                    items.c.outcome.in_(("baseline", "old", "seen", "denial", "error")),
-                    listed_later,
+        forgotten = 0
+        while True:
+            # In batches, so that no transaction holds the write lock for long.
+            with self.transaction() as db:
+                batch = (
+                    select(items.c.id)
+                    .where(
+                        items.c.last_seen < cutoff,
+                        items.c.outcome.in_(("baseline", "old", "seen", "denial", "error")),
+                        listed_later,
+                    )
+                    .limit(1000)
                 )
-            )
-        return int(result.rowcount or 0)
+                deleted = int(db.execute(items.delete().where(items.c.id.in_(batch))).rowcount or 0)
+            forgotten += deleted
+            if deleted < 1000:
+                return forgotten
 
     # --- detections, events, alerts ----------------------------------------------------------
 
@@ -938,6 +965,35 @@ def open_store(url: str) -> Store:
             "restore it from a backup or move it away to start afresh"
         ) from None
     return Store(engine)
+
+
+@contextmanager
+def exclusive(directory: Path) -> Iterator[None]:
+    """Hold the state directory for one running watcher (`run` or `run --once`).
+
+    Two would each believe the other's in-flight deliveries were interrupted and send them
+    again, and could each open an event for the same strike. Read-only commands need no lock.
+    """
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / "watcher.lock"
+    with path.open("a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "another process"
+            raise StateError(
+                f"another watcher ({holder}) is running with the state in {directory}; stop it "
+                "first (`watcher alerts`, `events` and `feeds` are safe to run alongside)"
+            ) from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"pid {os.getpid()}")
+        handle.flush()
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def _check_sqlite_path(path: Path) -> None:
