@@ -11,8 +11,6 @@ import logging
 import re
 from dataclasses import dataclass
 
-import trafilatura
-
 from watcher.errors import FetchError, RefusedError
 from watcher.feeds import Item
 from watcher.http import HttpClient
@@ -46,6 +44,10 @@ def extract_text(html: str, url: str | None = None) -> str | None:
     # (F1 0.960 -> 0.964) and keeps the sidebar and ticker headlines of shared/corpus/html/ out.
     # Tables stay: dropping them cost 0.013 recall and gained no precision; trafilatura leaves
     # link-dense tables (related-story grids) out either way.
+    # Imported on first use: a poll in which nothing is new extracts nothing, and trafilatura
+    # with its dependencies is the largest import of a `watcher run --once` (bench/cycles.py).
+    import trafilatura
+
     text = trafilatura.extract(
         html,
         url=url,
@@ -68,7 +70,9 @@ def fetch_article(client: HttpClient, item: Item) -> Article:
     try:
         response = client.get(item.link, headers={"Accept": _ACCEPT})
     except RefusedError as error:
-        return _from_feed(item, f"link refused: {error.reason}")
+        # A refusal is worth a person's look (a feed pointing into private space); the other
+        # fallbacks are the ordinary life of feeds.
+        return _from_feed(item, f"link refused: {error.reason}", level=logging.WARNING)
     except FetchError as error:
         return _from_feed(item, f"page fetch failed: {error.reason}")
     content_type = response.headers.get("content-type", "")
@@ -132,6 +136,6 @@ def _known_encoding(name: str | None) -> str | None:
     return None if encoding == "utf-7" else encoding
 
 
-def _from_feed(item: Item, note: str) -> Article:
-    log.info("using the feed summary for %s: %s", item.link or item.key, note)
+def _from_feed(item: Item, note: str, level: int = logging.INFO) -> Article:
+    log.log(level, "article %s: %s; using the feed's text", item.link or item.key, note)
     return Article(url=item.link, title=item.title, text=item.summary, source="feed", note=note)

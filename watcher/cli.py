@@ -8,6 +8,7 @@ import logging
 import os
 import sys
 from collections.abc import Callable, Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
@@ -21,6 +22,10 @@ if TYPE_CHECKING:
 log = logging.getLogger("watcher")
 
 EXIT_OK, EXIT_FAILURE, EXIT_CONFIG = 0, 1, 2
+
+
+def when(value: datetime | None) -> str:
+    return value.strftime("%Y-%m-%d %H:%M") if value else "-"
 
 
 def default_config_path() -> Path:
@@ -165,7 +170,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
 
 def cmd_feeds(args: argparse.Namespace) -> int:
-    from watcher.pipeline import when
+    from watcher.pipeline import feed_health
 
     ctx = _context(args.config)
     configured = {f.url: f for f in ctx.config.feeds}
@@ -174,13 +179,12 @@ def cmd_feeds(args: argparse.Namespace) -> int:
         f"{'feed':30} {'health':9} {'polls':>5} {'fails':>5}  {'last success':16}  "
         f"{'last new item':16}  note"
     )
-    silent_after = ctx.config.settings.silent_after_hours * 3600
     for url, feed in configured.items():
         state = states.get(url)
         if state is None:
             print(f"{feed.name[:30]:30} {'new':9} {0:5} {0:5}  {'-':16}  {'-':16}  not polled yet")
             continue
-        health = _health(state, silent_after, ctx.config.settings.failures_before_error)
+        health = feed_health(state, ctx.config.settings)
         note = (
             state.retired
             or state.last_error
@@ -193,24 +197,7 @@ def cmd_feeds(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _health(state, silent_after: float, failures_before_error: int) -> str:  # type: ignore[no-untyped-def]
-    from watcher.store import now
-
-    if state.retired:
-        return "retired"
-    if state.failures >= failures_before_error:
-        return "failing"
-    if state.failures:
-        return "flaky"
-    last = state.last_new_item or state.last_success
-    if last and (now() - last).total_seconds() > silent_after:
-        return "silent"
-    return "ok"
-
-
 def cmd_alerts(args: argparse.Namespace) -> int:
-    from watcher.pipeline import when
-
     ctx = _context(args.config)
     counts = ctx.store.outbox_counts()
     print("outbox: " + (", ".join(f"{n} {s}" for s, n in sorted(counts.items())) or "empty"))
@@ -226,8 +213,6 @@ def cmd_alerts(args: argparse.Namespace) -> int:
 
 
 def cmd_events(args: argparse.Namespace) -> int:
-    from watcher.pipeline import when
-
     ctx = _context(args.config)
     for record in ctx.store.recent_events(args.limit):
         print(
@@ -243,7 +228,6 @@ def cmd_silence(args: argparse.Namespace) -> int:
     from datetime import timedelta
 
     from watcher.config import parse_duration
-    from watcher.pipeline import when
     from watcher.store import now
 
     ctx = _context(args.config)

@@ -163,7 +163,7 @@ class Daemon:
             next_run_time=now(),
         )
         if self.ctx.config.settings.metrics_listen:
-            metrics.serve(self.ctx.config.settings.metrics_listen, lambda: self.ctx.store)
+            metrics.serve(self.ctx.config.settings.metrics_listen, lambda: self.ctx)
         self.scheduler.start()
         self._install_signals()
         status = self._status()

@@ -16,8 +16,7 @@ from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
 if TYPE_CHECKING:
-    from watcher.pipeline import FeedResult
-    from watcher.store import Store
+    from watcher.pipeline import Context, FeedResult
 
 log = logging.getLogger(__name__)
 
@@ -55,11 +54,14 @@ def record_reload(ok: bool) -> None:
 class StoreCollector(Collector):
     """The outbox by state and the feeds by health, read from the database at each scrape."""
 
-    def __init__(self, store: Callable[[], Store]) -> None:
-        self.store = store
+    def __init__(self, context: Callable[[], Context]) -> None:
+        self.context = context
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
-        store = self.store()
+        from watcher.pipeline import feed_health
+
+        ctx = self.context()
+        store = ctx.store
         outbox = GaugeMetricFamily(
             "watcher_outbox_rows", "Deliveries by state (dead ones need a person)", labels=["state"]
         )
@@ -68,20 +70,25 @@ class StoreCollector(Collector):
             outbox.add_metric([state], counts.get(state, 0))
         yield outbox
         health = GaugeMetricFamily(
-            "watcher_feeds", "Configured feeds by health as last alerted", labels=["health"]
+            "watcher_feeds",
+            "Configured feeds by health, as `watcher feeds` shows it",
+            labels=["health"],
         )
-        by_health: dict[str, int] = {}
-        for feed in store.all_feeds():
-            key = "retired" if feed.retired else feed.health
-            by_health[key] = by_health.get(key, 0) + 1
-        for key in ("ok", "failing", "silent", "retired"):
-            health.add_metric([key], by_health.get(key, 0))
+        configured = {feed.url for feed in ctx.config.feeds}
+        by_health = dict.fromkeys(("new", "ok", "flaky", "failing", "silent", "retired"), 0)
+        stored = {feed.url: feed for feed in store.all_feeds()}
+        for url in configured:
+            known = stored.get(url)
+            key = "new" if known is None else feed_health(known, ctx.config.settings)
+            by_health[key] += 1
+        for key, count in by_health.items():
+            health.add_metric([key], count)
         yield health
 
 
-def serve(address: str, store: Callable[[], Store]) -> None:
+def serve(address: str, context: Callable[[], Context]) -> None:
     """Serve /metrics on host:port in a background thread."""
     host, _, port = address.rpartition(":")
-    registry.register(StoreCollector(store))
+    registry.register(StoreCollector(context))
     start_http_server(int(port), addr=host.strip("[]") or "127.0.0.1", registry=registry)
     log.info("metrics at http://%s/metrics", address)

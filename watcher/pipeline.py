@@ -12,7 +12,7 @@ from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 from sqlalchemy.engine import Connection
@@ -22,7 +22,7 @@ from watcher import alerts as alerting
 from watcher import events as eventing
 from watcher import metrics
 from watcher.articles import Article, fetch_article
-from watcher.config import Config, Feed
+from watcher.config import Config, Feed, Settings
 from watcher.detection import Detection, detect
 from watcher.errors import FetchError, ParseError
 from watcher.feeds import Item, poll_feed
@@ -176,6 +176,20 @@ def _feed_failed(ctx: Context, feed: Feed, state: FeedState, error: FetchError) 
         error.reason,
     )
     return FeedResult(feed.name, "failed", error=error.reason)
+
+
+def feed_health(state: FeedState, settings: Settings) -> str:
+    """ok, flaky (failing now and then), failing, silent (nothing new for too long) or retired."""
+    if state.retired:
+        return "retired"
+    if state.failures >= settings.failures_before_error:
+        return "failing"
+    if state.failures:
+        return "flaky"
+    last = state.last_new_item or state.last_success
+    if last is not None and now() - last > timedelta(hours=settings.silent_after_hours):
+        return "silent"
+    return "ok"
 
 
 def _check_health(ctx: Context, feed: Feed, state: FeedState, *, new_items: bool) -> None:
@@ -348,19 +362,12 @@ def _record_item(store: Store, db: Connection, state: FeedState, item: Item, out
 
 
 def _article(ctx: Context, feed: Feed, item: Item) -> Article:
-    if not feed.fetch_articles or not item.link:
-        return Article(
-            url=item.link,
-            title=item.title,
-            text=item.summary,
-            source="feed",
-            note="article fetching is off" if item.link else "the item has no link",
-        )
+    if not feed.fetch_articles:
+        return Article(item.link, item.title, item.summary, "feed", "article fetching is off")
+    if not item.link:
+        return fetch_article(ctx.client, item)  # the feed's text, with the reason logged
     with ctx.host_slot(item.link):
-        article = fetch_article(ctx.client, item)
-    if article.note:
-        log.warning("article %s: %s; using the feed's text", item.link, article.note)
-    return article
+        return fetch_article(ctx.client, item)
 
 
 def _record_detection(
@@ -620,7 +627,3 @@ def send_test(ctx: Context) -> list[tuple[str, str, str]]:
             outcome = alerting.send(url, alert, target.format, timeout=ctx.config.delivery.timeout)
             results.append((name, alerting.masked(url), f"{outcome.status} {outcome.detail}"))
     return results
-
-
-def when(value: datetime | None) -> str:
-    return value.strftime("%Y-%m-%d %H:%M") if value else "-"
