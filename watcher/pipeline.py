@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -232,11 +232,25 @@ def _health_alert(
     ctx: Context, feed: Feed, state: FeedState, health: str, headline: str, detail: str
 ) -> None:
     log.warning("source health: %s", headline)
-    _operator_alert(ctx, "health", headline, feed.name, detail)
-    ctx.store.set_health(state.id, health)
+    # One transaction: a health alert is queued exactly when the health it reports is stored.
+    _operator_alert(
+        ctx,
+        "health",
+        headline,
+        feed.name,
+        detail,
+        then=lambda db: ctx.store.set_health(db, state.id, health),
+    )
 
 
-def _operator_alert(ctx: Context, kind: str, headline: str, outlet: str, detail: str) -> None:
+def _operator_alert(
+    ctx: Context,
+    kind: str,
+    headline: str,
+    outlet: str,
+    detail: str,
+    then: Callable[[Connection], None] | None = None,
+) -> None:
     """An alert about watcher itself (source health, the storm guard), to every target."""
     content = alerting.AlertContent(
         event_id=0,
@@ -268,6 +282,8 @@ def _operator_alert(ctx: Context, kind: str, headline: str, outlet: str, detail:
             html=alert.html,
             deliveries=deliveries,
         )
+        if then is not None:
+            then(db)
 
 
 def _take_items(
@@ -588,9 +604,7 @@ def guarded_run_feed(ctx: Context, feed: Feed) -> FeedResult:
         metrics.record_poll(result)
         return result
     except OperationalError as error:
-        log.warning(
-            "feed %s: database busy or unavailable, retrying next poll: %s", feed.name, error.orig
-        )
+        log.warning("feed %s: database error, retrying next poll: %s", feed.name, error.orig)
         return FeedResult(feed.name, "failed", error=str(error.orig))
     except Exception:
         log.exception("feed %s: unexpected error; the feed is retried at its next poll", feed.name)

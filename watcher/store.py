@@ -110,7 +110,8 @@ detections = Table(
     Column("event_id", Integer, ForeignKey("events.id")),
     Column("rule_id", Text, nullable=False),
     Column("score", Float, nullable=False),
-    Column("decision", String(16), nullable=False),  # new | update | silent | duplicate
+    # new | update | silent | duplicate (from events.py), held (storm guard), silenced
+    Column("decision", String(16), nullable=False),
     Column("fields", Text, nullable=False),  # JSON
     Column("evidence", Text, nullable=False),  # JSON list of sentences
     Column("created", DateTime(timezone=True), nullable=False),
@@ -265,7 +266,8 @@ def _sqlite_pragmas(dbapi_connection: sqlite3.Connection, _record: object) -> No
 
 
 class Store:
-    """The database; every method is one short transaction."""
+    """The database. Methods that take a `db` connection work inside the caller's transaction;
+    the others are one short transaction each."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
@@ -364,9 +366,9 @@ class Store:
                 db.execute(select(feeds.c.failures).where(feeds.c.id == feed_id)).scalar_one()
             )
 
-    def set_health(self, feed_id: int, health: str) -> None:
-        with self.transaction() as db:
-            db.execute(update(feeds).where(feeds.c.id == feed_id).values(health=health))
+    def set_health(self, db: Connection, feed_id: int, health: str) -> None:
+        """What the last source-health alert said, in the caller's transaction."""
+        db.execute(update(feeds).where(feeds.c.id == feed_id).values(health=health))
 
     def retire_feed(self, feed_id: int, reason: str) -> None:
         with self.transaction() as db:
