@@ -232,3 +232,18 @@ def test_writing_the_moved_url_into_the_config_keeps_the_feeds_state(
     result = run_feed(ctx, renamed)
     assert ctx.store.feed_state(renamed.url).id == moved.id
     assert (result.new, result.baseline, result.alerts) == (1, 0, 1), "not a silent first poll"
+
+
+def test_a_stop_between_items_leaves_the_rest_for_the_next_start(
+    tmp_path: Path, server: LoopbackServer
+) -> None:
+    ctx = context(tmp_path, server)
+    feed = ctx.config.feeds[0]
+    feed_answer(server, "/feed.xml", [("0", *OTHER, None)])
+    run_feed(ctx, feed)
+    feed_answer(server, "/feed.xml", [("2", *STRIKE, None), ("1", *OTHER, None)])
+    ctx.stopping.set()
+    assert run_feed(ctx, feed).status == "interrupted"
+    ctx.stopping.clear()
+    result = run_feed(ctx, feed)
+    assert (result.status, result.new, result.alerts) == ("polled", 2, 1)

@@ -186,6 +186,7 @@ class Daemon:
     def _install_signals(self) -> None:
         def stop(signum: int, _frame: FrameType | None) -> None:
             self.stopping.set()
+            self.ctx.stopping.set()
 
         def reload(signum: int, _frame: FrameType | None) -> None:
             self.reload_requested.set()
@@ -229,6 +230,7 @@ class Daemon:
             store=self.ctx.store,
             client=make_client(config),
             events_lock=self.ctx.events_lock,
+            stopping=self.ctx.stopping,
         )
         self._schedule_feeds(config.feeds, config.settings.jitter)
         metrics.record_reload(ok=True)

@@ -43,6 +43,8 @@ class Context:
     # Clustering reads open events and writes the decision: two feeds reporting the same strike
     # at the same moment must not both open a new event.
     events_lock: threading.Lock = field(default_factory=threading.Lock)
+    # Set on SIGTERM: a poll stops between items, and leaves the rest for the next start.
+    stopping: threading.Event = field(default_factory=threading.Event)
     host_slots: dict[str, threading.BoundedSemaphore] = field(default_factory=dict)
     host_slots_lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -69,7 +71,7 @@ def make_client(config: Config) -> HttpClient:
 @dataclass(frozen=True)
 class FeedResult:
     feed: str
-    status: str  # polled | not-modified | failed | retired | waiting
+    status: str  # polled | not-modified | failed | retired | waiting | interrupted
     new: int = 0
     baseline: int = 0
     detections: int = 0
@@ -114,6 +116,10 @@ def run_feed(ctx: Context, feed: Feed) -> FeedResult:
         return FeedResult(feed.name, "not-modified")
 
     result = _take_items(ctx, feed, state, poll.items, poll.title)
+    if result.status == "interrupted":
+        # Not recorded as polled: the next start asks for the feed in full (no ETag) and
+        # takes the items this poll did not reach.
+        return result
     _check_health(ctx, feed, state, new_items=result.new > 0)
     store.feed_polled(
         state.id,
@@ -320,6 +326,15 @@ def _take_items(
                 _record_item(store, db, state, item, outcome)
     # Oldest first, so that an event opens with the earliest report of it.
     for item in reversed(news):
+        if ctx.stopping.is_set():
+            return FeedResult(
+                feed.name,
+                "interrupted",
+                new=len(fresh),
+                baseline=len(quiet),
+                detections=detections,
+                alerts=sent,
+            )
         try:
             detected, alerted, storm = _take_item(ctx, feed, state, item, outlet)
         except OperationalError:
