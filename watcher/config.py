@@ -22,7 +22,7 @@ from watcher.events import EventSettings
 T = TypeVar("T")
 
 MIN_INTERVAL = 60.0
-MAX_DURATION = 366 * 86400.0
+MAX_DURATION = 10 * 366 * 86400.0
 NONE: tuple[str, ...] = ()
 FORMATS = ("text", "markdown", "html")
 
@@ -195,8 +195,8 @@ def parse_duration(value: object) -> float:
     if seconds < 0:
         raise ValueError("must not be negative")
     if seconds > MAX_DURATION:
-        # Past this, date arithmetic overflows somewhere; no setting needs more than a year.
-        raise ValueError("must be at most a year")
+        # Far beyond this, date arithmetic overflows; no setting needs more than ten years.
+        raise ValueError("must be at most ten years")
     return seconds
 
 
@@ -434,32 +434,27 @@ def _read_feeds(reader: _Reader, data: object, settings: Settings) -> tuple[Feed
         table = reader.table(entry, path, _FEED_KEYS)
         if "url" not in table:
             reader.problem(f"{path}.url", "is missing", fix='write url = "https://…/feed.xml"')
-            continue
         url = reader.get(table, path, "url", _http_url, "", "write the feed's http(s) URL")
-        if not url:
-            continue
         if url in seen:
             reader.problem(f"{path}.url", f"repeats feeds[{seen[url]}]", url, "list each feed once")
-            continue
-        seen[url] = index
-        feeds.append(
-            Feed(
-                url=url,
-                name=reader.get(
-                    table, path, "name", _string, _default_name(url), "write a short name"
-                ),
-                interval=_interval(reader, table, path, "interval", settings.default_interval),
-                tags=reader.get(table, path, "tags", _strings, NONE, 'write e.g. ["wire", "iraq"]'),
-                fetch_articles=reader.get(
-                    table,
-                    path,
-                    "fetch_articles",
-                    _bool,
-                    settings.fetch_articles,
-                    "write true or false",
-                ),
-            )
+        # Every key is checked even when the url is bad, so that one run reports them all.
+        feed = Feed(
+            url=url,
+            name=reader.get(table, path, "name", _string, _default_name(url), "write a short name"),
+            interval=_interval(reader, table, path, "interval", settings.default_interval),
+            tags=reader.get(table, path, "tags", _strings, NONE, 'write e.g. ["wire", "iraq"]'),
+            fetch_articles=reader.get(
+                table,
+                path,
+                "fetch_articles",
+                _bool,
+                settings.fetch_articles,
+                "write true or false",
+            ),
         )
+        if url and url not in seen:
+            seen[url] = index
+            feeds.append(feed)
     return tuple(feeds)
 
 
