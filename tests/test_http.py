@@ -10,6 +10,7 @@ import shutil
 import socket
 import ssl
 import subprocess
+import threading
 import time
 import tracemalloc
 import zlib
@@ -622,3 +623,19 @@ def test_tls_verifies_the_hostname_while_connecting_to_the_pinned_address(
     assert tls_server.requests[0].headers["host"] == f"feeds.test:{tls_server.port}"
     with pytest.raises(FetchError, match="TLS certificate not accepted"):
         client.get(tls_server.url())  # https://127.0.0.1: the certificate names feeds.test
+
+
+def test_a_stuck_name_lookup_ends_at_the_deadline(monkeypatch: pytest.MonkeyPatch) -> None:
+    release = threading.Event()
+
+    def stuck(*args: object, **kwargs: object) -> list[object]:
+        release.wait(30)
+        raise socket.gaierror("released")
+
+    monkeypatch.setattr(socket, "getaddrinfo", stuck)
+    try:
+        with pytest.raises(FetchError, match="took longer than the deadline") as caught:
+            HttpClient(deadline=0.5).get("http://feeds.example.org/rss")
+        assert caught.value.transient is True
+    finally:
+        release.set()

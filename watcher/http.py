@@ -28,6 +28,8 @@ import threading
 import time
 import zlib
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FuturesTimeout
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from types import MappingProxyType
@@ -52,6 +54,10 @@ _PERMANENT = frozenset({301, 308})
 _CHUNK = 64 * 1024
 _SHARED = ipaddress.IPv4Network("100.64.0.0/10")
 _NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
+
+# Name lookups, each waited for only until its fetch's deadline; a stuck lookup holds one of
+# these threads until the system resolver gives up, never a feed or sender thread.
+_RESOLVER = ThreadPoolExecutor(max_workers=8, thread_name_prefix="resolve")
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -114,7 +120,7 @@ class HttpClient:
         for hop in range(self.max_redirects + 1):
             where = "" if current == url else f"redirect to {current}: "
             target = _parse_target(url, current, where)
-            addresses = self._resolve(url, target, where)
+            addresses = self._resolve(url, target, where, deadline_at)
             log.debug("GET %s via %s", current, addresses[0][1][0])
             answer = self._exchange(url, target, addresses, headers or {}, deadline_at, where)
             if answer.status in _REDIRECTS:
@@ -141,9 +147,20 @@ class HttpClient:
             raise _status_error(url, answer, where)
         raise AssertionError("unreachable: the loop returns or raises")
 
-    def _resolve(self, url: str, target: _Target, where: str) -> list[SocketAddress]:
+    def _resolve(
+        self, url: str, target: _Target, where: str, deadline_at: float
+    ) -> list[SocketAddress]:
+        # getaddrinfo blocks for as long as the system resolver likes (servers × attempts):
+        # wait for it in a helper thread only until the fetch's deadline.
+        lookup = _RESOLVER.submit(
+            socket.getaddrinfo, target.host, target.port, type=socket.SOCK_STREAM
+        )
         try:
-            infos = socket.getaddrinfo(target.host, target.port, type=socket.SOCK_STREAM)
+            infos = lookup.result(timeout=max(0.0, deadline_at - time.monotonic()))
+        except FuturesTimeout:
+            raise FetchError(
+                url, f"{where}resolving {target.host} took longer than the deadline"
+            ) from None
         except (OSError, UnicodeError) as error:
             raise RefusedError(url, f"{where}cannot resolve {target.host}: {error}") from None
         addresses: list[SocketAddress] = []
@@ -402,13 +419,14 @@ def _read_body(
             body += chunk
         else:
             try:
-                body += decoder.decompress(chunk, max_bytes + 1 - len(body))
+                _inflate(decoder, chunk, body, max_bytes)
             except zlib.error as error:
                 if encoding != "deflate" or raw != len(chunk):
                     raise FetchError(url, f"{where}corrupt {encoding} body: {error}") from None
                 # Many servers send "deflate" without the zlib header.
                 decoder = zlib.decompressobj(-zlib.MAX_WBITS)
-                body += decoder.decompress(chunk, max_bytes + 1 - len(body))
+                body.clear()
+                _inflate(decoder, chunk, body, max_bytes)
         if len(body) > max_bytes:
             raise FetchError(url, too_big, transient=False)
     if decoder is not None:
@@ -416,6 +434,16 @@ def _read_body(
         if len(body) > max_bytes:
             raise FetchError(url, too_big, transient=False)
     return bytes(body)
+
+
+def _inflate(decoder: Any, chunk: bytes, body: bytearray, max_bytes: int) -> None:
+    """Decompress `chunk` onto `body` in steps of at most _CHUNK bytes, stopping once `body`
+    passes max_bytes: one unbounded step would hold a second copy of up to max_bytes (a gzip
+    bomb then cost the daemon about 20 MB of resident memory instead of about 6)."""
+    data = chunk
+    while data and len(body) <= max_bytes:
+        body += decoder.decompress(data, _CHUNK)
+        data = decoder.unconsumed_tail
 
 
 def _status_error(url: str, answer: _Answer, where: str) -> FetchError:
