@@ -68,6 +68,7 @@ class AlertContent:
     reports: int = 1
     outlets: tuple[str, ...] = ()
     changes: tuple[str, ...] = ()  # updates: what the report adds; summaries: one line per item
+    why: str = ""  # the detector's explanation: matched terms and places, what lowered the score
 
 
 @dataclass(frozen=True)
@@ -156,6 +157,7 @@ class _Fields:
     evidence: tuple[str, ...]
     changes: tuple[str, ...]
     reports: str
+    why: str
 
 
 def _clean_fields(content: AlertContent) -> _Fields:
@@ -202,6 +204,7 @@ def _clean_fields(content: AlertContent) -> _Fields:
         if content.kind in ("update", "summary")
         else (),
         reports=reports,
+        why=clean_text(content.why, 500),
     )
 
 
@@ -241,6 +244,8 @@ def _text(f: _Fields) -> str:
     if f.link:
         out += ["", f"Read: {f.link}"]
     out += ["", f"Rule {f.rule_id} · score {f.score} · event {f.event_id}"]
+    if f.why:
+        out.append(f"Why: {f.why}")
     return "\n".join(out).strip() + "\n"
 
 
@@ -275,6 +280,8 @@ def _markdown(f: _Fields) -> str:
     if f.link:
         out += ["", f"[Read the report](<{f.link}>)"]
     out += ["", f"Rule `{f.rule_id.replace('`', '')}` · score {f.score} · event {f.event_id}"]
+    if f.why:
+        out.append(f"_Why:_ {_md(f.why)}")
     return "\n".join(out).strip() + "\n"
 
 
@@ -302,6 +309,8 @@ def _html(f: _Fields) -> str:
     if f.link:
         out.append(f'<p><a href="{e(f.link)}">Read the report</a></p>')
     out.append(f"<p><small>Rule {e(f.rule_id)} · score {f.score} · event {f.event_id}</small></p>")
+    if f.why:
+        out.append(f"<p><small>Why: {e(f.why)}</small></p>")
     return "\n".join(out) + "\n"
 
 

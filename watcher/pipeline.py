@@ -566,7 +566,26 @@ def alert_content(
         reports=state.reports,
         outlets=tuple(sorted(state.outlets)),
         changes=decision.changes,
+        why=explanation(detection),
     )
+
+
+def explanation(detection: Detection, limit: int = 8) -> str:
+    """One line of why the detector fired: its matches with their positions, and what lowered
+    the score. Positions count characters in the headline, a blank line, then the text."""
+    seen: set[tuple[str, str]] = set()
+    matched = []
+    for mention in detection.mentions:
+        if (mention.kind, mention.text.casefold()) in seen or mention.kind == "guard":
+            continue
+        seen.add((mention.kind, mention.text.casefold()))
+        matched.append(f"“{mention.text}” ({mention.kind}, at {mention.start})")
+        if len(matched) == limit:
+            break
+    why = "matched " + ", ".join(matched) if matched else ""
+    if detection.lowered_by:
+        why += ("; " if why else "") + "lowered by " + "; ".join(detection.lowered_by[:3])
+    return why
 
 
 def route(config: Config, feed: Feed, detection: Detection) -> list[tuple[str, int, str]]:
