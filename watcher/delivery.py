@@ -1,11 +1,32 @@
 """Outbox rows in, deliveries out: sends each due row through `alerts.send` and records the
 outcome — sent, retried with backoff, re-sent at most a few times when the outcome is ambiguous,
-or given up ("dead") with an error a person can act on.
+or given up ("dead") with an error a person can act on. I/O: the database and the notifiers.
+
+The states of an outbox row (one row per alert and destination URL; reliability.md finding 6):
+
+    pending    waiting to be sent, at `next_attempt` (new, or after a plain failure: 5xx, 429,
+               refused connection). A 429's Retry-After holds every row to that destination.
+    sending    claimed just before its one send. A crash here leaves it in `sending`: at the
+               next start it becomes `ambiguous`, as does a claim older than its lease.
+    sent       the destination accepted it. Final.
+    ambiguous  it may have arrived (the destination took the request but did not answer in
+               time, or the sender died mid-send); re-sent at most `ambiguous_resends` times.
+    dead       given up: a permanent refusal (401, 403, 404, 410, invalid token), a target that
+               is no longer configured, `max_attempts` failures, or an ambiguous row out of
+               re-sends. Final; `watcher alerts` lists it with the reason, and each one is
+               logged once at ERROR.
+
+    pending/ambiguous ──claim──▶ sending ──▶ sent | pending | ambiguous | dead
+
+Rows are claimed one at a time, just before each send, and marked after it: a crash loses
+nothing, and can duplicate only the rows it leaves in `sending`, at most one per destination.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import timedelta
@@ -16,6 +37,15 @@ from watcher.store import OutboxRow, Store, now
 
 log = logging.getLogger(__name__)
 
+MAX_RETRY_AFTER = 86400.0
+
+# How long a claim holds beyond the longest a send can take (alerts.send's call deadline is
+# three times the socket timeout); after that the row is taken as abandoned and ambiguous.
+LEASE_MARGIN = 60.0
+# A destination gets no new claim after this long in one sweep: one that is slow but answers
+# cannot hold back the next sweep (and so the other destinations' new alerts) for longer.
+SWEEP_SECONDS = 10.0
+
 
 @dataclass(frozen=True)
 class DeliveryResult:
@@ -24,25 +54,49 @@ class DeliveryResult:
     dead: int = 0
 
 
-def deliver_pending(store: Store, config: Config, limit: int = 200) -> DeliveryResult:
-    """Send every due outbox row.
+def deliver_pending(
+    store: Store, config: Config, limit: int = 200, stopping: threading.Event | None = None
+) -> DeliveryResult:
+    """Send every due outbox row, at most `limit` per destination, and return what became of them.
 
     Destinations are served side by side, so that a slow one holds up no other; each one gets
-    its alerts in order, so that an update never arrives before the alert it updates. A row that
-    fails is retried later, behind the rows that were due after it.
+    its alerts oldest first, so that an update rarely arrives before the alert it updates. A
+    destination that fails or does not answer gets no more sends in this sweep: the rows behind
+    it wait for the next sweep instead of each paying a timeout now (reliability.md finding 4),
+    and a failing row is retried later, behind the rows that were due after it. A destination
+    gets no new claim after SWEEP_SECONDS, nor any once `stopping` is set: the sweep then ends
+    with the sends in flight.
     """
-    rows = store.claim_due(limit)
-    if not rows:
+    destinations = store.due_destinations()
+    if not destinations:
         return DeliveryResult()
-    queues: dict[tuple[str, int], list[OutboxRow]] = {}
-    for row in rows:
-        queues.setdefault((row.target, row.url_index), []).append(row)
+    lease = timedelta(seconds=3 * config.delivery.timeout + LEASE_MARGIN)
 
-    def drain(queue: list[OutboxRow]) -> list[str]:
-        return [_deliver(store, config, row) for row in queue]
+    def drain(destination: tuple[str, int]) -> list[str]:
+        name, index = destination
+        target = config.targets.get(name)
+        url = target.urls[index] if target is not None and index < len(target.urls) else None
+        # Masking the URL loads apprise's plugins (0.1-0.5 s the first time): done before a
+        # row is claimed, it keeps the `sending` window, and so a crash's duplicates, small.
+        label = f"{name} ({alerting.masked(url)})" if url is not None else name
+        deadline = time.monotonic() + SWEEP_SECONDS
+        outcomes: list[str] = []
+        while (
+            len(outcomes) < limit
+            and time.monotonic() < deadline
+            and not (stopping is not None and stopping.is_set())
+        ):
+            row = store.claim_next(name, index, lease)
+            if row is None:
+                break
+            outcomes.append(_deliver(store, config, row, url, label))
+            if outcomes[-1] in ("retry", "ambiguous"):
+                break
+        return outcomes
 
-    with ThreadPoolExecutor(max_workers=config.delivery.workers, thread_name_prefix="send") as pool:
-        outcomes = [outcome for done in pool.map(drain, queues.values()) for outcome in done]
+    workers = min(config.delivery.workers, len(destinations))
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="send") as pool:
+        outcomes = [outcome for done in pool.map(drain, destinations) for outcome in done]
     return DeliveryResult(
         sent=outcomes.count("sent"),
         dead=outcomes.count("dead"),
@@ -50,28 +104,28 @@ def deliver_pending(store: Store, config: Config, limit: int = 200) -> DeliveryR
     )
 
 
-def _deliver(store: Store, config: Config, row: OutboxRow) -> str:
+def _deliver(store: Store, config: Config, row: OutboxRow, url: str | None, label: str) -> str:
+    """Send one claimed row to `url` and record its outcome: "sent", "retry", "ambiguous" or
+    "dead". `url` is None when the row's target or URL is gone from the config."""
     delivery = config.delivery
-    target = config.targets.get(row.target)
-    if target is None or row.url_index >= len(target.urls):
-        store.mark_retry(
-            row.id,
-            status="dead",
-            next_attempt=now(),
-            error=f"target {row.target} is no longer configured",
+    if url is None:
+        why = (
+            f"target {row.target} is no longer in the config"
+            if row.target not in config.targets
+            else f"target {row.target} has no URL number {row.url_index + 1} any more"
         )
-        log.error("alert %d: target %s is no longer configured; not sent", row.alert_id, row.target)
+        store.mark_retry(row.id, status="dead", next_attempt=now(), error=why)
+        log.error("alert %d: not sent: %s", row.alert_id, why)
         return "dead"
-    url = target.urls[row.url_index]
     alert = alerting.Alert(title=row.title, text=row.text, markdown=row.markdown, html=row.html)
+    where = f"alert {row.alert_id} to {label}"
     try:
         outcome = alerting.send(url, alert, row.format, timeout=delivery.timeout)
-    except Exception:
-        log.exception(
-            "alert %d to %s: unexpected error while sending", row.alert_id, alerting.masked(url)
-        )
+    except Exception as error:  # one send's failure boundary: the row is retried, the sweep goes on
+        # No traceback at ERROR: messages from requests carry the URL, and with it the token (C6).
+        log.error("%s: unexpected %s while sending", where, type(error).__name__)
+        log.debug("%s: the unexpected error", where, exc_info=True)
         outcome = alerting.Outcome(status="retry", detail="unexpected error", retry_after=None)
-    where = f"alert {row.alert_id} to {row.target} ({alerting.masked(url)})"
     if outcome.status == "sent":
         store.mark_sent(row.id)
         log.info("%s: sent", where)
@@ -80,11 +134,13 @@ def _deliver(store: Store, config: Config, row: OutboxRow) -> str:
         outcome.status == "retry" and row.attempts >= delivery.max_attempts
     ):
         store.mark_retry(row.id, status="dead", next_attempt=now(), error=outcome.detail)
-        log.error("%s: given up after %d attempts: %s", where, row.attempts, outcome.detail)
+        log.error("%s: given up after %d attempt(s): %s", where, row.attempts, outcome.detail)
         return "dead"
     delay = min(delivery.retry_max, delivery.retry_initial * 2 ** (row.attempts - 1))
     if outcome.retry_after:
-        delay = max(delay, outcome.retry_after)
+        # Honoured up to a day: a destination's "come back in 30 years" is not taken at its word.
+        delay = max(delay, min(outcome.retry_after, MAX_RETRY_AFTER))
+    next_attempt = now() + timedelta(seconds=delay)
     if outcome.status == "ambiguous":
         # The destination may have it already: re-send at most `ambiguous_resends` times
         # (reliability.md finding 4), then stop rather than flood it.
@@ -103,18 +159,13 @@ def _deliver(store: Store, config: Config, row: OutboxRow) -> str:
             )
             return "dead"
         store.mark_retry(
-            row.id,
-            status="ambiguous",
-            next_attempt=now() + timedelta(seconds=delay),
-            error=outcome.detail,
+            row.id, status="ambiguous", next_attempt=next_attempt, error=outcome.detail
         )
-        log.warning("%s: no clear answer (%s); re-sending in %ds", where, outcome.detail, delay)
+        log.warning("%s: no clear answer (%s); re-sending in %gs", where, outcome.detail, delay)
         return "ambiguous"
-    store.mark_retry(
-        row.id,
-        status="pending",
-        next_attempt=now() + timedelta(seconds=delay),
-        error=outcome.detail,
-    )
-    log.warning("%s: failed (%s); retrying in %ds", where, outcome.detail, delay)
+    store.mark_retry(row.id, status="pending", next_attempt=next_attempt, error=outcome.detail)
+    if outcome.retry_after:
+        # Retry-After speaks for the destination, not for this one alert (D6).
+        store.hold_destination(row.target, row.url_index, next_attempt)
+    log.warning("%s: failed (%s); retrying in %gs", where, outcome.detail, delay)
     return "retry"

@@ -614,26 +614,6 @@ class Store:
             )
         return int(result.rowcount or 0)
 
-    def claim_due(self, limit: int) -> list[OutboxRow]:
-        """Due rows, oldest first, moved to `sending` in the same transaction."""
-        with self.transaction() as db:
-            rows = db.execute(
-                _outbox_rows()
-                .where(
-                    outbox.c.status.in_(("pending", "ambiguous")), outbox.c.next_attempt <= now()
-                )
-                .order_by(outbox.c.next_attempt, outbox.c.id)
-                .limit(limit)
-            ).all()
-            claimed = [r._mapping for r in rows]
-            if claimed:
-                db.execute(
-                    update(outbox)
-                    .where(outbox.c.id.in_([r["id"] for r in claimed]))
-                    .values(status="sending", attempts=outbox.c.attempts + 1)
-                )
-        return [_outbox_row(r, r["ambiguous"]) for r in claimed]
-
     def due_destinations(self) -> list[tuple[str, int]]:
         """(target, url index) of every destination with a row due now, stale claims included."""
         with self.transaction() as db:
