@@ -4,6 +4,7 @@ nothing committed is lost across a crash in the middle of a send."""
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -67,14 +68,16 @@ def test_an_unwritable_state_path_fails_fast_with_its_path(tmp_path: Path) -> No
 
 def test_rows_interrupted_while_sending_become_ambiguous(tmp_path: Path) -> None:
     store = _store_with_alert(tmp_path / "state.db")
-    claimed = store.claim_due(10)
-    assert [r.target for r in claimed] == ["slack", "email"]
-    assert store.claim_due(10) == [], "claimed rows are not handed out twice"
-    store.mark_sent(claimed[0].id)
+    lease = timedelta(minutes=5)
+    slack, email = store.claim_next("slack", 0, lease), store.claim_next("email", 0, lease)
+    assert slack is not None and email is not None
+    assert store.claim_next("email", 0, lease) is None, "claimed rows are not handed out twice"
+    store.mark_sent(slack.id)
     # The process dies here, with the email row in `sending`.
     reopened = open_store(f"sqlite:///{tmp_path / 'state.db'}")
     assert reopened.recover_sending() == 1
-    [again] = reopened.claim_due(10)
+    again = reopened.claim_next("email", 0, lease)
+    assert again is not None
     assert (again.target, again.ambiguous, again.attempts) == ("email", 1, 2)
     assert reopened.outbox_counts() == {"sent": 1, "sending": 1}
 

@@ -11,19 +11,19 @@ from __future__ import annotations
 import functools
 import html
 import logging
-import math
 import re
 import unicodedata
 from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import quote, urlsplit, urlunsplit
 
 import apprise
 import requests
+
+from watcher.http import parse_retry_after
 
 log = logging.getLogger(__name__)
 
@@ -394,22 +394,6 @@ def masked(url: str) -> str:
     return _privacy_url(url, _load(url))
 
 
-def _retry_after(value: str | None) -> float | None:
-    """Seconds from a Retry-After header (delta-seconds or HTTP-date), or None."""
-    if not value:
-        return None
-    try:
-        seconds = float(value)
-    except ValueError:
-        try:
-            when = parsedate_to_datetime(value)
-        except (TypeError, ValueError):
-            return None
-        when = when if when.tzinfo else when.replace(tzinfo=UTC)
-        seconds = (when - datetime.now(UTC)).total_seconds()
-    return max(0.0, seconds) if math.isfinite(seconds) else None
-
-
 def _classify(result: apprise.AppriseResult, seen: list[object], service: str) -> Outcome:
     # notify() returns an AppriseResult: true only on SUCCESS, never `is True` (finding 6).
     if result:
@@ -426,7 +410,7 @@ def _classify(result: apprise.AppriseResult, seen: list[object], service: str) -
         status = last.status_code
         detail = f"{service}: HTTP {status}"
         if status in (429, 503):
-            wait = _retry_after(last.headers.get("Retry-After"))
+            wait = parse_retry_after(last.headers.get("Retry-After"))
             suffix = f", retry after {wait:g} s" if wait is not None else ""
             return Outcome("retry", detail + suffix, wait)
         if status in _PERMANENT_STATUS or b"invalid_token" in last.content[:200]:

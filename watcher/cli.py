@@ -201,6 +201,8 @@ def cmd_alerts(args: argparse.Namespace) -> int:
     ctx = _context(args.config)
     counts = ctx.store.outbox_counts()
     print("outbox: " + (", ".join(f"{n} {s}" for s, n in sorted(counts.items())) or "empty"))
+    for alert_id, target, attempts, why in ctx.store.dead_letters(args.limit):
+        print(f"dead: alert #{alert_id} to {target} after {attempts} attempt(s) — {why}")
     for alert in ctx.store.recent_alerts(args.limit):
         print(
             f"#{alert.id} {when(alert.created)} [{alert.kind}] event {alert.event_id}: "

@@ -81,7 +81,7 @@ class Daemon:
         if self.stopping.is_set():
             return
         try:
-            deliver_pending(self.ctx.store, self.ctx.config)
+            deliver_pending(self.ctx.store, self.ctx.config, stopping=self.stopping)
         except Exception:
             log.exception("delivery sweep failed; retrying in %ds", SEND_EVERY)
 
