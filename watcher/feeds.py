@@ -43,8 +43,6 @@ from html.parser import HTMLParser
 from typing import Any, TypeVar
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
-import feedparser
-
 from watcher.errors import ParseError
 from watcher.http import HttpClient
 
@@ -90,6 +88,7 @@ _XML_ENCODING = re.compile(rb"<\?xml[^>]*encoding\s*=\s*[\"']([A-Za-z0-9._-]{1,4
 _SPACES = re.compile(r"[^\S\n]+")
 _BREAKS = re.compile(r"\s*\n\s*")
 _NOT_WORD = re.compile(r"[\W_]+")
+_NOT_PRINTABLE_ASCII = re.compile(r"[^\x20-\x7e]")
 _BLOCK_TAGS = frozenset(
     {"p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote",
      "tr", "table", "section", "article", "pre", "hr", "dd", "dt", "figcaption"}
@@ -153,7 +152,14 @@ def poll_feed(
             last_modified=response.headers.get("last-modified") or last_modified,
             permanent_url=response.permanent_url,
         )
-    title, items = parse_items(response.body, response.url)
+    try:
+        title, items = parse_items(response.body, response.url)
+    except ParseError as error:
+        # A login page or an API error is the commonest "feed" that is not one: say what came.
+        media_type = response.headers.get("content-type", "").split(";")[0].strip().lower()
+        if media_type and media_type not in _FEED_TYPES and "xml" not in media_type:
+            raise ParseError(f"{error} (the server sent {media_type}, not a feed)") from None
+        raise
     return FeedPoll(
         status=response.status,
         title=title,
@@ -180,6 +186,10 @@ def parse_items(
     if not raw.strip():
         raise ParseError("empty document")
     _refuse_dtd(raw)
+    # Imported here, in the parent, on first use: a poll answered 304 parses nothing, and each
+    # forked child then inherits the module instead of importing it again.
+    import feedparser  # noqa: F401
+
     title, entries = _in_child(_parse_in_child, (raw, base_url), timeout=timeout, memory=memory)
     return title, _identify(entries)
 
@@ -357,6 +367,8 @@ def _describe_exit(wait_status: int) -> str:
 
 
 def _parse_in_child(raw: bytes, base_url: str) -> tuple[str | None, list[_Entry]]:
+    import feedparser  # already loaded by parse_items before the fork
+
     # BytesIO, never str: feedparser opens a str that is not a URL as a local file (finding 2).
     parsed = feedparser.parse(io.BytesIO(raw), response_headers={"content-location": base_url})
     entries = parsed.get("entries") or []
@@ -469,7 +481,8 @@ def _plain_text(markup: str, limit: int | None, *, multiline: bool = False) -> s
     stripper.feed(markup)
     stripper.close()
     text = unicodedata.normalize("NFC", "".join(stripper.parts))
-    text = "".join(_visible(ch) for ch in text)
+    # Printable ASCII is kept as it is: only the other characters need a category look-up.
+    text = _NOT_PRINTABLE_ASCII.sub(lambda match: _visible(match.group()), text)
     if multiline:
         text = _BREAKS.sub("\n", _SPACES.sub(" ", text)).strip()
     else:
