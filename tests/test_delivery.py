@@ -19,7 +19,7 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -34,6 +34,7 @@ from watcher import store as storage
 from watcher.cli import main
 from watcher.config import Config, load_config
 from watcher.delivery import deliver_pending
+from watcher.pipeline import destinations
 from watcher.store import Store, open_store
 
 SWEEP = timedelta(seconds=5)
@@ -112,11 +113,7 @@ def mail_target(port: int) -> str:
 
 def queue(store: Store, config: Config, count: int, start: int = 1) -> None:
     """`count` alerts, each to every URL of every target, as the pipeline records them."""
-    deliveries = [
-        (name, index, target.format)
-        for name, target in config.targets.items()
-        for index in range(len(target.urls))
-    ]
+    deliveries = destinations(config, list(config.targets))
     for number in range(start, start + count):
         with store.transaction() as db:
             store.record_alert(
@@ -359,3 +356,19 @@ def test_no_targets_at_all_records_without_queueing(
     assert main(["-c", str(path), "run", "--once"]) == 0
     assert any("no [targets] configured" in r.getMessage() for r in caplog.records)
     assert open_store(load_config(path).settings.database).outbox_counts() == {}
+
+
+def test_a_reordered_url_list_never_sends_to_the_wrong_destination(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    first, second = "json://127.0.0.1:9/first", "json://127.0.0.1:9/second"
+    config, store = setup(tmp_path, f'[targets.t]\nurls = ["{first}", "{second}"]\n')
+    queue(store, config, 1)
+    # The admin swaps the two lines before the alert is sent.
+    swapped = replace(config, targets={"t": replace(config.targets["t"], urls=(second, first))})
+    result = deliver_pending(store, swapped)
+    assert (result.sent, result.dead) == (0, 2)
+    assert (
+        sum("URL number" in r.getMessage() and "changed" in r.getMessage() for r in caplog.records)
+        == 2
+    )

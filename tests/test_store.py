@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from watcher.errors import StateError
-from watcher.store import open_store
+from watcher.store import Delivery, open_store, url_digest
 
 
 def _store_with_alert(path: Path):  # type: ignore[no-untyped-def]
@@ -35,7 +35,10 @@ def _store_with_alert(path: Path):  # type: ignore[no-untyped-def]
             text="x",
             markdown="x",
             html="x",
-            deliveries=[("slack", 0, "markdown"), ("email", 0, "html")],
+            deliveries=[
+                Delivery("slack", 0, url_digest("slack://a/b/c"), "markdown"),
+                Delivery("email", 0, url_digest("mailto://d@e.f"), "html"),
+            ],
         )
     return store
 

@@ -33,7 +33,7 @@ from datetime import timedelta
 
 from watcher import alerts as alerting
 from watcher.config import Config
-from watcher.store import OutboxRow, Store, now
+from watcher.store import OutboxRow, Store, now, url_digest
 
 log = logging.getLogger(__name__)
 
@@ -108,12 +108,15 @@ def _deliver(store: Store, config: Config, row: OutboxRow, url: str | None, labe
     """Send one claimed row to `url` and record its outcome: "sent", "retry", "ambiguous" or
     "dead". `url` is None when the row's target or URL is gone from the config."""
     delivery = config.delivery
-    if url is None:
-        why = (
-            f"target {row.target} is no longer in the config"
-            if row.target not in config.targets
-            else f"target {row.target} has no URL number {row.url_index + 1} any more"
-        )
+    if url is None or url_digest(url) != row.url_digest:
+        if row.target not in config.targets:
+            why = f"target {row.target} is no longer in the config"
+        elif url is None:
+            why = f"target {row.target} has no URL number {row.url_index + 1} any more"
+        else:
+            # The target's URLs changed since the alert was queued: its URL number may now
+            # name another destination, which must not get an alert meant for the old one.
+            why = f"target {row.target}'s URL number {row.url_index + 1} changed"
         store.mark_retry(row.id, status="dead", next_attempt=now(), error=why)
         log.error("alert %d: not sent: %s", row.alert_id, why)
         return "dead"

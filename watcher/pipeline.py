@@ -28,7 +28,7 @@ from watcher.errors import FetchError, ParseError
 from watcher.feeds import Item, poll_feed
 from watcher.http import HttpClient
 from watcher.silences import muted_targets
-from watcher.store import FeedState, Store, now
+from watcher.store import Delivery, FeedState, Store, now, url_digest
 
 log = logging.getLogger(__name__)
 
@@ -272,11 +272,7 @@ def _operator_alert(
         outlets=(outlet,),
     )
     alert = alerting.render_alert(content)
-    deliveries = [
-        (name, index, target.format)
-        for name, target in ctx.config.targets.items()
-        for index in range(len(target.urls))
-    ]
+    deliveries = destinations(ctx.config, list(ctx.config.targets))
     with ctx.store.transaction() as db:
         ctx.store.record_alert(
             db,
@@ -419,9 +415,9 @@ def _record_detection(
     report = replace(report, item_key=f"{state.id}/{report.item_key}")
     deliveries = route(config, feed, detection)
     muted = muted_targets(
-        detection, {d[0] for d in deliveries}, store.silences(active_at=seen_at), seen_at
+        detection, {d.target for d in deliveries}, store.silences(active_at=seen_at), seen_at
     )
-    deliveries = [d for d in deliveries if d[0] not in muted]
+    deliveries = [d for d in deliveries if d.target not in muted]
     with ctx.events_lock:
         window = timedelta(hours=config.events.window_hours)
         open_events = [
@@ -492,7 +488,7 @@ def _record_detection(
         decision.action,
         event_id,
         alert.title,
-        ", ".join(sorted({d[0] for d in deliveries})) or "no target",
+        ", ".join(sorted({d.target for d in deliveries})) or "no target",
     )
     return 1, 0
 
@@ -588,8 +584,8 @@ def explanation(detection: Detection, limit: int = 8) -> str:
     return why
 
 
-def route(config: Config, feed: Feed, detection: Detection) -> list[tuple[str, int, str]]:
-    """(target, url index, format) for every destination this detection goes to.
+def route(config: Config, feed: Feed, detection: Detection) -> list[Delivery]:
+    """Every destination this detection goes to.
 
     With no routes, every alert goes to every target; otherwise routes match in order and one
     with `stop = true` ends the search (as in Alertmanager).
@@ -613,10 +609,15 @@ def route(config: Config, feed: Feed, detection: Detection) -> list[tuple[str, i
         names += [n for n in r.targets if n not in names]
         if r.stop:
             break
+    return destinations(config, names)
+
+
+def destinations(config: Config, names: Sequence[str]) -> list[Delivery]:
+    """One Delivery per URL of each named target."""
     return [
-        (name, index, config.targets[name].format)
+        Delivery(name, index, url_digest(url), config.targets[name].format)
         for name in names
-        for index in range(len(config.targets[name].urls))
+        for index, url in enumerate(config.targets[name].urls)
     ]
 
 

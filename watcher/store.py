@@ -7,6 +7,7 @@ function takes plain values and returns plain dataclasses; the pipeline decides,
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import json
 import logging
 import os
@@ -146,7 +147,8 @@ alerts = Table(
 
 # One row per (alert, target, URL of the target): a partial failure never re-sends to a
 # destination that already has it (reliability.md finding 6). The URL itself is a secret and is
-# never stored; `url_index` points into the target's URL list.
+# never stored; `url_index` points into the target's URL list, and `url_digest` (a truncated
+# SHA-256 of the URL) makes sure that it still points at the same URL when the row is sent.
 outbox = Table(
     "outbox",
     metadata,
@@ -154,6 +156,7 @@ outbox = Table(
     Column("alert_id", Integer, ForeignKey("alerts.id"), nullable=False),
     Column("target", Text, nullable=False),
     Column("url_index", Integer, nullable=False),
+    Column("url_digest", String(16), nullable=False),
     Column("format", String(16), nullable=False),
     # pending | sending | sent | ambiguous | dead
     Column("status", String(16), nullable=False),
@@ -219,11 +222,26 @@ class SeenItem:
 
 
 @dataclass(frozen=True)
+class Delivery:
+    """Where one alert goes: a target's URL, named by its position and its digest."""
+
+    target: str
+    url_index: int
+    url_digest: str
+    format: str
+
+
+def url_digest(url: str) -> str:
+    return hashlib.sha256(url.encode()).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
 class OutboxRow:
     id: int
     alert_id: int
     target: str
     url_index: int
+    url_digest: str
     format: str
     status: str
     attempts: int
@@ -548,7 +566,7 @@ class Store:
         text: str,
         markdown: str,
         html: str,
-        deliveries: Sequence[tuple[str, int, str]],
+        deliveries: Sequence[Delivery],
     ) -> int:
         """An alert and its outbox rows (target, url index, format), in the caller's transaction."""
         created = now()
@@ -565,13 +583,14 @@ class Store:
                 )
             )
         )
-        for target, url_index, fmt in deliveries:
+        for delivery in deliveries:
             db.execute(
                 insert(outbox).values(
                     alert_id=alert_id,
-                    target=target,
-                    url_index=url_index,
-                    format=fmt,
+                    target=delivery.target,
+                    url_index=delivery.url_index,
+                    url_digest=delivery.url_digest,
+                    format=delivery.format,
                     status="pending",
                     attempts=0,
                     ambiguous=0,
@@ -857,6 +876,7 @@ def _outbox_row(r: Any, ambiguous: int) -> OutboxRow:
         alert_id=r["alert_id"],
         target=r["target"],
         url_index=r["url_index"],
+        url_digest=r["url_digest"],
         format=r["format"],
         status=r["status"],
         attempts=r["attempts"] + 1,
