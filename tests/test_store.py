@@ -141,3 +141,55 @@ def test_one_running_watcher_per_state_directory(tmp_path: Path) -> None:
         assert str(tmp_path) in str(caught.value)
     with exclusive(tmp_path):
         pass  # released
+
+
+def test_history_is_forgotten_only_when_finished_and_old(tmp_path: Path) -> None:
+    from sqlalchemy import func, select, update
+
+    from watcher.store import alerts, detections, events, now, outbox
+
+    store = _store_with_alert(tmp_path / "state.db")
+    with store.transaction() as db:
+        event_id = store.save_event(
+            db, None, opened=now(), last_report=now(), reports=1, summary="s", state={}
+        )
+        item_id = store.record_item(
+            db,
+            1,
+            key="guid:2",
+            alias="alias:2",
+            link=None,
+            title="t",
+            published=None,
+            outcome="detected",
+        )
+        store.record_detection(
+            db,
+            item_id=item_id,
+            event_id=event_id,
+            rule_id="r",
+            score=1.0,
+            decision="new",
+            fields={},
+            evidence=[],
+        )
+        long_ago = now() - timedelta(days=200)
+        db.execute(update(outbox).values(created=long_ago))
+        db.execute(update(alerts).values(created=long_ago))
+        db.execute(update(events).values(updated=long_ago))
+
+    def count(table):  # type: ignore[no-untyped-def]
+        with store.transaction() as db:
+            return db.execute(select(func.count()).select_from(table)).scalar_one()
+
+    # One delivery is still pending: its alert stays; the event has no alert and goes.
+    slack = store.claim_next("slack", 0, timedelta(minutes=5))
+    assert slack is not None
+    store.mark_sent(slack.id)
+    store.prune_history(timedelta(days=90))
+    assert (count(outbox), count(alerts), count(events), count(detections)) == (1, 1, 0, 0)
+    email = store.claim_next("email", 0, timedelta(minutes=5))
+    assert email is not None
+    store.mark_sent(email.id)
+    store.prune_history(timedelta(days=90))
+    assert (count(outbox), count(alerts)) == (0, 0)

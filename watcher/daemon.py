@@ -89,11 +89,12 @@ class Daemon:
         retention = timedelta(days=self.ctx.config.settings.retention_days)
         try:
             forgotten = self.ctx.store.prune_items(retention)
+            forgotten += self.ctx.store.prune_history(retention)
         except OperationalError as error:
             log.warning("pruning old items failed, retrying tomorrow: %s", error.orig)
             return
         if forgotten:
-            log.info("forgot %d items that left their feeds over %s ago", forgotten, retention)
+            log.info("forgot %d items and records older than %s", forgotten, retention)
 
     def _beat(self) -> None:
         self.heartbeat = time.monotonic()

@@ -477,6 +477,50 @@ class Store:
             if deleted < 1000:
                 return forgotten
 
+    def prune_history(self, retention: timedelta) -> int:
+        """Forget deliveries, alerts, events and their detections older than `retention`.
+
+        Only finished history goes: a delivery still pending or ambiguous keeps its alert, and
+        an event a report joined within `retention` keeps everything. The items stay, so that
+        an old article still listed in a feed never alerts again.
+        """
+        cutoff = now() - retention
+        with self.transaction() as db:
+            gone = (
+                db.execute(
+                    outbox.delete().where(
+                        outbox.c.created < cutoff, outbox.c.status.in_(("sent", "dead"))
+                    )
+                ).rowcount
+                or 0
+            )
+            unsent = select(outbox.c.id).where(outbox.c.alert_id == alerts.c.id).exists()
+            gone += (
+                db.execute(alerts.delete().where(alerts.c.created < cutoff, ~unsent)).rowcount or 0
+            )
+            old_events = select(events.c.id).where(
+                events.c.updated < cutoff,
+                ~select(alerts.c.id).where(alerts.c.event_id == events.c.id).exists(),
+            )
+            gone += (
+                db.execute(
+                    detections.delete().where(detections.c.event_id.in_(old_events))
+                ).rowcount
+                or 0
+            )
+            gone += (
+                db.execute(
+                    events.delete().where(
+                        events.c.updated < cutoff,
+                        ~select(detections.c.id)
+                        .where(detections.c.event_id == events.c.id)
+                        .exists(),
+                    )
+                ).rowcount
+                or 0
+            )
+        return int(gone)
+
     # --- detections, events, alerts ----------------------------------------------------------
 
     def record_detection(
