@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
 from sqlalchemy.engine import Connection
@@ -402,29 +402,21 @@ def _record_detection(
 ) -> tuple[int, int]:
     """Join or open the event and queue the alert, all in one transaction with the item.
 
-    The report is recorded as the events stage decided ("new", "update", "silent",
-    "duplicate"), or as "held" by the storm guard, or "silenced" when a silence mutes every
-    target. Returns (alerts queued, alerts held back by the storm guard).
+    Returns (alerts queued, alerts held back by the storm guard).
     """
     store = ctx.store
-    config = ctx.config
     seen_at = now()
     report = eventing.report_from(detection, item, outlet, seen_at)
     # Item keys are a feed's own (two feeds may both number their items "1234"); aliases, which
     # hold canonical links, stay global so that one article in two feeds is one report.
     report = replace(report, item_key=f"{state.id}/{report.item_key}")
-    deliveries = route(config, feed, detection)
+    deliveries = route(ctx.config, feed, detection)
     muted = muted_targets(
         detection, {d.target for d in deliveries}, store.silences(active_at=seen_at), seen_at
     )
     deliveries = [d for d in deliveries if d.target not in muted]
     with ctx.events_lock:
-        window = timedelta(hours=config.events.window_hours)
-        open_events = [
-            replace(eventing.state_from_dict(e.state), id=e.id)
-            for e in store.open_events(seen_at - window)
-        ]
-        decision = eventing.cluster(report, open_events, config.events)
+        decision = _cluster(ctx, report, seen_at)
         if detection.denial and decision.event_id is None:
             # A denial of a strike that no open event holds is not news: record it, open nothing.
             with store.transaction() as db:
@@ -433,34 +425,13 @@ def _record_detection(
         outcome = decision.action
         if outcome in ("new", "update"):
             if store.alerts_since(state.id, seen_at - timedelta(hours=1)) >= (
-                config.settings.storm_limit
+                ctx.config.settings.storm_limit
             ):
                 outcome = "held"
             elif muted and not deliveries:
                 outcome = "silenced"
         with store.transaction() as db:
-            item_id = _record_item(store, db, state, item, "detected")
-            event_id = decision.event_id
-            if decision.action != "duplicate":
-                event_id = store.save_event(
-                    db,
-                    decision.event_id,
-                    opened=decision.state.opened,
-                    last_report=decision.state.last_report,
-                    reports=decision.state.reports,
-                    summary=eventing.summary(decision.state),
-                    state=eventing.state_to_dict(decision.state),
-                )
-            store.record_detection(
-                db,
-                item_id=item_id,
-                event_id=event_id,
-                rule_id=detection.rule_id,
-                score=detection.score,
-                decision=outcome,
-                fields=fields_dict(detection),
-                evidence=detection.evidence,
-            )
+            event_id = _record_report(ctx, db, state, item, detection, decision, outcome)
             if outcome not in ("new", "update") or event_id is None:
                 if outcome in ("held", "silenced"):
                     log.warning(
@@ -491,6 +462,54 @@ def _record_detection(
         ", ".join(sorted({d.target for d in deliveries})) or "no target",
     )
     return 1, 0
+
+
+def _cluster(ctx: Context, report: eventing.Report, seen_at: datetime) -> eventing.Decision:
+    """The events stage's decision against the events still open; call it under events_lock."""
+    window = timedelta(hours=ctx.config.events.window_hours)
+    open_events = [
+        replace(eventing.state_from_dict(e.state), id=e.id)
+        for e in ctx.store.open_events(seen_at - window)
+    ]
+    return eventing.cluster(report, open_events, ctx.config.events)
+
+
+def _record_report(
+    ctx: Context,
+    db: Connection,
+    state: FeedState,
+    item: Item,
+    detection: Detection,
+    decision: eventing.Decision,
+    outcome: str,
+) -> int | None:
+    """The item, its event as it now stands, and the detection with its outcome: the events
+    stage's action ("new", "update", "silent", "duplicate"), or "held" by the storm guard, or
+    "silenced". Returns the event's id."""
+    store = ctx.store
+    item_id = _record_item(store, db, state, item, "detected")
+    event_id = decision.event_id
+    if decision.action != "duplicate":
+        event_id = store.save_event(
+            db,
+            decision.event_id,
+            opened=decision.state.opened,
+            last_report=decision.state.last_report,
+            reports=decision.state.reports,
+            summary=eventing.summary(decision.state),
+            state=eventing.state_to_dict(decision.state),
+        )
+    store.record_detection(
+        db,
+        item_id=item_id,
+        event_id=event_id,
+        rule_id=detection.rule_id,
+        score=detection.score,
+        decision=outcome,
+        fields=fields_dict(detection),
+        evidence=detection.evidence,
+    )
+    return event_id
 
 
 def _storm_summary(ctx: Context, feed: Feed, outlet: str, held: int) -> None:
