@@ -12,6 +12,7 @@ import json
 import logging
 import os
 import sqlite3
+import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -289,10 +290,14 @@ class Store:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        # One transaction at a time in this process: SQLite takes one writer anyway, and its
+        # sleep-and-retry busy handler is unfair; with 32 pollers one waited past busy_timeout
+        # (bench/README.md). Re-entrant, so that a nested call in one thread cannot deadlock.
+        self._turn = threading.RLock()
 
     @contextmanager
     def transaction(self) -> Iterator[Connection]:
-        with self.engine.begin() as connection:
+        with self._turn, self.engine.begin() as connection:
             yield connection
 
     # --- feeds -------------------------------------------------------------------------------

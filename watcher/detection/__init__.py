@@ -619,7 +619,10 @@ def explain(title: str, text: str, rules: RuleSet, published: datetime | None = 
         reasons.append(f"text cut from {len(text)} to {MAX_TEXT} characters")
         text = text[:MAX_TEXT]
     doc = _document(title[:MAX_TEXT], text, rules)
-    places = _places(doc, rules)
+    # Places only count next to a strike word, and most articles have none: skip the gazetteer
+    # for them (half the pages of bench/articles.py).
+    cued = any(doc.hits.get(f"lexicon:{cue.lexicon}") for rule in rules.rules for cue in rule.cues)
+    places = _places(doc, rules) if cued else []
     best: tuple[float, Rule, list[_Candidate], list[_Candidate]] | None = None
     denied: tuple[float, Rule, list[_Candidate], list[_Candidate]] | None = None
     for rule in rules.rules:
