@@ -61,6 +61,7 @@ def config_text(
 state_directory = "{tmp_path / "state"}"
 allow_private_networks = ["127.0.0.1/32"]
 metrics_listen = "127.0.0.1:{metrics}"
+jitter = 0  # poll at once at start
 
 [[feeds]]
 url = "{server.url("/feed.xml")}"

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import os
+import random
 import signal
 import socket
 import threading
@@ -107,29 +108,30 @@ class Daemon:
             )
 
     def _schedule_feeds(self, feeds: tuple[Feed, ...], jitter: float) -> None:
+        """One job per feed. Jitter spreads the feeds' first polls over a fraction of their
+        interval so that they do not poll in step; after that each polls at its exact interval,
+        so a new item waits at most one interval (a jittered trigger would add up to the
+        jitter to every wait)."""
         wanted = {f"feed:{f.url}": f for f in feeds}
         for job in self.scheduler.get_jobs():
             if job.id.startswith("feed:") and job.id not in wanted:
                 job.remove()
         for job_id, feed in wanted.items():
-            trigger = IntervalTrigger(seconds=feed.interval, jitter=feed.interval * jitter)
             existing = self.scheduler.get_job(job_id)
             if existing is None:
+                first = now() + timedelta(seconds=random.uniform(0, feed.interval * jitter))
                 self.scheduler.add_job(
                     self._poll,
-                    trigger,
+                    IntervalTrigger(seconds=feed.interval),
                     args=(feed.url,),
                     id=job_id,
                     name=feed.name,
-                    next_run_time=now(),
+                    next_run_time=first,
                 )
-            elif (existing.trigger.interval.total_seconds(), existing.trigger.jitter) != (
-                feed.interval,
-                feed.interval * jitter,
-            ):
+            elif existing.trigger.interval.total_seconds() != feed.interval:
                 # modify() keeps the next run time; reschedule() would push every feed a full
                 # interval back on each reload.
-                existing.modify(trigger=trigger)
+                existing.modify(trigger=IntervalTrigger(seconds=feed.interval))
 
     # --- lifecycle ---------------------------------------------------------------------------
 
