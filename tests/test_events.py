@@ -252,7 +252,14 @@ def test_edited_article_with_a_higher_toll_updates_without_counting_twice() -> N
             "other actor, other target",
         ),
         (dict(hours=80), "outside the window"),
-        (dict(event_date=T0.date() - timedelta(days=3)), "another stated day"),
+        (
+            dict(event_date=T0.date() - timedelta(days=3), hours=30),
+            "another stated day, reported a day later",
+        ),
+        (
+            dict(event_date=T0.date() - timedelta(days=3), target="a checkpoint"),
+            "another stated day and another target",
+        ),
     ],
 )
 def test_different_strikes_stay_apart(other: dict[str, Any], why: str) -> None:

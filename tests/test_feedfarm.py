@@ -24,8 +24,7 @@ FARM = Path(__file__).resolve().parents[2] / "shared" / "bench" / "feedfarm.py"
 FEEDS = 200
 
 
-@pytest.fixture
-def farm() -> Iterator[str]:
+def start_farm(feeds: int, items: int, latency_ms: int) -> tuple[subprocess.Popen[str], str]:
     if not FARM.exists():
         if os.environ.get("CI"):
             pytest.fail(f"{FARM} is missing: CI must have shared/ beside the checkout")
@@ -34,16 +33,8 @@ def farm() -> Iterator[str]:
         [
             sys.executable,
             str(FARM),
-            "--feeds",
-            str(FEEDS),
-            "--items",
-            "20",
-            "--latency-ms",
-            "50",
-            "--port",
-            "0",
-            "--max-seconds",
-            "300",
+            *("--feeds", str(feeds), "--items", str(items), "--latency-ms", str(latency_ms)),
+            *("--port", "0", "--max-seconds", "300"),
         ],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -51,13 +42,33 @@ def farm() -> Iterator[str]:
     )
     assert process.stdout is not None
     line = process.stdout.readline()  # "feedfarm: http://127.0.0.1:PORT/ …" once it listens
-    base = line.split()[1].rstrip("/")
+    return process, line.split()[1].rstrip("/")
+
+
+def stop_farm(process: subprocess.Popen[str]) -> None:
+    process.terminate()
+    process.wait(timeout=10)
+    assert process.stdout is not None
+    process.stdout.close()
+
+
+@pytest.fixture
+def farm() -> Iterator[str]:
+    process, base = start_farm(FEEDS, 20, 50)
     try:
         yield base
     finally:
-        process.terminate()
-        process.wait(timeout=10)
-        process.stdout.close()
+        stop_farm(process)
+
+
+@pytest.fixture
+def busy_farm() -> Iterator[str]:
+    """Fewer feeds, no latency: for bumps that add a strike to most feeds at once."""
+    process, base = start_farm(60, 5, 0)
+    try:
+        yield base
+    finally:
+        stop_farm(process)
 
 
 def farm_event(link: str) -> int:
@@ -133,3 +144,41 @@ url = "slack://T000A/B000B/XXXXXXXXXXXXXXXXXXXXXXXX/#alerts"
     assert stats["by_kind"] == {"feed": {"304": FEEDS}}, stats
     assert stats["conditional"] == FEEDS
     assert len(slack.payloads) == sent
+
+
+def test_one_alert_per_strike_event_over_several_bumps(
+    tmp_path: Path, busy_farm: str, slack: HttpReceiver
+) -> None:
+    feeds = "".join(f'[[feeds]]\nurl = "{busy_farm}/feed/{i}.xml"\n' for i in range(60))
+    config = tmp_path / "farm.toml"
+    config.write_text(f"""
+[watcher]
+state_directory = "{tmp_path}"
+allow_private_networks = ["127.0.0.1/32"]
+max_item_age = "3650d"
+per_host = 16
+
+{feeds}
+[targets.slack]
+url = "slack://T000A/B000B/XXXXXXXXXXXXXXXXXXXXXXXX/#alerts"
+""")
+    assert main(["-c", str(config), "run", "--once"]) == 0
+    expected: set[int] = set()
+    for _ in range(3):
+        bump = admin(busy_farm, "/admin/bump?frac=1.0")
+        expected |= set(bump["new_strike_events"])  # type: ignore[arg-type]
+        assert main(["-c", str(config), "run", "--once"]) == 0
+    store = open_store(f"sqlite:///{tmp_path / 'state.db'}")
+    with store.transaction() as db:
+        rows = db.execute(
+            select(items.c.link, detections.c.event_id, detections.c.decision).join(
+                detections, detections.c.item_id == items.c.id
+            )
+        ).all()
+    by_event: dict[int, set[int]] = {}
+    for link, event_id, _ in rows:
+        by_event.setdefault(event_id, set()).add(farm_event(link))
+    assert len(expected) >= 6, expected
+    assert all(len(strikes) == 1 for strikes in by_event.values()), by_event
+    assert {e for strikes in by_event.values() for e in strikes} == expected
+    assert sum(decision == "new" for _, _, decision in rows) == len(expected)

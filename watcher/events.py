@@ -235,7 +235,7 @@ def report_from(detection: _DetectionLike, item: _ItemLike, outlet: str, seen: d
         seen=seen,
         strike_type=fields.strike_type,
         actors=(fields.actor,) if fields.actor and fields.actor.lower() != "unknown" else (),
-        target=fields.target,
+        target=_target(fields.target, places),
         places=places,
         countries=countries,
         killed=fields.killed,
@@ -244,6 +244,19 @@ def report_from(detection: _DetectionLike, item: _ItemLike, outlet: str, seen: d
         denial=denial,
         claimed=bool(_CLAIM.search(said)),
     )
+
+
+def _target(target: str | None, places: Sequence[PlaceKey]) -> str | None:
+    """The detector's target, when it names one: a bare place name ("Erbil") or a lone
+    lower-case word ("reported") says nothing about what was hit, and would count against a
+    report that names the target properly."""
+    if not target:
+        return None
+    if len(target.split()) == 1 and target.islower():
+        return None
+    if any(target.casefold().removeprefix("the ") == p.name.casefold() for p in places):
+        return None
+    return target
 
 
 def cluster(report: Report, open_events: Sequence[EventState], settings: EventSettings) -> Decision:
@@ -293,7 +306,10 @@ def match_score(report: Report, state: EventState, settings: EventSettings) -> f
         return None
     wording = max((similarity(report.fingerprint, fp) for _, fp in state.fingerprints), default=0.0)
     score = place + 4.0 * wording
-    if report.event_date and state.event_dates:
+    # Reports out within hours of each other that name days too far apart (see _times_fit):
+    # the day counts neither way, and the join needs a named place and nothing against it.
+    misdated = report.event_date is not None and not _dates_agree(report, state, settings)
+    if report.event_date and state.event_dates and not misdated:
         score += 1.0 if report.event_date in state.event_dates else -1.0
     known_types = set(state.strike_types) - {"unclear"}
     if report.strike_type in known_types:
@@ -315,6 +331,8 @@ def match_score(report: Report, state: EventState, settings: EventSettings) -> f
     # A governorate sees several strikes on a busy day: without a named place in common, the
     # report must also share the actor, the target or much of the wording.
     if place < 2 and not (same_actor or shared_target or wording >= settings.vague_similarity):
+        return None
+    if misdated and (place < 2 or shared_target is False or same_actor is False):
         return None
     return score if score >= settings.min_score else None
 
@@ -536,6 +554,16 @@ def _times_fit(report: Report, state: EventState, settings: EventSettings) -> bo
     window = timedelta(hours=settings.window_hours)
     if report.when - state.opened > window or state.last_report - report.when > window:
         return False
+    slack = timedelta(days=settings.date_slack_days)
+    # Stated days that disagree veto a join, unless the reports came out close together: a
+    # second strike on another day is reported on another day, while reports of one strike
+    # that came out within hours and name different days more likely carry a misread day
+    # ("overnight" against "on Tuesday", a weekday from another sentence). match_score then
+    # asks for more evidence.
+    return _dates_agree(report, state, settings) or abs(report.when - state.last_report) <= slack
+
+
+def _dates_agree(report: Report, state: EventState, settings: EventSettings) -> bool:
     slack = timedelta(days=settings.date_slack_days)
     if report.event_date and state.event_dates:
         return any(abs(report.event_date - d) <= slack for d in state.event_dates)
