@@ -4,12 +4,14 @@ fallback to the feed summary for every kind of failure, and the pages in shared/
 from __future__ import annotations
 
 import codecs
+import threading
 from pathlib import Path
 
 import pytest
 import trafilatura
 
 from tests.httpserver import LoopbackServer, Reply
+from watcher import articles
 from watcher.articles import Article, decode_html, extract_text, fetch_article
 from watcher.feeds import Item
 from watcher.http import HttpClient
@@ -183,17 +185,43 @@ def test_fetch_article_refused_link_never_connects() -> None:
     assert article.note.startswith("link refused: ")
 
 
-def test_fetch_article_survives_an_extractor_crash(
-    client: HttpClient, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    def crash(*args: object, **kwargs: object) -> str:
-        raise RecursionError("maximum recursion depth exceeded")
+def crashing_extract(html: str, url: str | None) -> str:
+    """A stand-in for trafilatura that fails, run as a sandbox job."""
+    raise RecursionError("maximum recursion depth exceeded")
 
-    monkeypatch.setattr(trafilatura, "extract", crash)
+
+def stuck_extract(html: str, url: str | None) -> str:
+    """A stand-in for an extraction that never ends, run as a sandbox job."""
+    threading.Event().wait()
+    return html
+
+
+@pytest.mark.parametrize(
+    ("job", "timeout", "note"),
+    [
+        ("tests.test_articles:crashing_extract", 10.0, "extraction failed: RecursionError"),
+        ("tests.test_articles:stuck_extract", 0.5, "extraction killed after 0.5 s wall clock"),
+    ],
+)
+def test_fetch_article_survives_a_failing_extraction(
+    client: HttpClient, monkeypatch: pytest.MonkeyPatch, job: str, timeout: float, note: str
+) -> None:
+    monkeypatch.setattr(articles, "_EXTRACT_JOB", job)
+    monkeypatch.setattr(articles, "EXTRACT_TIMEOUT", timeout)
     with LoopbackServer() as server:
         server.routes["/story"] = (200, {"Content-Type": HTML}, page("market-fire"))
         article = fetch_article(client, make_item(server.url("/story")))
-    assert (article.source, article.note) == ("feed", "extraction failed: RecursionError")
+    assert article.source == "feed"
+    assert article.note.startswith(note)
+
+
+def test_extraction_runs_in_a_worker_not_in_the_daemon(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(*_: object, **__: object) -> None:
+        raise AssertionError("trafilatura ran in the daemon's own process")
+
+    monkeypatch.setattr(trafilatura, "extract", refuse)
+    text = extract_text(decode_html(page("market-fire"), "text/html"))
+    assert text is not None and "Layla Nassar" in text
 
 
 def test_fetch_article_sniffs_html_without_content_type(client: HttpClient) -> None:

@@ -15,7 +15,7 @@ import feedparser
 import pytest
 
 from tests.httpserver import LoopbackServer
-from watcher import feeds
+from watcher import feeds, sandbox
 from watcher.errors import FetchError, ParseError
 from watcher.feeds import (
     Item,
@@ -343,28 +343,41 @@ def test_x4_author_regex_redos_is_killed_by_the_wall_clock() -> None:
     assert parse(rss(item(guid="after")))[0].key == "guid:after"  # the parent carries on
 
 
-def test_parses_in_threads_do_not_wait_for_a_slow_one() -> None:
+def test_parses_in_threads_do_not_wait_for_a_slow_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Two workers at least, whatever the machine's core count: one for the slow parse.
+    pool = sandbox.Pool(size=2)
+    monkeypatch.setattr(sandbox, "_default", pool)
     evil = "<author>a@" + "a." * 16_000 + "!</author>"
     slow = rss("".join(item(guid=f"r{n}", extra=evil) for n in range(10)))
     fast = [rss("".join(item(f"T{n}", guid=f"{t}-{n}") for n in range(50))) for t in range(8)]
-    with ThreadPoolExecutor(max_workers=4) as pool:
-        stuck = pool.submit(parse, slow, timeout=4.0)
-        results = list(pool.map(parse, fast))
-        # The fast parses are all done while the slow one still runs (killed at 4 s; the
-        # ReDoS alone would take half a minute): nothing waited for it.
-        assert not stuck.done()
-        with pytest.raises(ParseError, match="wall clock"):
-            stuck.result()
+    try:
+        with ThreadPoolExecutor(max_workers=4) as threads:
+            stuck = threads.submit(parse, slow, timeout=4.0)
+            results = list(threads.map(parse, fast))
+            # The fast parses are all done while the slow one still runs (killed at 4 s; the
+            # ReDoS alone would take half a minute): nothing waited for it.
+            assert not stuck.done()
+            with pytest.raises(ParseError, match="wall clock"):
+                stuck.result()
+    finally:
+        pool.close()
     assert [r[0].key for r in results] == [f"guid:{t}-0" for t in range(8)]
 
 
-def test_memory_limit_stops_the_child(monkeypatch: pytest.MonkeyPatch) -> None:
-    def hog(stream: io.BytesIO, **_: Any) -> bytes:
-        return bytes(2**31)
+def test_memory_limit_stops_the_parse() -> None:
+    # A real document, no stand-in: keeping 3000 entries takes feedparser far beyond 4 MiB.
+    many = rss("".join(item(f"T{n}", guid=f"m{n}", description="word " * 40) for n in range(3000)))
+    with pytest.raises(ParseError, match="parse exceeded its memory limit"):
+        parse(many, memory=4 * 2**20)
+    assert len(parse(many)) == 3000  # a fresh worker, with the default budget, carries on
 
-    monkeypatch.setattr(feedparser, "parse", hog)
-    with pytest.raises(ParseError, match="memory limit"):
-        parse(rss(item(guid="m")), memory=64 * 2**20)
+
+def test_parse_runs_in_a_worker_not_in_the_daemon(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(*_: object, **__: object) -> None:
+        raise AssertionError("feedparser ran in the daemon's own process")
+
+    monkeypatch.setattr(feedparser, "parse", refuse)
+    assert parse(rss(item(guid="w")))[0].key == "guid:w"
 
 
 def test_x7_feedparser_only_ever_gets_bytes(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -375,8 +388,11 @@ def test_x7_feedparser_only_ever_gets_bytes(monkeypatch: pytest.MonkeyPatch) -> 
             raise TypeError(f"feedparser.parse got {type(source).__name__}")
         return real_parse(source, **options)
 
+    # parse_job is the whole of what a worker runs for parse_items; run here, in this process,
+    # it meets the patched feedparser.
     monkeypatch.setattr(feedparser, "parse", checked)
-    assert parse(rss(item("/etc/passwd", guid="p")))[0].title == "/etc/passwd"
+    title, rows = feeds.parse_job(rss(item("/etc/passwd", guid="p")), BASE)
+    assert (title, rows[0][2]) == ("Test desk", "/etc/passwd")
 
 
 @pytest.mark.parametrize(

@@ -20,7 +20,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy.exc import OperationalError
 
-from watcher import metrics
+from watcher import metrics, sandbox
 from watcher.config import Config, Feed, load_config
 from watcher.delivery import deliver_pending
 from watcher.errors import ConfigError
@@ -176,6 +176,7 @@ class Daemon:
         log.info("stopping: waiting for running polls and sends to finish")
         notify("STOPPING=1")
         self.scheduler.shutdown(wait=True)
+        sandbox.close()  # the parse workers: no poll is left to use them
         log.info("stopped")
         return 0
 

@@ -1,8 +1,8 @@
 """Feed bytes in, `Item`s out: conditional GET through the guarded client, then a sandboxed parse.
 
-I/O: `poll_feed` does one HTTP GET through `HttpClient`; `parse_items` forks a child process for
-feedparser. Everything else here (identity keys, URL canonicalisation, plain text, OPML and
-autodiscovery) is pure.
+I/O: `poll_feed` does one HTTP GET through `HttpClient`; `parse_items` runs feedparser in a
+sandbox worker process (sandbox.py). Everything else here (identity keys, URL
+canonicalisation, plain text, OPML and autodiscovery) is pure.
 
 Item identity, in the order rss2email and Miniflux use:
 
@@ -26,25 +26,22 @@ import contextlib
 import hashlib
 import io
 import logging
-import os
-import pickle
 import re
-import resource
-import select
-import signal
-import time
 import unicodedata
 import xml.etree.ElementTree as ElementTree
 from collections import Counter
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import astuple, dataclass
 from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
+from watcher import sandbox
 from watcher.errors import ParseError
-from watcher.http import HttpClient
+
+if TYPE_CHECKING:  # only a type here: a sandbox worker imports this module, not the client
+    from watcher.http import HttpClient
 
 log = logging.getLogger(__name__)
 
@@ -95,8 +92,6 @@ _BLOCK_TAGS = frozenset(
 )  # fmt: skip
 _SKIP_TAGS = frozenset({"script", "style", "template", "noscript"})
 
-T = TypeVar("T")
-
 
 @dataclass(frozen=True)
 class Item:
@@ -121,7 +116,7 @@ class FeedPoll:
 
 @dataclass(frozen=True)
 class _Entry:
-    """What the sandboxed child sends back: cleaned, bounded, picklable."""
+    """One entry as the sandbox worker cleans it: plain text, bounded, safe links."""
 
     guid: str | None
     link: str | None
@@ -179,19 +174,22 @@ def parse_items(
 ) -> tuple[str | None, tuple[Item, ...]]:
     """Parse a feed document into its title and items, newest first as the feed orders them.
 
-    Refuses DTD internal subsets, then runs feedparser in a forked child limited to `timeout`
-    seconds of wall clock and `memory` bytes of address space beyond what it inherits.
+    Refuses DTD internal subsets, then runs feedparser in a sandbox worker (sandbox.py) limited
+    to `timeout` seconds of wall clock and `memory` bytes of address space beyond its own.
     Raises ParseError with the reason when the document is refused, killed or not a feed.
     """
     if not raw.strip():
         raise ParseError("empty document")
     _refuse_dtd(raw)
-    # Imported here, in the parent, on first use: a poll answered 304 parses nothing, and each
-    # forked child then inherits the module instead of importing it again.
-    import feedparser  # noqa: F401
-
-    title, entries = _in_child(_parse_in_child, (raw, base_url), timeout=timeout, memory=memory)
-    return title, _identify(entries)
+    title, fields = sandbox.run(
+        "watcher.feeds:parse_job",
+        (raw, base_url),
+        timeout=timeout,
+        memory=memory,
+        error=ParseError,
+        label="parse",
+    )
+    return title, _identify(_Entry(*row) for row in fields)
 
 
 def canonical_url(url: str) -> str:
@@ -273,101 +271,17 @@ def _refuse_dtd(raw: bytes) -> None:
         raise ParseError("document declares a DTD internal subset or entities; refused")
 
 
-def _in_child(
-    function: Callable[..., T], args: tuple[Any, ...], *, timeout: float, memory: int
-) -> T:
-    """Run `function(*args)` in a forked child with limits and return its pickled result.
+def parse_job(raw: bytes, base_url: str) -> tuple[str | None, list[tuple[Any, ...]]]:
+    """The sandboxed half of `parse_items`, run in a worker: the title and each entry's fields.
 
-    The child runs only our code on bytes we hold, and never logs: a lock held by another
-    thread at fork time could deadlock it, and the wall clock would then kill it (a ParseError,
-    not a hang).
+    Plain tuples, not `_Entry`: a worker's reply may hold plain data only (sandbox.py).
     """
-    try:
-        read_end, write_end = os.pipe()
-    except OSError as error:
-        raise ParseError(f"could not start the parse process: {error}") from error
-    try:
-        pid = os.fork()
-    except OSError as error:
-        os.close(read_end)
-        os.close(write_end)
-        raise ParseError(f"could not start the parse process: {error}") from error
-    if pid == 0:  # pragma: no cover - runs in the child, whose coverage is not collected
-        # Keep only our pipe: a pipe inherited from a parse running in another thread would
-        # hold that parse's end-of-file back until this child exits.
-        open_max = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
-        os.closerange(3, write_end)
-        os.closerange(write_end + 1, open_max if open_max > 0 else 1 << 20)
-        status = 0
-        try:
-            _limit_child(memory, timeout)
-            payload = pickle.dumps(("ok", function(*args)), pickle.HIGHEST_PROTOCOL)
-        except MemoryError:
-            payload, status = pickle.dumps(("error", "parse exceeded its memory limit")), 1
-        except ParseError as error:
-            payload, status = pickle.dumps(("error", str(error))), 1
-        except BaseException as error:  # the child's only failure boundary: report, then exit
-            reason = f"parse failed: {type(error).__name__}: {error}"
-            payload, status = pickle.dumps(("error", reason)), 1
-        try:
-            with os.fdopen(write_end, "wb") as pipe:
-                pipe.write(payload)
-        finally:
-            os._exit(status)
-    os.close(write_end)
-    try:
-        data, timed_out = _read_until(read_end, time.monotonic() + timeout)
-    finally:
-        os.close(read_end)
-        # Harmless when the child has exited: its pid stays reserved until waitpid reaps it.
-        os.kill(pid, signal.SIGKILL)
-        _, wait_status = os.waitpid(pid, 0)
-    if timed_out:
-        raise ParseError(f"parse killed after {timeout:g} s wall clock")
-    if not data:
-        raise ParseError(f"parse process died ({_describe_exit(wait_status)})")
-    outcome, value = pickle.loads(data)
-    if outcome != "ok":
-        raise ParseError(value)
-    result: T = value
-    return result
+    title, entries = _parse_document(raw, base_url)
+    return title, [astuple(entry) for entry in entries]
 
 
-def _limit_child(memory: int, timeout: float) -> None:
-    for number in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
-        signal.signal(number, signal.SIG_DFL)
-    # RLIMIT_AS counts the address space inherited from the parent (threads' arenas and stacks),
-    # so the budget is added on top of it rather than set as an absolute cap.
-    with open("/proc/self/statm") as statm:
-        inherited = int(statm.read().split()[0]) * resource.getpagesize()
-    resource.setrlimit(resource.RLIMIT_AS, (inherited + memory, inherited + memory))
-    cpu = int(timeout) + 2
-    resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu))
-
-
-def _read_until(fd: int, deadline: float) -> tuple[bytes, bool]:
-    chunks: list[bytes] = []
-    while True:
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            return b"", True
-        ready, _, _ = select.select([fd], [], [], remaining)
-        if not ready:
-            return b"", True
-        chunk = os.read(fd, 1 << 16)
-        if not chunk:
-            return b"".join(chunks), False
-        chunks.append(chunk)
-
-
-def _describe_exit(wait_status: int) -> str:
-    if os.WIFSIGNALED(wait_status):
-        return f"signal {signal.Signals(os.WTERMSIG(wait_status)).name}"
-    return f"exit status {os.waitstatus_to_exitcode(wait_status)}"
-
-
-def _parse_in_child(raw: bytes, base_url: str) -> tuple[str | None, list[_Entry]]:
-    import feedparser  # already loaded by parse_items before the fork
+def _parse_document(raw: bytes, base_url: str) -> tuple[str | None, list[_Entry]]:
+    import feedparser
 
     # BytesIO, never str: feedparser opens a str that is not a URL as a local file (finding 2).
     parsed = feedparser.parse(io.BytesIO(raw), response_headers={"content-location": base_url})
