@@ -247,3 +247,60 @@ def test_a_stop_between_items_leaves_the_rest_for_the_next_start(
     ctx.stopping.clear()
     result = run_feed(ctx, feed)
     assert (result.status, result.new, result.alerts) == ("polled", 2, 1)
+
+
+TOWNS = [
+    "Mosul",
+    "Kirkuk",
+    "Tikrit",
+    "Ramadi",
+    "Fallujah",
+    "Baqubah",
+    "Samarra",
+    "Haditha",
+    "Rutba",
+    "Sinjar",
+    "Tal Afar",
+    "Dohuk",
+    "Najaf",
+    "Karbala",
+    "Basra",
+    "Nasiriyah",
+    "Amarah",
+    "Kut",
+    "Raqqa",
+    "Deir ez-Zor",
+    "Idlib",
+    "Aleppo",
+    "Homs",
+    "Hama",
+    "Daraa",
+]
+
+
+def test_the_storm_guard_caps_alerts_and_records_everything(
+    tmp_path: Path, server: LoopbackServer
+) -> None:
+    ctx = context(tmp_path, server, 'storm_limit = 5\n\n[targets.ops]\nurl = "json://127.0.0.1:9/"')
+    feed = ctx.config.feeds[0]
+    feed_answer(server, "/feed.xml", [("0", *OTHER, None)])
+    run_feed(ctx, feed)
+    storm = [
+        (
+            f"s{n}",
+            f"Air strike hits militia post in {town}",
+            f"Warplanes struck a militia post in {town} on Monday, killing {n + 2} fighters, "
+            "security sources said.",
+            None,
+        )
+        for n, town in enumerate(TOWNS)
+    ]
+    feed_answer(server, "/feed.xml", [*storm, ("0", *OTHER, None)])
+    result = run_feed(ctx, feed)
+    assert result.new == len(TOWNS)
+    assert result.detections == len(TOWNS), "every report detected and recorded"
+    kinds = [alert.kind for alert in ctx.store.recent_alerts(100)]
+    assert kinds.count("summary") == 1
+    assert len(kinds) - 1 == 5, kinds
+    run_feed(ctx, feed)
+    assert len(ctx.store.recent_alerts(100)) == 6, "nothing is alerted twice"
