@@ -7,7 +7,6 @@ import logging
 import re
 import threading
 import unicodedata
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
@@ -22,7 +21,6 @@ from tests.receivers import (
     SmtpReceiver,
     free_port,
     slack_receiver,
-    smtp_receiver,
 )
 from watcher.alerts import Alert, AlertContent, Outcome, masked, render_alert, safe_link, send
 
@@ -79,19 +77,6 @@ def hostile(**changes: object) -> AlertContent:
         changes=(HOSTILE,),
         **changes,  # type: ignore[arg-type]
     )
-
-
-@pytest.fixture
-def slack(monkeypatch: pytest.MonkeyPatch) -> Iterator[HttpReceiver]:
-    with slack_receiver() as receiver:
-        monkeypatch.setattr(NotifySlack, "webhook_url", receiver.webhook_url)
-        yield receiver
-
-
-@pytest.fixture
-def smtp() -> Iterator[SmtpReceiver]:
-    with smtp_receiver() as receiver:
-        yield receiver
 
 
 def mailto(smtp: SmtpReceiver) -> str:

@@ -26,9 +26,8 @@ from pathlib import Path
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
-from apprise.plugins.slack import NotifySlack
 
-from tests.receivers import HttpReceiver, Reply, SmtpReceiver, free_port, slack_receiver
+from tests.receivers import HttpReceiver, Reply, SmtpReceiver, free_port
 from watcher import delivery
 from watcher import store as storage
 from watcher.cli import main
@@ -58,13 +57,6 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
     monkeypatch.setattr(storage, "now", fake)
     monkeypatch.setattr(delivery, "now", fake)
     return fake
-
-
-@pytest.fixture
-def slack(monkeypatch: pytest.MonkeyPatch) -> Iterator[HttpReceiver]:
-    with slack_receiver() as receiver:
-        monkeypatch.setattr(NotifySlack, "webhook_url", receiver.webhook_url)
-        yield receiver
 
 
 class FlakySmtp(SmtpReceiver):

@@ -8,14 +8,13 @@ would.
 from __future__ import annotations
 
 import html
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from tests.httpserver import LoopbackServer
-from tests.receivers import HttpReceiver, SmtpReceiver, slack_receiver, smtp_receiver
+from tests.receivers import HttpReceiver, SmtpReceiver
 from watcher.cli import main
 
 
@@ -126,21 +125,6 @@ def publish(server: LoopbackServer, stories: list[Story]) -> None:
             {"Content-Type": "text/html; charset=utf-8"},
             page.encode(),
         )
-
-
-@pytest.fixture
-def slack(monkeypatch: pytest.MonkeyPatch) -> Iterator[HttpReceiver]:
-    from apprise.plugins.slack import NotifySlack
-
-    with slack_receiver() as receiver:
-        monkeypatch.setattr(NotifySlack, "webhook_url", receiver.webhook_url)
-        yield receiver
-
-
-@pytest.fixture
-def smtp() -> Iterator[SmtpReceiver]:
-    with smtp_receiver() as receiver:
-        yield receiver
 
 
 def write_config(path: Path, server: LoopbackServer, smtp: SmtpReceiver) -> Path:

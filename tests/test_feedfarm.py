@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 import pytest
 from sqlalchemy import select
 
-from tests.receivers import HttpReceiver, slack_receiver
+from tests.receivers import HttpReceiver
 from watcher.cli import main
 from watcher.store import detections, items, open_store
 
@@ -80,15 +80,6 @@ def farm_event(link: str) -> int:
 def admin(base: str, path: str) -> dict[str, object]:
     with urllib.request.urlopen(base + path, timeout=10) as response:
         return json.loads(response.read())  # type: ignore[no-any-return]
-
-
-@pytest.fixture
-def slack(monkeypatch: pytest.MonkeyPatch) -> Iterator[HttpReceiver]:
-    from apprise.plugins.slack import NotifySlack
-
-    with slack_receiver() as receiver:
-        monkeypatch.setattr(NotifySlack, "webhook_url", receiver.webhook_url)
-        yield receiver
 
 
 def test_feed_farm_cycles(tmp_path: Path, farm: str, slack: HttpReceiver) -> None:

@@ -24,11 +24,9 @@ from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
-from apprise.plugins.slack import NotifySlack
 
 from tests.httpserver import LoopbackServer
-from tests.receivers import HttpReceiver, Reply, SmtpReceiver, free_port, slack_receiver
-from tests.receivers import smtp_receiver as start_smtp
+from tests.receivers import HttpReceiver, Reply, SmtpReceiver, free_port
 from tests.test_identity import STORIES, Entry, alerts, db_path, make_context, rss, serve
 from watcher import feeds, store
 from watcher.cli import main
@@ -38,19 +36,6 @@ from watcher.pipeline import run_feed, run_once
 HOSTILE = Path(__file__).parent / "fixtures" / "hostile"
 SENTINEL = "SENTINEL-c0ffee-must-never-be-read"
 FEED_TYPE = {"Content-Type": "application/rss+xml"}
-
-
-@pytest.fixture
-def slack(monkeypatch: pytest.MonkeyPatch) -> Iterator[HttpReceiver]:
-    with slack_receiver() as receiver:
-        monkeypatch.setattr(NotifySlack, "webhook_url", receiver.webhook_url)
-        yield receiver
-
-
-@pytest.fixture
-def smtp() -> Iterator[SmtpReceiver]:
-    with start_smtp() as receiver:
-        yield receiver
 
 
 SLACK_TARGET = '[targets.slack]\nurl = "slack://T000A/B000B/XXXXXXXXXXXXXXXXXXXXXXXX/#alerts"\n'
