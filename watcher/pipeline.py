@@ -320,17 +320,12 @@ def _take_items(
         with store.transaction() as db:
             for item, outcome in quiet:
                 _record_item(store, db, state, item, outcome)
+    status = "polled"
     # Oldest first, so that an event opens with the earliest report of it.
     for item in reversed(news):
         if ctx.stopping.is_set():
-            return FeedResult(
-                feed.name,
-                "interrupted",
-                new=len(fresh),
-                baseline=len(quiet),
-                detections=detections,
-                alerts=sent,
-            )
+            status = "interrupted"
+            break
         try:
             detected, alerted, storm = _take_item(ctx, feed, state, item, outlet)
         except OperationalError:
@@ -353,7 +348,7 @@ def _take_items(
         sent += 1
     return FeedResult(
         feed.name,
-        "polled",
+        status,
         new=len(fresh),
         baseline=len(quiet),
         detections=detections,
