@@ -7,7 +7,10 @@ Prints, from one run:
   (CORPUS_DIR/pages/*.html.gz), and on one 6 KB article;
 - precision and recall of the default rules on CORPUS_DIR/dev.jsonl (all records, certain
   only), and on two random halves of it (a check that the rules were not fitted to one half);
-- the strike fields of the detected positives against CORPUS_DIR/fields-dev.jsonl.
+- the strike fields of the detected positives against CORPUS_DIR/fields-dev.jsonl;
+- a check of the shortcuts detection takes: detect() against explain(), and the gazetteer's
+  places_near (which reads around some character ranges only) against places_in on the same
+  texts. Both must agree everywhere: the count of disagreements printed must be 0.
 """
 
 from __future__ import annotations
@@ -22,7 +25,8 @@ from pathlib import Path
 
 import trafilatura
 
-from watcher.detection import default_rules, detect
+from watcher.detection import default_rules, detect, explain
+from watcher.detection.gazetteer import load_gazetteer
 from watcher.evaluation import evaluate, prediction, read_records, score_fields
 
 
@@ -50,6 +54,10 @@ def speed(corpus: Path) -> None:
         return
     extract_ms = statistics.median(extract_times) * 1000
     detect_ms = statistics.median(detect_times) * 1000
+    print(
+        f"mean: trafilatura.extract {statistics.mean(extract_times) * 1000:.2f} ms, detect "
+        f"{statistics.mean(detect_times) * 1000:.3f} ms per page"
+    )
     sizes = [len(text) for text in texts]
     print(f"pages: {len(extract_times)}, median text {statistics.median(sizes) / 1000:.1f} KB")
     print(f"trafilatura.extract: median {extract_ms:.2f} ms per page")
@@ -88,10 +96,42 @@ def quality(corpus: Path) -> None:
         print(f"  {name:12} {right}/{total} = {right / max(total, 1):.1%}")
 
 
+def agreement(corpus: Path) -> None:
+    texts = [
+        gzip.decompress(path.read_bytes()).decode("utf-8", "replace")
+        for path in sorted((corpus / "pages").glob("*.html.gz"))
+    ]
+    titled = [
+        (str(r["title"]), str(r.get("text") or "")) for r in read_records(corpus / "dev.jsonl")
+    ]
+    rules = default_rules()
+    differ = sum(
+        detect(title, text, rules) != explain(title, text, rules).detection
+        for title, text in [*titled, *(("", text) for text in texts)]
+    )
+    print(f"detect() against explain(): {differ} of {len(titled) + len(texts)} texts differ")
+    gazetteer = load_gazetteer()
+    pick = random.Random(11)
+    checked = wrong = 0
+    for text in [*texts, *(f"{title}\n\n{text}" for title, text in titled)]:
+        whole = {(f.start, f.end, f.entry.id) for f in gazetteer.places_in(text)}
+        for _ in range(10):
+            low = pick.randrange(len(text) + 1)
+            high = min(len(text), low + pick.randint(1, 400))
+            near = [
+                (f.start, f.end, f.entry.id) for f in gazetteer.places_near(text, [(low, high)])
+            ]
+            needed = {hit for hit in whole if hit[0] < high and low < hit[1]}
+            checked += 1
+            wrong += not (set(near) <= whole and needed <= set(near) and near == sorted(near))
+    print(f"places_near against places_in: {wrong} of {checked} random windows differ")
+
+
 def main() -> None:
     corpus = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).parents[2] / "shared/corpus"
     speed(corpus)
     quality(corpus)
+    agreement(corpus)
 
 
 if __name__ == "__main__":

@@ -481,3 +481,16 @@ def test_place_names_are_shown_as_the_press_writes_them() -> None:
     assert shouted is None or all(p.name.isascii() for p in shouted.fields.places)
     arabic = detect("Air strike hits القائم", "", default_rules())
     assert arabic is not None and arabic.fields.places[0].name.isascii()
+
+
+def test_a_weekday_with_a_turkish_dotted_capital_i_is_still_a_weekday() -> None:
+    from datetime import UTC, date, datetime
+
+    verdict = explain(
+        "Air strike hits Mosul",
+        "Warplanes struck a depot in Mosul on FRİDAY, killing two people, officials said.",
+        default_rules(),
+        datetime(2026, 1, 1, tzinfo=UTC),
+    )
+    assert verdict.detection is not None
+    assert verdict.detection.fields.event_date == date(2025, 12, 26)

@@ -318,7 +318,10 @@ def _resolve(kind: str, match: re.Match[str], published: date) -> date | None:
         days = number_value(match.group("n"))
         return published - timedelta(days=days) if isinstance(days, int) else None
     if kind == "weekday":
-        wanted = _WEEKDAYS.index(match.group("weekday").lower())
+        # By the first three letters, folded: "FRİDAY" (a Turkish dotted capital I) lowers to
+        # two characters, and must still be a Friday rather than an error.
+        day = match.group("weekday").casefold().replace("i\u0307", "i")[:3]
+        wanted = [name[:3] for name in _WEEKDAYS].index(day)
         back = (published.weekday() - wanted) % 7
         if match.group("last") and back == 0:
             back = 7

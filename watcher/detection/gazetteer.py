@@ -5,14 +5,17 @@ reading `data/places.tsv`, `data/actors.tsv` and `data/ambiguous.txt` from the p
 
 Matching works on word tokens folded for comparison (case, diacritics, apostrophes and Arabic letter
 variants removed), so "Deir ez-Zor", "Deir ez Zor" and "DEIR EZ-ZOR" are one key. A dictionary of
-alias keys is looked up at each token, longest alias first; one dict probe per token keeps a 6 KB
-article well under a millisecond. Names must be written as names ("Green Zone", not "a green
-zone"); spellings that are also ordinary words ("Hit", "Van", "us") must start with a capital, or
-be in capitals, and place names among them must follow a locative word ("in Hit").
+alias keys is looked up at the tokens that begin some alias (picked out in C), longest alias
+first, which keeps a 6 KB article well under a millisecond; places_near reads only some
+character ranges of a text and their surroundings, with the same result there. Names must be
+written as names ("Green Zone", not "a green zone"); spellings that are also ordinary words
+("Hit", "Van", "us") must start with a capital, or be in capitals, and place names among them
+must follow a locative word ("in Hit").
 """
 
 from __future__ import annotations
 
+import bisect
 import functools
 import itertools
 import logging
@@ -252,6 +255,8 @@ class _Target:
 class _Index:
     keys: Mapping[str, _Target]
     longest: Mapping[str, int]  # first token of any key -> most tokens in a key starting with it
+    most: int  # most tokens in any key
+    prefixes: frozenset[str]  # the keys' first tokens, 1 to all but one, joined as in keys
 
 
 @dataclass(frozen=True)
@@ -300,32 +305,60 @@ def _build_index(
     for key in keys:
         tokens = key.split(" ")
         longest[tokens[0]] = max(longest.get(tokens[0], 0), len(tokens))
-    return _Index(keys, longest)
+    prefixes = frozenset(
+        " ".join(tokens[:n])
+        for key in keys
+        for tokens in [key.split(" ")]
+        for n in range(1, len(tokens))
+    )
+    return _Index(keys, longest, max(longest.values(), default=1), prefixes)
 
 
 _POSSESSIVE = ("'s", "’s")
 
 
+@functools.lru_cache(maxsize=4)
+def _keeps_length(text: str) -> bool:
+    """Whether lower-casing the text keeps its length; cached for the sentences of one text."""
+    return len(text.lower()) == len(text)
+
+
 @functools.lru_cache(maxsize=8)
 def _tokens(text: str) -> _Tokens:
     """The text's word tokens; cached because places_in and actors_in read the same text."""
-    lowered = text.lower()
-    folded = len(lowered) == len(text)  # else a letter changed length: fold token by token
-    if not folded:
-        lowered = text
+    return _tokenize(text, 0, len(text), _keeps_length(text))
+
+
+def _tokenize(text: str, start: int, stop: int, folded: bool) -> _Tokens:
+    """The word tokens of text[start:stop] with offsets in text; start and stop must not cut a
+    token. folded: lower-casing the whole text keeps its length (else tokens are folded one by
+    one, as the whole text's are)."""
+    part = text[start:stop]
+    lowered = part.lower() if folded else part
     parts = _SPLIT.split(lowered)
-    offsets = list(itertools.accumulate(map(len, parts)))
+    offsets = list(itertools.accumulate(map(len, parts), initial=start))[1:]
     keys = parts[1::2]
     ends: dict[int, int] = {}
-    if not (folded and lowered.isascii() and "'" not in lowered and "`" not in lowered):
-        for index, key in enumerate(keys):
-            if folded and key.isascii() and "'" not in key and "`" not in key:
-                continue
-            if key.endswith(_POSSESSIVE) and len(key) > 3:
-                ends[index] = offsets[2 * index + 1] - 2  # "Baghdad's Green Zone"
-                key = key[:-2]
-            keys[index] = fold(key)
+    if folded and lowered.isascii() and "'" not in lowered and "`" not in lowered:
+        return _Tokens(keys, offsets, ends)
+    if folded:
+        # Lower-cased plain words are keys as they are: only the others need a look, and those
+        # are found per distinct word, then placed in C.
+        odd = {key for key in set(keys) if not key.isascii() or "'" in key or "`" in key}
+        indexes: Iterable[int] = itertools.compress(range(len(keys)), map(odd.__contains__, keys))
+    else:
+        indexes = range(len(keys))
+    for index in indexes:
+        key = keys[index]
+        if key.endswith(_POSSESSIVE) and len(key) > 3:
+            ends[index] = offsets[2 * index + 1] - 2  # "Baghdad's Green Zone"
+            key = key[:-2]
+        keys[index] = _fold_cached(key)
     return _Tokens(keys, offsets, ends)
+
+
+# The same few words come back in every text; folding one (Unicode normalisation) costs more.
+_fold_cached = functools.lru_cache(maxsize=1 << 12)(fold)
 
 
 def _written_as(shape: int, written: str) -> bool:
@@ -361,34 +394,58 @@ def _has_cue(tokens: _Tokens, text: str, first: int, last: int) -> bool:
 def _starts(index: _Index, keys: list[str]) -> list[tuple[int, int]]:
     """(token index, letters to skip) of every token that may begin an alias, in order."""
     longest = index.longest
-    starts = [(i, 0) for i, key in enumerate(keys) if key in longest]
+    # Found per distinct word, then placed in C.
+    vocabulary = set(keys)
+    starting = longest.keys() & vocabulary  # iterates the smaller of the two
+    starts = [
+        (i, 0) for i in itertools.compress(range(len(keys)), map(starting.__contains__, keys))
+    ]
     # Arabic writes "and", "in", "to" joined to the next word: وبغداد, بالرقة.
-    joined = [
-        (i, 1)
-        for i, key in enumerate(keys)
+    proclitic = {
+        key
+        for key in vocabulary.difference(starting)
         if not key.isascii()
         and len(key) > 3
         and key[0] in _ARABIC_PROCLITICS
-        and key not in longest
         and key[1:] in longest
+    }
+    if not proclitic:
+        return starts
+    joined = [
+        (i, 1) for i in itertools.compress(range(len(keys)), map(proclitic.__contains__, keys))
     ]
-    return sorted(starts + joined) if joined else starts
+    return sorted(starts + joined)
 
 
 def _find(index: _Index, text: str) -> list[Found]:
-    tokens = _tokens(text)
+    return _scan(index, text, _tokens(text), 0, None)
+
+
+def _scan(index: _Index, text: str, tokens: _Tokens, begin: int, stop: int | None) -> list[Found]:
+    """The matches that start at tokens `begin` to `stop` (None: the last) of the text's tokens,
+    scanning from `begin` as if no match ran into it."""
     keys = tokens.keys
     found: list[Found] = []
     free = 0  # the first token not inside an earlier match
     for i, skip in _starts(index, keys):
-        if i < free:
+        if i < free or i < begin:
             continue
+        if stop is not None and i >= stop:
+            break
         first = keys[i][skip:]
-        for n in range(min(index.longest[first], len(keys) - i), 0, -1):
-            key = " ".join([first, *keys[i + 1 : i + n]]) if n > 1 else first
+        # The keys starting here, shortest first: a run of words that begins no key ends the
+        # search (the longest one is tried first below).
+        lengths: list[tuple[int, str, _Target]] = []
+        key = first
+        for n in range(1, min(index.longest[first], len(keys) - i) + 1):
+            if n > 1:
+                if key not in index.prefixes:
+                    break
+                key = f"{key} {keys[i + n - 1]}"
             target = index.keys.get(key)
-            if target is None:
-                continue
+            if target is not None:
+                lengths.append((n, key, target))
+        for n, key, target in reversed(lengths):
             last = i + n - 1
             start, end = tokens.start(i) + skip, tokens.end(last)
             if n > 1 and not all(
@@ -411,6 +468,65 @@ def _find(index: _Index, text: str) -> list[Found]:
     return found
 
 
+# Characters read on each side of a window of places_near, at first (about ten words).
+_MARGIN = 64
+
+
+def _reaches(index: _Index, keys: list[str], at: int) -> bool:
+    """True when some alias starting before token `at` could run on into it: a scan from `at`
+    might then disagree with one from the start of the text."""
+    longest = index.longest
+    for i in range(max(0, at - index.most + 1), at):
+        key = keys[i]
+        if longest.get(key, 0) > at - i:
+            return True
+        if (
+            not key.isascii()
+            and len(key) > 3
+            and key[0] in _ARABIC_PROCLITICS
+            and key not in longest
+            and longest.get(key[1:], 0) > at - i
+        ):
+            return True
+    return False
+
+
+def _find_near(index: _Index, text: str, windows: Sequence[tuple[int, int]]) -> list[Found]:
+    """Of the matches _find(index, text) returns, every one that starts in or runs into one of
+    the windows (character ranges), and maybe some others, read from the windows' surroundings
+    only: long texts cost what the windows do."""
+    folded = _keeps_length(text)
+    found: dict[int, Found] = {}
+    for low, high in windows:
+        margin = _MARGIN
+        while True:
+            # Cut after and before whitespace, which no token holds.
+            start = max(0, low - margin)
+            while start and not text[start - 1].isspace():
+                start -= 1
+            stop = min(len(text), high + margin)
+            while stop < len(text) and not text[stop].isspace():
+                stop += 1
+            tokens = _tokenize(text, start, stop, folded)
+            count = len(tokens.keys)
+            # From the first token that ends past `low`, back to one no alias runs into: the
+            # scan from there agrees with the whole text's. Before it, the tokens that could
+            # start an alias running into it and one more (the word before a match) must be
+            # read; after the last token starting before `high`, the longest alias and one more.
+            at = bisect.bisect_right(tokens.offsets, low) // 2
+            while at > 0 and (at >= index.most or not start) and _reaches(index, tokens.keys, at):
+                at -= 1
+            last = (bisect.bisect_left(tokens.offsets, high) + 1) // 2
+            if (not start or at >= index.most) and (
+                stop == len(text) or count >= last + index.most + 1
+            ):
+                break
+            margin *= 4
+        for match in _scan(index, text, tokens, at, last):
+            found[match.start] = match
+    return [found[key] for key in sorted(found)]
+
+
 @dataclass(frozen=True, eq=False)
 class Gazetteer:
     places: Mapping[str, Place]
@@ -421,6 +537,11 @@ class Gazetteer:
     def places_in(self, text: str) -> list[Found]:
         """Place mentions in order; non-overlapping, the longest alias wins at each position."""
         return _find(self._place_index, text)
+
+    def places_near(self, text: str, windows: Sequence[tuple[int, int]]) -> list[Found]:
+        """Of places_in(text), every mention that starts in or runs into one of the windows
+        (sorted, disjoint character ranges), and maybe others; reads around the windows only."""
+        return _find_near(self._place_index, text, windows)
 
     def actors_in(self, text: str) -> list[Found]:
         """Actor mentions in order; non-overlapping, the longest alias wins at each position."""

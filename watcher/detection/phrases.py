@@ -1,18 +1,21 @@
 """Phrase matching: named lists of phrases in, one index out, and from a text the spans where
 each list's phrases occur; no I/O.
 
-Phrases are matched on word tokens with one dictionary probe per token (plus a few for
-prefixes), so that every lexicon, guard, country and actor of a rule set is found in one pass
-over the text: a 6 KB article takes well under a millisecond, where one regular expression per
-list took several. Phrases written as "re:PATTERN" are the exception and run as their own
-regular expressions (case-sensitive unless they say (?i); a match must start a word, so patterns
-need no leading \b, which would also slow them down); patterns that can backtrack catastrophically
-are refused.
+Phrases are matched on word tokens in one pass over the text for every lexicon, guard, country
+and actor of a rule set: the tokens that may start a phrase are picked out with set operations
+in C (most start none), and each of those costs a dictionary probe or two, so a 6 KB article
+takes a fraction of a millisecond, where one regular expression per list took several.
+may_occur tells, before any matching, which lists cannot match at all. Phrases written as
+"re:PATTERN" are the exception and run as their own regular expressions (case-sensitive unless
+they say (?i); a match must start a word, so patterns need no leading \b, which would also slow
+them down); patterns that can backtrack catastrophically are refused.
 """
 
 from __future__ import annotations
 
+import functools
 import itertools
+import operator
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -43,35 +46,57 @@ class PhraseIndex:
     prefix_lengths: tuple[int, ...]  # lengths of prefixes shorter than _PREFIX_KEY
     patterns: tuple[tuple[str, re.Pattern[str]], ...]
     first_words: frozenset[str]  # first words of the keys of `pairs`
-    # What each word seen so far may start, so that a word costs one probe: the vocabulary of
-    # news is small, and the cache is dropped when it grows past _CACHE_WORDS.
+    seconds: Mapping[str, frozenset[str]]  # first word of keys of `pairs` -> their second words
+    lone: frozenset[str]  # the keys of `single` and `exact`
+    # What each word that starts a phrase may start, so that such a word costs one probe: the
+    # vocabulary of news is small, and the cache is dropped when it grows past _CACHE_WORDS.
     seen: dict[str, tuple[tuple[str, ...], tuple[Entry, ...], bool]] = field(
         default_factory=dict, compare=False, repr=False
     )
+    # For may_occur, per set of list names: the lists that words start a phrase of, and the
+    # lists' pair keys (first word -> second word -> the lists).
+    by_lists: dict[
+        frozenset[str],
+        tuple[dict[str, frozenset[str]], dict[str, dict[str, frozenset[str]]]],
+    ] = field(default_factory=dict, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
 class Tokens:
     text: str
-    starts: list[int]
-    ends: list[int]
-    words: list[str]
+    words: list[str]  # lower case
+    # The text split into separators and words, alternately: offsets are their running lengths,
+    # worked out on first use (a text with no phrase in it needs none).
+    parts: list[str] = field(repr=False)
+
+    @functools.cached_property
+    def offsets(self) -> list[int]:
+        return list(itertools.accumulate(map(len, self.parts), initial=0))
+
+    @functools.cached_property
+    def starts(self) -> list[int]:
+        return self.offsets[1::2]
+
+    @functools.cached_property
+    def ends(self) -> list[int]:
+        return self.offsets[2::2]
+
+    @functools.cached_property
+    def vocabulary(self) -> set[str]:
+        return set(self.words)
+
+    # _hot of the vocabulary, by the index's id: may_occur and find_phrases both need it.
+    hot: dict[int, set[str]] = field(default_factory=dict, repr=False)
 
 
 def tokenize(text: str) -> Tokens:
     lowered = text.lower()
+    # Splitting keeps the work in C: words are the odd parts.
     if len(lowered) != len(text):  # a few letters lower-case to two characters
-        matches = list(_TOKEN.finditer(text))
-        return Tokens(
-            text,
-            [m.start() for m in matches],
-            [m.end() for m in matches],
-            [m.group(0).lower() for m in matches],
-        )
-    # Splitting keeps the work in C: words are the odd parts, offsets the running lengths.
+        parts = _SPLIT.split(text)
+        return Tokens(text, [word.lower() for word in parts[1::2]], parts)
     parts = _SPLIT.split(lowered)
-    offsets = list(itertools.accumulate(map(len, parts), initial=0))
-    return Tokens(text, offsets[1::2], offsets[2::2], parts[1::2])
+    return Tokens(text, parts[1::2], parts)
 
 
 def _backtracks(parsed: Any) -> bool:
@@ -187,10 +212,15 @@ def compile_index(
                 else:
                     pairs.setdefault((first, second), []).append((name, words))
     lengths = sorted({len(key) for key in prefixed if len(key) < _PREFIX_KEY})
+    seconds: dict[str, set[str]] = {}
+    for first, second in pairs:
+        seconds.setdefault(first, set()).add(second)
     return PhraseIndex(
         single={key: tuple(names) for key, names in single.items()},
         pairs={key: tuple(entries) for key, entries in pairs.items()},
         first_words=frozenset(first for first, _ in pairs),
+        seconds={first: frozenset(held) for first, held in seconds.items()},
+        lone=frozenset([*single, *exact]),
         exact={key: tuple(entries) for key, entries in exact.items()},
         prefixed={key: tuple(entries) for key, entries in prefixed.items()},
         prefix_lengths=tuple(lengths),
@@ -200,17 +230,20 @@ def compile_index(
 
 def _extends(tokens: Tokens, at: int, words: tuple[Word, ...]) -> int:
     """The end offset when words match the tokens from `at`, else -1."""
-    if at + len(words) > len(tokens.words):
+    last = at + len(words) - 1
+    texts = tokens.words
+    if last >= len(texts):
         return -1
+    # The words first: most phrases fail on a word, and comparing one costs less than a gap.
     for offset, (word, is_prefix) in enumerate(words):
-        token = tokens.words[at + offset]
+        token = texts[at + offset]
         if not (token.startswith(word) if is_prefix else token == word):
             return -1
-        if offset and not _GAP.fullmatch(
-            tokens.text, tokens.ends[at + offset - 1], tokens.starts[at + offset]
-        ):
+    starts, ends = tokens.starts, tokens.ends
+    for index in range(at, last):
+        if not _GAP.fullmatch(tokens.text, ends[index], starts[index + 1]):
             return -1
-    return tokens.ends[at + len(words) - 1]
+    return ends[last]
 
 
 def _starting(index: PhraseIndex, word: str) -> tuple[tuple[str, ...], tuple[Entry, ...], bool]:
@@ -229,8 +262,69 @@ def _starting(index: PhraseIndex, word: str) -> tuple[tuple[str, ...], tuple[Ent
     result = (singles, entries, paired) if singles or entries or paired else _NOTHING
     if len(index.seen) > _CACHE_WORDS:
         index.seen.clear()
+        index.by_lists.clear()
     index.seen[word] = result
     return result
+
+
+def _word_start(text: str, start: int) -> bool:
+    return not (start and text[start - 1].isalnum())
+
+
+_CUTS = {length: operator.itemgetter(slice(length)) for length in range(1, _PREFIX_KEY + 1)}
+
+
+def _hot(index: PhraseIndex, tokens: Tokens) -> set[str]:
+    """The words of the text in a one-word list or starting a phrase other than by a pair key
+    (those with singles or entries from _starting): found in C with small tables, since most
+    words start nothing and a look-up in a large table costs most in a cold cache."""
+    if id(index) in tokens.hot:
+        return tokens.hot[id(index)]
+    vocabulary = tokens.vocabulary
+    hot = tokens.hot[id(index)] = vocabulary & index.lone
+    if index.prefixed:
+        words = list(vocabulary)
+        for length in (_PREFIX_KEY, *index.prefix_lengths):
+            cuts = map(_CUTS[length], words)
+            hot.update(itertools.compress(words, map(index.prefixed.__contains__, cuts)))
+    return hot
+
+
+def may_occur(index: PhraseIndex, tokens: Tokens, names: frozenset[str]) -> frozenset[str]:
+    """Those of the named lists that may have a phrase in the tokens: a word starts one of their
+    phrases, or one of their patterns matches. A quick test before find_phrases (a list left out
+    has no match; one named may still have none)."""
+    found: set[str] = set()
+    for name, pattern in index.patterns:
+        if name in names and any(
+            m.end() > m.start() and _word_start(tokens.text, m.start())
+            for m in pattern.finditer(tokens.text)
+        ):
+            found.add(name)
+    vocabulary = tokens.vocabulary
+    lists = index.by_lists.get(names)
+    if lists is None:
+        pairs: dict[str, dict[str, frozenset[str]]] = {}
+        for (first, second), entries in index.pairs.items():
+            lists_of_pair = frozenset(name for name, _ in entries if name in names)
+            if lists_of_pair:
+                pairs.setdefault(first, {})[second] = lists_of_pair
+        lists = index.by_lists[names] = ({}, pairs)
+    starting, pairs = lists
+    for word in _hot(index, tokens):
+        started = starting.get(word)
+        if started is None:
+            singles, entries, _ = index.seen.get(word) or _starting(index, word)
+            started = starting[word] = frozenset(
+                [*(n for n in singles if n in names), *(n for n, _ in entries if n in names)]
+            )
+        found.update(started)
+    # A pair key needs both its words in the text.
+    for word in pairs.keys() & vocabulary:
+        for second, held in pairs[word].items():
+            if second in vocabulary:
+                found.update(held)
+    return frozenset(found)
 
 
 def find_phrases(index: PhraseIndex, tokens: Tokens) -> dict[str, list[tuple[int, int]]]:
@@ -239,9 +333,20 @@ def find_phrases(index: PhraseIndex, tokens: Tokens) -> dict[str, list[tuple[int
     seen, pairs = index.seen, index.pairs
     starts, stops, words = tokens.starts, tokens.ends, tokens.words
     last = len(words) - 1
-    for at, word in enumerate(words):
-        singles, entries, paired = seen.get(word) or _starting(index, word)
-        if paired and at < last:
+    # Only the tokens that start some phrase need a look, and finding them stays in C: a word of
+    # `hot`, or the first word of a key of `pairs` when one of its second words is in the text
+    # too (most first words, "the", "in", "a", start no phrase there).
+    vocabulary = tokens.vocabulary
+    live = _hot(index, tokens).union(
+        first
+        for first in index.first_words & vocabulary
+        if not index.seconds[first].isdisjoint(vocabulary)
+    )
+    positions = itertools.compress(range(len(words)), map(live.__contains__, words))
+    for at in positions:
+        word = words[at]
+        singles, entries, first = seen.get(word) or _starting(index, word)
+        if first and at < last:
             entries = (*entries, *pairs.get((word, words[at + 1]), ()))
         if not singles and not entries:
             continue
@@ -263,7 +368,7 @@ def find_phrases(index: PhraseIndex, tokens: Tokens) -> dict[str, list[tuple[int
         listed.extend(
             m.span()
             for m in pattern.finditer(text)
-            if m.end() > m.start() and not (m.start() and text[m.start() - 1].isalnum())
+            if m.end() > m.start() and _word_start(text, m.start())
         )
         listed.sort()
     return found

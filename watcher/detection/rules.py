@@ -131,6 +131,20 @@ class RuleSet:
     # gazetteer.load_gazetteer(extra_places, extra_aliases) with dataclasses.replace.
     gazetteer: Gazetteer | None = None
 
+    @functools.cached_property
+    def cue_lists(self) -> tuple[tuple[str, str | None], ...]:
+        """The phrase list of each cue of each rule, with that of its partner ("with")."""
+        return tuple(
+            (f"lexicon:{cue.lexicon}", f"lexicon:{cue.with_lexicon}" if cue.with_lexicon else None)
+            for rule in self.rules
+            for cue in rule.cues
+        )
+
+    @functools.cached_property
+    def cue_names(self) -> frozenset[str]:
+        """Every list of cue_lists."""
+        return frozenset(name for cue in self.cue_lists for name in cue if name)
+
 
 def _merge_rules(base: Sequence[Any], user: object) -> list[tuple[str, object]]:
     """Shipped rules with the user's replacing those of the same id, each with the key path
