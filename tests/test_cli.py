@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.receivers import HttpReceiver, SmtpReceiver
 from watcher.cli import build_parser, main
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -156,3 +157,23 @@ def test_discover_and_import_opml_print_feed_tables(
     tables = capsys.readouterr().out
     parsed = parse_config(tables, "imported.toml")
     assert [(f.name, f.url) for f in parsed.feeds] == [('Wire "World"', "https://c.example/rss")]
+
+
+def test_send_test_reaches_every_target(
+    tmp_path: Path, slack: HttpReceiver, smtp: SmtpReceiver, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = tmp_path / "c.toml"
+    config.write_text(
+        f'[watcher]\nstate_directory = "{tmp_path}"\n'
+        '[[feeds]]\nurl = "https://a.example/f"\n'
+        '[targets.slack]\nurl = "slack://T000A/B000B/XXXXXXXXXXXXXXXXXXXXXXXX/#alerts"\n'
+        f'[targets.email]\nurl = "mailto://127.0.0.1:{smtp.port}?from=w@example.org'
+        '&to=desk@example.org&mode=insecure"\n'
+    )
+    assert main(["-c", str(config), "send-test"]) == 0
+    assert slack.wait_for(1) and smtp.wait_for(1)
+    assert "Test" in str(slack.payloads[0])
+    assert str(smtp.messages[0]["Subject"]).startswith("Test:")
+    out = capsys.readouterr().out
+    assert out.count(": sent") == 2, out
+    assert "XXXXXXXXXXXXXXXXXXXXXXXX" not in out, "the token is masked"
