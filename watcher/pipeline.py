@@ -318,8 +318,7 @@ def _take_items(
     if quiet:
         # One transaction for the lot: a first poll of 200 feeds records thousands of items.
         with store.transaction() as db:
-            for item, outcome in quiet:
-                _record_item(store, db, state, item, outcome)
+            store.record_quiet_items(db, state.id, quiet)
     status = "polled"
     # Oldest first, so that an event opens with the earliest report of it.
     for item in reversed(news):
