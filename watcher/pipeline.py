@@ -317,7 +317,7 @@ def _take_items(
             news.append(item)
     if quiet:
         # One transaction for the lot: a first poll of 200 feeds records thousands of items.
-        with store.transaction() as db:
+        with store.transaction(durable=False) as db:
             store.record_quiet_items(db, state.id, quiet)
     status = "polled"
     # Oldest first, so that an event opens with the earliest report of it.
@@ -336,7 +336,7 @@ def _take_items(
                 feed.name,
                 item.link or item.key,
             )
-            with store.transaction() as db:
+            with store.transaction(durable=False) as db:
                 _record_item(store, db, state, item, "error")
             continue
         detections += detected
@@ -362,7 +362,7 @@ def _take_item(
     article = _article(ctx, feed, item)
     detection = detect(article.title, article.text, ctx.config.rules, item.published)
     if detection is None:
-        with ctx.store.transaction() as db:
+        with ctx.store.transaction(durable=False) as db:
             _record_item(ctx.store, db, state, item, "seen")
         return 0, 0, 0
     alerted, held = _record_detection(ctx, feed, state, item, outlet, detection)
@@ -413,7 +413,7 @@ def _record_detection(
         decision = _cluster(ctx, report, seen_at)
         if detection.denial and decision.event_id is None:
             # A denial of a strike that no open event holds is not news: record it, open nothing.
-            with store.transaction() as db:
+            with store.transaction(durable=False) as db:
                 _record_item(store, db, state, item, "denial")
             return 0, 0
         outcome = decision.action

@@ -299,9 +299,17 @@ class Store:
         self._turn = threading.RLock()
 
     @contextmanager
-    def transaction(self) -> Iterator[Connection]:
-        with self._turn, self.engine.begin() as connection:
-            yield connection
+    def transaction(self, *, durable: bool = True) -> Iterator[Connection]:
+        """One transaction. A durable one (alerts, deliveries, detections) survives a power
+        loss once committed (reliability.md D10); the bookkeeping of polls, which a power loss
+        may roll back at worst to a poll done again, is committed without waiting for the disk.
+        Either way a crash of the process loses nothing committed (WAL)."""
+        with self._turn, self.engine.connect() as connection:
+            if self.engine.dialect.name == "sqlite":
+                connection.exec_driver_sql(f"PRAGMA synchronous={'FULL' if durable else 'NORMAL'}")
+                connection.commit()  # ends the autobegun, empty transaction around the pragma
+            with connection.begin():
+                yield connection
 
     # --- feeds -------------------------------------------------------------------------------
 
@@ -311,7 +319,7 @@ class Store:
         A feed whose config URL was changed to where it had moved (a 301) keeps its state:
         its items stay known and its next poll is not a silent first one.
         """
-        with self.transaction() as db:
+        with self.transaction(durable=False) as db:
             row = db.execute(select(feeds).where(feeds.c.url == url)).first()
             if row is None:
                 moved = db.execute(
@@ -328,7 +336,7 @@ class Store:
         return _feed_state(row._mapping)
 
     def all_feeds(self) -> list[FeedState]:
-        with self.transaction() as db:
+        with self.transaction(durable=False) as db:
             rows = db.execute(select(feeds).order_by(feeds.c.id)).all()
         return [_feed_state(r._mapping) for r in rows]
 
@@ -362,7 +370,7 @@ class Store:
             values["last_new_item"] = now()
         if listed is not None:
             values["last_content"] = now()
-        with self.transaction() as db:
+        with self.transaction(durable=False) as db:
             db.execute(update(feeds).where(feeds.c.id == feed_id).values(**values))
             # By key or alias: an item known under an older guid is still the one listed.
             for chunk in _chunks(list(listed or ()), 400):
@@ -377,7 +385,7 @@ class Store:
 
     def feed_failed(self, feed_id: int, error: str, not_before: datetime | None) -> int:
         """Record a failed poll; returns the number of failures in a row."""
-        with self.transaction() as db:
+        with self.transaction(durable=False) as db:
             db.execute(
                 update(feeds)
                 .where(feeds.c.id == feed_id)
@@ -397,7 +405,7 @@ class Store:
         db.execute(update(feeds).where(feeds.c.id == feed_id).values(health=health))
 
     def retire_feed(self, feed_id: int, reason: str) -> None:
-        with self.transaction() as db:
+        with self.transaction(durable=False) as db:
             db.execute(
                 update(feeds)
                 .where(feeds.c.id == feed_id)
@@ -409,7 +417,7 @@ class Store:
     def seen(self, feed_id: int, keys: Sequence[str], aliases: Sequence[str]) -> set[str]:
         """Which of these keys and aliases this feed has already recorded."""
         found: set[str] = set()
-        with self.transaction() as db:
+        with self.transaction(durable=False) as db:
             for chunk in _chunks(list(keys), 400):
                 found.update(
                     db.execute(
@@ -494,7 +502,7 @@ class Store:
         forgotten = 0
         while True:
             # In batches, so that no transaction holds the write lock for long.
-            with self.transaction() as db:
+            with self.transaction(durable=False) as db:
                 batch = (
                     select(items.c.id)
                     .where(
