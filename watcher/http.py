@@ -19,8 +19,10 @@ from __future__ import annotations
 
 import contextlib
 import email.utils
+import heapq
 import http.client
 import ipaddress
+import itertools
 import logging
 import socket
 import ssl
@@ -301,11 +303,10 @@ class _Watchdog:
 
     def __init__(self, seconds: float) -> None:
         self.expired = False
+        self.stopped = False
         self._lock = threading.Lock()
         self._socket: socket.socket | None = None
-        self._timer = threading.Timer(seconds, self._expire)
-        self._timer.daemon = True
-        self._timer.start()
+        _DEADLINES.add(time.monotonic() + seconds, self)
 
     def watch(self, sock: socket.socket) -> None:
         # A duplicate descriptor: shutdown() acts on the connection, and stays valid after
@@ -316,18 +317,60 @@ class _Watchdog:
             self._socket = sock.dup()
 
     def stop(self) -> None:
-        self._timer.cancel()
         with self._lock:
+            self.stopped = True
             if self._socket is not None:
                 self._socket.close()
+                self._socket = None
 
-    def _expire(self) -> None:
+    def expire(self) -> None:
         with self._lock:
+            if self.stopped:
+                return
             self.expired = True
             if self._socket is not None:
-                # OSError: already closed by the peer or by stop().
+                # OSError: already closed by the peer.
                 with contextlib.suppress(OSError):
                     self._socket.shutdown(socket.SHUT_RDWR)
+
+
+class _Deadlines:
+    """One thread keeps every fetch's deadline: a timer thread per request cost more CPU than
+    the request itself on an unchanged cycle (bench/README.md)."""
+
+    def __init__(self) -> None:
+        self._changed = threading.Condition()
+        self._heap: list[tuple[float, int, _Watchdog]] = []
+        self._order = itertools.count()
+        self._thread: threading.Thread | None = None
+
+    def add(self, at: float, watchdog: _Watchdog) -> None:
+        with self._changed:
+            heapq.heappush(self._heap, (at, next(self._order), watchdog))
+            if self._thread is None:
+                self._thread = threading.Thread(
+                    target=self._run, name="fetch-deadlines", daemon=True
+                )
+                self._thread.start()
+            self._changed.notify()
+
+    def _run(self) -> None:
+        while True:
+            with self._changed:
+                while self._heap and self._heap[0][2].stopped:
+                    heapq.heappop(self._heap)  # finished in time
+                if not self._heap:
+                    self._changed.wait()
+                    continue
+                wait = self._heap[0][0] - time.monotonic()
+                if wait > 0:
+                    self._changed.wait(wait)
+                    continue
+                _, _, due = heapq.heappop(self._heap)
+            due.expire()  # outside the condition: expire() takes the watchdog's own lock
+
+
+_DEADLINES = _Deadlines()
 
 
 class _PinnedHTTPConnection(HTTPConnection):
