@@ -193,3 +193,13 @@ def test_history_is_forgotten_only_when_finished_and_old(tmp_path: Path) -> None
     store.mark_sent(email.id)
     store.prune_history(timedelta(days=90))
     assert (count(outbox), count(alerts)) == (0, 0)
+
+
+def test_alerts_commit_durably_and_poll_bookkeeping_does_not(tmp_path: Path) -> None:
+    store = open_store(f"sqlite:///{tmp_path / 'state.db'}")
+    full, normal = 2, 1  # SQLite's numbers for synchronous=FULL and NORMAL
+    for _ in range(2):  # and again, on connections that have been used both ways
+        with store.transaction() as db:
+            assert db.exec_driver_sql("PRAGMA synchronous").scalar() == full
+        with store.transaction(durable=False) as db:
+            assert db.exec_driver_sql("PRAGMA synchronous").scalar() == normal

@@ -333,9 +333,12 @@ class Store:
         may roll back at worst to a poll done again, is committed without waiting for the disk.
         Either way a crash of the process loses nothing committed (WAL)."""
         with self._turn, self.engine.connect() as connection:
-            if self.engine.dialect.name == "sqlite":
-                connection.exec_driver_sql(f"PRAGMA synchronous={'FULL' if durable else 'NORMAL'}")
+            wanted = "FULL" if durable else "NORMAL"
+            info = connection.connection.info  # lives as long as the pooled SQLite connection
+            if self.engine.dialect.name == "sqlite" and info.get("synchronous") != wanted:
+                connection.exec_driver_sql(f"PRAGMA synchronous={wanted}")
                 connection.commit()  # ends the autobegun, empty transaction around the pragma
+                info["synchronous"] = wanted
             with connection.begin():
                 yield connection
 
