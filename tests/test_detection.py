@@ -494,3 +494,21 @@ def test_a_weekday_with_a_turkish_dotted_capital_i_is_still_a_weekday() -> None:
     )
     assert verdict.detection is not None
     assert verdict.detection.fields.event_date == date(2025, 12, 26)
+
+
+def test_a_regex_that_fails_only_when_compiled_is_a_config_problem() -> None:
+    _, problems = load_rules({"lexicons": {"air_strike": ["re:(?<=air|drone )strike"]}}, "c.toml")
+    assert [p.path for p in problems] == ["lexicons.air_strike[0]"]
+    assert "look-behind" in problems[0].message
+
+
+def test_an_unreadable_weekday_leaves_the_date_unknown() -> None:
+    from datetime import UTC, datetime
+
+    verdict = explain(
+        "Air strike hits Mosul",
+        "Warplanes struck a depot in Mosul on FRıDAY, killing two people, officials said.",
+        default_rules(),
+        datetime(2026, 1, 1, tzinfo=UTC),
+    )
+    assert verdict.detection is not None

@@ -219,16 +219,24 @@ class Daemon:
                         "not petting the watchdog"
                     )
 
+    def _reload_failed(self, why: str) -> bool:
+        metrics.record_reload(ok=False)
+        log.error("reload failed; keeping the previous config:\n%s", why)
+        notify("READY=1\nSTATUS=reload failed, running the previous config")
+        return False
+
     def reload(self) -> bool:
         """Load the config again; keep the old one, and say why, when the new one is broken."""
         notify(f"RELOADING=1\nMONOTONIC_USEC={time.clock_gettime_ns(time.CLOCK_MONOTONIC) // 1000}")
         try:
             config = load_config(self.config_path)
         except ConfigError as error:
-            metrics.record_reload(ok=False)
-            log.error("reload failed; keeping the previous config:\n%s", error)
-            notify(f"READY=1\nSTATUS=reload failed, running the previous config; {self._status()}")
-            return False
+            return self._reload_failed(str(error))
+        except Exception as error:
+            # The reload's failure boundary: whatever a new config trips over (reliability.md
+            # finding 7: a regex error is no ValueError), the daemon keeps running the old one.
+            log.exception("reload failed unexpectedly")
+            return self._reload_failed(f"{type(error).__name__}: {error}")
         self.ctx = Context(
             config=config,
             store=self.ctx.store,

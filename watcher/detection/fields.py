@@ -269,6 +269,7 @@ def casualties(sentences: Sequence[tuple[str, int]]) -> tuple[Count | None, Coun
 
 
 _WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_WEEKDAY_NUMBERS = {name[:3]: number for number, name in enumerate(_WEEKDAYS)}
 _MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 _MONTH = (
     r"(?P<month>jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
@@ -320,8 +321,10 @@ def _resolve(kind: str, match: re.Match[str], published: date) -> date | None:
     if kind == "weekday":
         # By the first three letters, folded: "FRİDAY" (a Turkish dotted capital I) lowers to
         # two characters, and must still be a Friday rather than an error.
-        day = match.group("weekday").casefold().replace("i\u0307", "i")[:3]
-        wanted = [name[:3] for name in _WEEKDAYS].index(day)
+        day = match.group("weekday").casefold().replace("i\u0307", "i").replace("ı", "i")[:3]
+        wanted = _WEEKDAY_NUMBERS.get(day)
+        if wanted is None:
+            return None
         back = (published.weekday() - wanted) % 7
         if match.group("last") and back == 0:
             back = 7

@@ -130,6 +130,9 @@ def check_pattern(body: str) -> str | None:
         return f"regular expression longer than {MAX_PATTERN} characters"
     try:
         parsed = sre_parse.parse(body)
+        # Some errors (a variable-width lookbehind) only show when compiling; re.error is not
+        # a ValueError, so one missed here would escape config validation (reliability.md 7).
+        re.compile(body)
     except re.error as error:
         return f"bad regular expression: {error}"
     if _backtracks(parsed):
