@@ -123,6 +123,9 @@ class EventSettings:
     min_score: float = 2.0  # a report joins an event only with this much evidence (see match_score)
     vague_similarity: float = 0.3  # wording that joins a report naming no place the event names
     duplicate_similarity: float = 0.8  # same outlet and this similar wording: the same article
+    # Reports out this soon after an event's first one may join it though they name another
+    # day, on a named place with nothing against it (see _times_fit).
+    misdated_within_hours: float = 12.0
     corroboration_alerts: tuple[int, ...] = (2,)  # outlet counts that alert on their own
     actor_groups: tuple[tuple[str, ...], ...] = field(default=DEFAULT_ACTOR_GROUPS)
     # Air strikes and missiles are often the same raid told two ways; artillery is not an air raid.
@@ -554,13 +557,13 @@ def _times_fit(report: Report, state: EventState, settings: EventSettings) -> bo
     window = timedelta(hours=settings.window_hours)
     if report.when - state.opened > window or state.last_report - report.when > window:
         return False
-    slack = timedelta(days=settings.date_slack_days)
-    # Stated days that disagree veto a join, unless the reports came out close together: a
-    # second strike on another day is reported on another day, while reports of one strike
-    # that came out within hours and name different days more likely carry a misread day
+    # Stated days that disagree veto a join, unless the report came out within hours of the
+    # event's first one: a second strike on another day is reported on another day, while
+    # reports of one strike that name different days more likely carry a misread day
     # ("overnight" against "on Tuesday", a weekday from another sentence). match_score then
     # asks for more evidence.
-    return _dates_agree(report, state, settings) or abs(report.when - state.last_report) <= slack
+    close = timedelta(hours=settings.misdated_within_hours)
+    return _dates_agree(report, state, settings) or abs(report.when - state.opened) <= close
 
 
 def _dates_agree(report: Report, state: EventState, settings: EventSettings) -> bool:
