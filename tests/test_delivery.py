@@ -350,17 +350,16 @@ def test_no_targets_at_all_records_without_queueing(
     assert open_store(load_config(path).settings.database).outbox_counts() == {}
 
 
-def test_a_reordered_url_list_never_sends_to_the_wrong_destination(
-    tmp_path: Path, caplog: pytest.LogCaptureFixture
+def test_a_reordered_url_list_sends_each_alert_where_it_was_meant_to_go(
+    tmp_path: Path, slack: HttpReceiver, caplog: pytest.LogCaptureFixture
 ) -> None:
-    first, second = "json://127.0.0.1:9/first", "json://127.0.0.1:9/second"
-    config, store = setup(tmp_path, f'[targets.t]\nurls = ["{first}", "{second}"]\n')
+    gone = "json://127.0.0.1:9/gone"
+    hook = "slack://T000A/B000B/XXXXXXXXXXXXXXXXXXXXXXXX/#alerts"
+    config, store = setup(tmp_path, f'[targets.t]\nurls = ["{gone}", "{hook}"]\n')
     queue(store, config, 1)
-    # The admin swaps the two lines before the alert is sent.
-    swapped = replace(config, targets={"t": replace(config.targets["t"], urls=(second, first))})
-    result = deliver_pending(store, swapped)
-    assert (result.sent, result.dead) == (0, 2)
-    assert (
-        sum("URL number" in r.getMessage() and "changed" in r.getMessage() for r in caplog.records)
-        == 2
-    )
+    # The admin drops the first URL: Slack moves from number 2 to number 1.
+    edited = replace(config, targets={"t": replace(config.targets["t"], urls=(hook,))})
+    result = deliver_pending(store, edited)
+    assert (result.sent, result.dead) == (1, 1)
+    assert slack.wait_for(1) and len(slack.payloads) == 1
+    assert sum("no longer has the URL" in r.getMessage() for r in caplog.records) == 1

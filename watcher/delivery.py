@@ -109,14 +109,18 @@ def _deliver(store: Store, config: Config, row: OutboxRow, url: str | None, labe
     "dead". `url` is None when the row's target or URL is gone from the config."""
     delivery = config.delivery
     if url is None or url_digest(url) != row.url_digest:
-        if row.target not in config.targets:
+        # The target's URLs changed since the alert was queued. The row goes to the URL it was
+        # meant for, wherever that now stands in the list, and never to whatever took its place.
+        target = config.targets.get(row.target)
+        moved = next(
+            (u for u in (target.urls if target else ()) if url_digest(u) == row.url_digest), None
+        )
+        if moved is not None:
+            return _deliver(store, config, row, moved, f"{row.target} ({alerting.masked(moved)})")
+        if target is None:
             why = f"target {row.target} is no longer in the config"
-        elif url is None:
-            why = f"target {row.target} has no URL number {row.url_index + 1} any more"
         else:
-            # The target's URLs changed since the alert was queued: its URL number may now
-            # name another destination, which must not get an alert meant for the old one.
-            why = f"target {row.target}'s URL number {row.url_index + 1} changed"
+            why = f"target {row.target} no longer has the URL this alert was queued for"
         store.mark_retry(row.id, status="dead", next_attempt=now(), error=why)
         log.error("alert %d: not sent: %s", row.alert_id, why)
         return "dead"

@@ -121,6 +121,7 @@ detections = Table(
     Column("fields", Text, nullable=False),  # JSON
     Column("evidence", Text, nullable=False),  # JSON list of sentences
     Column("created", DateTime(timezone=True), nullable=False),
+    Index("detections_event", "event_id"),
 )
 
 events = Table(
@@ -148,6 +149,7 @@ alerts = Table(
     Column("markdown", Text, nullable=False),
     Column("html", Text, nullable=False),
     Column("created", DateTime(timezone=True), nullable=False),
+    Index("alerts_event", "event_id"),
 )
 
 # One row per (alert, target, URL of the target): a partial failure never re-sends to a
