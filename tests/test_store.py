@@ -203,3 +203,15 @@ def test_alerts_commit_durably_and_poll_bookkeeping_does_not(tmp_path: Path) -> 
             assert db.exec_driver_sql("PRAGMA synchronous").scalar() == full
         with store.transaction(durable=False) as db:
             assert db.exec_driver_sql("PRAGMA synchronous").scalar() == normal
+
+
+def test_a_database_missing_columns_is_refused_with_a_clear_message(tmp_path: Path) -> None:
+    import sqlite3
+
+    path = tmp_path / "state.db"
+    open_store(f"sqlite:///{path}").engine.dispose()
+    with sqlite3.connect(path) as db:
+        db.execute("ALTER TABLE outbox DROP COLUMN url_digest")
+    with pytest.raises(StateError) as caught:
+        open_store(f"sqlite:///{path}")
+    assert "table outbox lacks url_digest" in str(caught.value)

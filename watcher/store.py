@@ -38,6 +38,7 @@ from sqlalchemy import (
     event,
     func,
     insert,
+    inspect,
     or_,
     select,
     text,
@@ -1070,6 +1071,7 @@ def open_store(url: str) -> Store:
                     f"database schema {version} is newer than this watcher understands "
                     f"({SCHEMA_VERSION}); upgrade watcher"
                 )
+            _check_columns(db, parsed.render_as_string(hide_password=True))
     except OperationalError as error:
         raise StateError(
             f"cannot use database {parsed.render_as_string(hide_password=True)}: {error.orig}"
@@ -1109,6 +1111,22 @@ def exclusive(directory: Path) -> Iterator[None]:
             yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _check_columns(db: Connection, name: str) -> None:
+    """Fail closed on tables that lack columns this version writes: create_all() adds missing
+    tables, never missing columns, and a poll would otherwise fail on every detection. Schema
+    changes after the first release come with a migration and a new SCHEMA_VERSION."""
+    inspector = inspect(db)
+    for table in metadata.sorted_tables:
+        have = {column["name"] for column in inspector.get_columns(table.name)}
+        missing = sorted(set(table.columns.keys()) - have)
+        if missing:
+            raise StateError(
+                f"database {name} was made by another version of watcher: table {table.name} "
+                f"lacks {', '.join(missing)}; move it away to start afresh (every feed then "
+                "starts silently) or use the watcher that made it"
+            )
 
 
 def _check_sqlite_path(path: Path) -> None:
