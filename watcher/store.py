@@ -845,15 +845,6 @@ class Store:
             )
         return int(result.rowcount or 0)
 
-    def next_due(self) -> datetime | None:
-        with self.transaction() as db:
-            value = db.execute(
-                select(func.min(outbox.c.next_attempt)).where(
-                    outbox.c.status.in_(("pending", "ambiguous", "sending"))
-                )
-            ).scalar()
-        return _aware(value)
-
     def outbox_counts(self) -> dict[str, int]:
         """Rows per state: pending, sending, sent, ambiguous, dead (only the states present)."""
         with self.transaction() as db:
