@@ -229,16 +229,24 @@ FOLLOW_UP = Story(
 )
 
 
+def alert_on_the_first_strike(
+    tmp_path: Path, server: LoopbackServer, slack: HttpReceiver, smtp: SmtpReceiver
+) -> Path:
+    """A configured watcher past its silent first poll, that has alerted on NEW[0]."""
+    publish(server, HISTORY)
+    config = write_config(tmp_path, server, smtp)
+    assert main(["-c", str(config), "run", "--once"]) == 0
+    publish(server, [*HISTORY, NEW[0]])
+    assert main(["-c", str(config), "run", "--once"]) == 0
+    assert slack.wait_for(1)
+    return config
+
+
 def test_a_restart_between_two_reports_of_one_strike_changes_nothing(
     tmp_path: Path, slack: HttpReceiver, smtp: SmtpReceiver
 ) -> None:
     with LoopbackServer() as server:
-        publish(server, HISTORY)
-        config = write_config(tmp_path, server, smtp)
-        assert main(["-c", str(config), "run", "--once"]) == 0
-        publish(server, [*HISTORY, NEW[0]])
-        assert main(["-c", str(config), "run", "--once"]) == 0
-        assert slack.wait_for(1)
+        config = alert_on_the_first_strike(tmp_path, server, slack, smtp)
         # A new process, a new database connection: the follow-up still joins the event.
         publish(server, [*HISTORY, NEW[0], FOLLOW_UP])
         assert main(["-c", str(config), "run", "--once"]) == 0
@@ -300,12 +308,7 @@ def test_a_denial_updates_its_event_and_opens_none(
     tmp_path: Path, slack: HttpReceiver, smtp: SmtpReceiver
 ) -> None:
     with LoopbackServer() as server:
-        publish(server, HISTORY)
-        config = write_config(tmp_path, server, smtp)
-        assert main(["-c", str(config), "run", "--once"]) == 0
-        publish(server, [*HISTORY, NEW[0]])
-        assert main(["-c", str(config), "run", "--once"]) == 0
-        assert slack.wait_for(1)
+        config = alert_on_the_first_strike(tmp_path, server, slack, smtp)
         publish(server, [*HISTORY, NEW[0], DENIAL, LONE_DENIAL])
         assert main(["-c", str(config), "run", "--once"]) == 0
         assert slack.wait_for(2)

@@ -71,6 +71,25 @@ def busy_farm() -> Iterator[str]:
         stop_farm(process)
 
 
+def farm_config(tmp_path: Path, base: str, feeds: int) -> Path:
+    tables = "".join(f'[[feeds]]\nurl = "{base}/feed/{i}.xml"\n' for i in range(feeds))
+    config = tmp_path / "farm.toml"
+    config.write_text(f"""
+[watcher]
+state_directory = "{tmp_path}"
+allow_private_networks = ["127.0.0.1/32"]
+# The farm's items carry fixed 2026 dates.
+max_item_age = "3650d"
+# Every farm feed is on one host.
+per_host = 16
+
+{tables}
+[targets.slack]
+url = "slack://T000A/B000B/XXXXXXXXXXXXXXXXXXXXXXXX/#alerts"
+""")
+    return config
+
+
 def farm_event(link: str) -> int:
     """The farm's ground truth: item j of feed i reports strike event 3*j + i%3."""
     _, _, feed, item = urlsplit(link).path.split("/")  # "", "article", "i", "j.html"
@@ -83,21 +102,7 @@ def admin(base: str, path: str) -> dict[str, object]:
 
 
 def test_feed_farm_cycles(tmp_path: Path, farm: str, slack: HttpReceiver) -> None:
-    feeds = "".join(f'[[feeds]]\nurl = "{farm}/feed/{i}.xml"\n' for i in range(FEEDS))
-    config = tmp_path / "farm.toml"
-    config.write_text(f"""
-[watcher]
-state_directory = "{tmp_path}"
-allow_private_networks = ["127.0.0.1/32"]
-# The farm's items carry fixed 2026 dates.
-max_item_age = "3650d"
-# Every farm feed is on one host.
-per_host = 16
-
-{feeds}
-[targets.slack]
-url = "slack://T000A/B000B/XXXXXXXXXXXXXXXXXXXXXXXX/#alerts"
-""")
+    config = farm_config(tmp_path, farm, FEEDS)
     assert main(["-c", str(config), "run", "--once"]) == 0
     stats = admin(farm, "/admin/reset")
     assert stats["by_kind"] == {"feed": {"200": FEEDS}}, "no article fetched on a first poll"
@@ -140,19 +145,7 @@ url = "slack://T000A/B000B/XXXXXXXXXXXXXXXXXXXXXXXX/#alerts"
 def test_one_alert_per_strike_event_over_several_bumps(
     tmp_path: Path, busy_farm: str, slack: HttpReceiver
 ) -> None:
-    feeds = "".join(f'[[feeds]]\nurl = "{busy_farm}/feed/{i}.xml"\n' for i in range(60))
-    config = tmp_path / "farm.toml"
-    config.write_text(f"""
-[watcher]
-state_directory = "{tmp_path}"
-allow_private_networks = ["127.0.0.1/32"]
-max_item_age = "3650d"
-per_host = 16
-
-{feeds}
-[targets.slack]
-url = "slack://T000A/B000B/XXXXXXXXXXXXXXXXXXXXXXXX/#alerts"
-""")
+    config = farm_config(tmp_path, busy_farm, 60)
     assert main(["-c", str(config), "run", "--once"]) == 0
     expected: set[int] = set()
     for _ in range(3):
