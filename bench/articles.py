@@ -10,7 +10,7 @@ Prints the mean and median per page of each, the ratio, the detection share, det
 throughput (articles and MB of text per second) and the 4-word-shingle F1 from
 bench/extraction.py, so that speed and quality are read together.
 
-    /tmp/venv/bin/python bench/articles.py [--corpus ../shared/corpus/pages] [--rounds 3]
+    .venv/bin/python bench/articles.py [--corpus ../shared/corpus/pages] [--rounds 3]
 """
 
 from __future__ import annotations

@@ -11,7 +11,7 @@ Prints wall time, CPU time, peak RSS, requests and status codes per cycle, then 
 issue sets as the bar. Peers come from a virtualenv:
 
     python3 -m venv /tmp/peers && /tmp/peers/bin/pip install rss2email feed2exec urlwatch
-    /tmp/venv/bin/python bench/cycles.py [--peers /tmp/peers] [--only watcher,urlwatch]
+    .venv/bin/python bench/cycles.py [--peers /tmp/peers] [--only watcher,urlwatch]
 
 The farm serves every feed from one host, where real feeds live on many; the bench config sets
 per_host = workers so that watcher's per-host limit does not turn 200 feeds into one site.

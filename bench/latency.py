@@ -8,7 +8,7 @@ different points of the feeds' cycles), and measures, for every new strike item,
 the bump to the arrival of the alert that carries its link. Prints each latency, the median and
 the maximum against the bar (interval + 2 s), and the strike events expected and alerted.
 
-    /tmp/venv/bin/python bench/latency.py [--interval 60] [--bumps 3] [--count 20]
+    .venv/bin/python bench/latency.py [--interval 60] [--bumps 3] [--count 20]
 """
 
 from __future__ import annotations

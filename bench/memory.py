@@ -8,7 +8,7 @@ systemd/watcher.service sets it, and reports its RSS after every cycle (/proc/se
 VmRSS); this prints the RSS after the imports, after the first cycle, at every tenth cycle, the
 peak, and the growth from cycle 10 to 100.
 
-    /tmp/venv/bin/python bench/memory.py [--cycles 100] [--bump 2]
+    .venv/bin/python bench/memory.py [--cycles 100] [--bump 2]
 """
 
 from __future__ import annotations
