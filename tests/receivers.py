@@ -26,6 +26,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import TypeVar
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
@@ -155,10 +156,14 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+R = TypeVar("R", bound=SmtpReceiver)
+
+
 @contextmanager
-def smtp_receiver() -> Iterator[SmtpReceiver]:
-    """An in-process SMTP server on 127.0.0.1 (no TLS, no auth) that records every message."""
-    receiver = SmtpReceiver(port=free_port())
+def smtp_receiver(kind: type[R] = SmtpReceiver) -> Iterator[R]:  # type: ignore[assignment]
+    """An in-process SMTP server on 127.0.0.1 (no TLS, no auth) that records every message;
+    `kind` may be a subclass that answers otherwise."""
+    receiver = kind(port=free_port())
     controller = Controller(receiver, hostname="127.0.0.1", port=receiver.port)
     controller.start()
     try:

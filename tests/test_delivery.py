@@ -24,12 +24,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
-from tests.receivers import HttpReceiver, Reply, SmtpReceiver, free_port
+from tests.receivers import HttpReceiver, Reply, SmtpReceiver, smtp_receiver
 from watcher import delivery
 from watcher import store as storage
+from watcher.alerts import Alert
 from watcher.cli import main
 from watcher.config import Config, load_config
 from watcher.delivery import deliver_pending
@@ -72,13 +72,8 @@ class FlakySmtp(SmtpReceiver):
 
 @pytest.fixture
 def flaky_smtp() -> Iterator[FlakySmtp]:
-    receiver = FlakySmtp(port=free_port())
-    controller = Controller(receiver, hostname="127.0.0.1", port=receiver.port)
-    controller.start()
-    try:
+    with smtp_receiver(FlakySmtp) as receiver:
         yield receiver
-    finally:
-        controller.stop()
 
 
 def write_config(tmp_path: Path, targets: str, delivery_table: str = "timeout = 1\n") -> Path:
@@ -112,10 +107,12 @@ def queue(store: Store, config: Config, count: int, start: int = 1) -> None:
                 db,
                 event_id=None,
                 kind="new",
-                title=f"Strike reported [a{number}]",
-                text=f"Alert [a{number}]\n",
-                markdown=f"Alert [a{number}]\n",
-                html=f"<p>Alert [a{number}]</p>\n",
+                alert=Alert(
+                    title=f"Strike reported [a{number}]",
+                    text=f"Alert [a{number}]\n",
+                    markdown=f"Alert [a{number}]\n",
+                    html=f"<p>Alert [a{number}]</p>\n",
+                ),
                 deliveries=deliveries,
             )
 

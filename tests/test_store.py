@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from watcher.alerts import Alert
 from watcher.errors import StateError
 from watcher.store import Delivery, open_store, url_digest
 
@@ -31,10 +32,7 @@ def _store_with_alert(path: Path):  # type: ignore[no-untyped-def]
             db,
             event_id=None,
             kind="new",
-            title="T",
-            text="x",
-            markdown="x",
-            html="x",
+            alert=Alert(title="T", text="x", markdown="x", html="x"),
             deliveries=[
                 Delivery("slack", 0, url_digest("slack://a/b/c"), "markdown"),
                 Delivery("email", 0, url_digest("mailto://d@e.f"), "html"),

@@ -278,10 +278,7 @@ def _operator_alert(
             db,
             event_id=None,
             kind=kind,
-            title=alert.title,
-            text=alert.text,
-            markdown=alert.markdown,
-            html=alert.html,
+            alert=alert,
             deliveries=deliveries,
         )
         if then is not None:
@@ -442,10 +439,7 @@ def _record_detection(
                 db,
                 event_id=event_id,
                 kind=decision.action,
-                title=alert.title,
-                text=alert.text,
-                markdown=alert.markdown,
-                html=alert.html,
+                alert=alert,
                 deliveries=deliveries,
             )
     log.info(

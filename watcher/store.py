@@ -52,6 +52,7 @@ from watcher.errors import StateError
 from watcher.silences import Silence
 
 if TYPE_CHECKING:
+    from watcher.alerts import Alert
     from watcher.feeds import Item
 
 log = logging.getLogger(__name__)
@@ -676,23 +677,21 @@ class Store:
         *,
         event_id: int | None,
         kind: str,
-        title: str,
-        text: str,
-        markdown: str,
-        html: str,
+        alert: Alert,
         deliveries: Sequence[Delivery],
     ) -> int:
-        """An alert and its outbox rows (target, url index, format), in the caller's transaction."""
+        """An alert, in every format, and one outbox row per delivery, in the caller's
+        transaction."""
         created = now()
         alert_id = _new_id(
             db.execute(
                 insert(alerts).values(
                     event_id=event_id,
                     kind=kind,
-                    title=title,
-                    text=text,
-                    markdown=markdown,
-                    html=html,
+                    title=alert.title,
+                    text=alert.text,
+                    markdown=alert.markdown,
+                    html=alert.html,
                     created=created,
                 )
             )
