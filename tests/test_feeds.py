@@ -475,6 +475,24 @@ def test_non_feeds_are_a_parse_error(raw: bytes) -> None:
         parse(raw)
 
 
+def test_relative_links_resolve_against_xml_base_then_the_feed_url() -> None:
+    atom = (
+        b'<?xml version="1.0" encoding="utf-8"?>'
+        b'<feed xmlns="http://www.w3.org/2005/Atom" xml:base="/desk/"><title>Desk</title>'
+        b'<entry><id>a</id><title>Based</title><link href="story-a.html"/></entry>'
+        b'<entry xml:base="https://mirror.example.net/x/"><id>b</id><title>Elsewhere</title>'
+        b'<link href="story-b.html"/></entry>'
+        b'<entry><id>c</id><title>Absolute</title><link href="https://other.example/c"/></entry>'
+        b"</feed>"
+    )
+    _, items = parse_items(atom, BASE)
+    assert [i.link for i in items] == [
+        "https://news.example.org/desk/story-a.html",
+        "https://mirror.example.net/x/story-b.html",
+        "https://other.example/c",
+    ]
+
+
 def test_an_empty_channel_is_a_feed_without_items() -> None:
     assert parse_items(rss(""), BASE) == ("Test desk", ())
 
