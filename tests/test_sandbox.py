@@ -196,6 +196,23 @@ def test_pool_size_bounds_the_workers() -> None:
     assert sandbox.Pool().size == max(1, min(4, os.cpu_count() or 1))
 
 
+def test_warm_starts_the_missing_workers_ahead_of_the_jobs() -> None:
+    the_pool = sandbox.Pool(size=2)
+    try:
+        the_pool.warm()
+        the_pool.warm()  # workers already starting are counted: no third one
+        with the_pool._changed:
+            assert the_pool._changed.wait_for(lambda: len(the_pool._idle) == 2, timeout=30)
+        warmed = the_pool.pids()
+        pid, _ = run(the_pool, "echo", 1)  # type: ignore[misc]
+        assert len(warmed) == 2 and pid in warmed and the_pool.pids() == warmed
+    finally:
+        the_pool.close()
+    assert all(gone(pid) for pid in warmed)
+    the_pool.warm()  # a closed pool starts nothing
+    assert the_pool.pids() == [] and the_pool._starting == 0
+
+
 def test_close_stops_idle_and_busy_workers_and_leaves_no_zombie() -> None:
     the_pool = sandbox.Pool(size=2)
     with socket.socket() as listener, ThreadPoolExecutor(max_workers=2) as threads:

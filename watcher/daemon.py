@@ -167,6 +167,7 @@ class Daemon:
         )
         if self.ctx.config.settings.metrics_listen:
             metrics.serve(self.ctx.config.settings.metrics_listen, lambda: self.ctx)
+        sandbox.warm()  # the first polls' parses need not wait for the workers to start
         self.scheduler.start()
         self._install_signals()
         status = self._status()

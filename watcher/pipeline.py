@@ -20,7 +20,7 @@ from sqlalchemy.exc import OperationalError
 
 from watcher import alerts as alerting
 from watcher import events as eventing
-from watcher import metrics
+from watcher import metrics, sandbox
 from watcher.articles import Article, fetch_article
 from watcher.config import Config, Feed, Settings
 from watcher.detection import Detection, detect
@@ -115,7 +115,8 @@ def run_feed(ctx: Context, feed: Feed) -> FeedResult:
         log.info("feed %s: not modified", feed.name)
         return FeedResult(feed.name, "not-modified")
 
-    result = _take_items(ctx, feed, state, poll.items, poll.title)
+    taken = _take_items(ctx, feed, state, poll.items, poll.title)
+    result = taken.result
     if result.status == "interrupted":
         # Not recorded as polled: the next start asks for the feed in full (no ETag) and
         # takes the items this poll did not reach.
@@ -128,7 +129,8 @@ def run_feed(ctx: Context, feed: Feed) -> FeedResult:
         last_modified=poll.last_modified,
         current_url=current_url,
         new_items=result.new > 0,
-        listed=[k for i in poll.items for k in (i.key, i.alias)],
+        listed=taken.known,
+        quiet=taken.quiet,
     )
     log.info(
         "feed %s: %d items, %d new, %d recorded silently, %d detections, %d alerts",
@@ -285,37 +287,46 @@ def _operator_alert(
             then(db)
 
 
+@dataclass(frozen=True)
+class _Taken:
+    """What a poll's items came to: the result, the items to record without processing (with
+    why), and the keys and aliases of the items that were already known."""
+
+    result: FeedResult
+    quiet: list[tuple[Item, str]]
+    known: list[str]
+
+
 def _take_items(
     ctx: Context, feed: Feed, state: FeedState, items: Sequence[Item], title: str | None
-) -> FeedResult:
+) -> _Taken:
+    """Each new item through `_take_item`, oldest first. The quiet ones are left for
+    `Store.feed_polled` to record with the poll, in its one transaction: a first poll of 200
+    feeds records thousands of items (bench/README.md)."""
     settings = ctx.config.settings
     store = ctx.store
-    already = store.seen(state.id, [i.key for i in items], [i.alias for i in items])
-    fresh: list[Item] = []
-    for item in items:
-        if item.key in already or item.alias in already:
-            continue
-        already.update((item.key, item.alias))
-        fresh.append(item)
+    found = store.seen(state.id, [i.key for i in items], [i.alias for i in items])
+    known = [k for i in items if i.key in found or i.alias in found for k in (i.key, i.alias)]
     # A new feed's existing items are history, not news: record them without alerting, but for
-    # the newest `backfill` of them (reliability.md D12).
+    # the newest `backfill` of them (reliability.md D12). Positions count every listed item, so
+    # that a first poll interrupted and done again treats the same items as news.
     first_poll = state.last_success is None
     too_old = now() - timedelta(days=settings.max_item_age_days)
     outlet = title or state.title or feed.name
     detections = sent = held = 0
     quiet: list[tuple[Item, str]] = []
     news: list[Item] = []
-    for position, item in enumerate(fresh):
+    already = set(found)
+    for position, item in enumerate(items):
+        if item.key in already or item.alias in already:
+            continue
+        already.update((item.key, item.alias))
         if first_poll and position >= settings.backfill:
             quiet.append((item, "baseline"))
         elif item.published is not None and item.published < too_old:
             quiet.append((item, "old"))
         else:
             news.append(item)
-    if quiet:
-        # One transaction for the lot: a first poll of 200 feeds records thousands of items.
-        with store.transaction(durable=False) as db:
-            store.record_quiet_items(db, state.id, quiet)
     status = "polled"
     # Oldest first, so that an event opens with the earliest report of it.
     for item in reversed(news):
@@ -342,14 +353,15 @@ def _take_items(
     if held:
         _storm_summary(ctx, feed, outlet, held)
         sent += 1
-    return FeedResult(
+    result = FeedResult(
         feed.name,
         status,
-        new=len(fresh),
+        new=len(quiet) + len(news),
         baseline=len(quiet),
         detections=detections,
         alerts=sent,
     )
+    return _Taken(result, quiet, known)
 
 
 def _take_item(
@@ -633,6 +645,7 @@ def run_once(ctx: Context) -> list[FeedResult]:
     feeds = ctx.config.feeds
     if not feeds:
         return []
+    sandbox.warm()
     with ThreadPoolExecutor(
         max_workers=min(ctx.config.settings.workers, len(feeds)), thread_name_prefix="feed"
     ) as pool:

@@ -229,6 +229,25 @@ class Pool:
         with self._changed:
             return sorted(worker.pid for worker in self._all)
 
+    def warm(self) -> None:
+        """Start the workers the pool lacks, in the background, and return at once: a worker
+        takes a tenth of a second of CPU to start, which a cycle can spend while it waits for
+        its first answers rather than after them."""
+        with self._changed:
+            missing = 0 if self._closed else self.size - len(self._all) - self._starting
+            self._starting += missing
+        for _ in range(missing):
+            threading.Thread(target=self._start_idle, name="sandbox-start", daemon=True).start()
+
+    def _start_idle(self) -> None:
+        try:
+            worker = self._start()
+        except (WatcherError, OSError) as failure:
+            log.debug("parse worker not started ahead of use: %s", failure)
+            return
+        if worker is not None:
+            self._release(worker, keep=True)
+
     def _acquire(self, error: type[Exception], label: str) -> _Worker:
         with self._changed:
             while not self._closed and not self._idle:
@@ -241,9 +260,18 @@ class Pool:
             if self._idle:
                 return self._idle.pop()
         try:
-            worker = _Worker()
+            worker = self._start()
         except (WatcherError, OSError) as failure:
             raise error(f"{label} failed: {failure}") from None
+        if worker is None:
+            raise error(f"{label} refused: the parse workers are shut down")
+        return worker
+
+    def _start(self) -> _Worker | None:
+        """A new worker for a place the caller has counted in `_starting`; None if the pool
+        closed meanwhile."""
+        try:
+            worker = _Worker()
         finally:
             with self._changed:
                 self._starting -= 1
@@ -251,7 +279,7 @@ class Pool:
         with self._changed:
             if self._closed:
                 worker.kill()
-                raise error(f"{label} refused: the parse workers are shut down")
+                return None
             self._all.add(worker)
         log.debug("parse worker %d started", worker.pid)
         return worker
@@ -282,12 +310,20 @@ def run(
     label: str,
 ) -> Any:
     """`Pool.run` on the process-wide pool, which starts on first use."""
+    return _pool().run(job, args, timeout=timeout, memory=memory, error=error, label=label)
+
+
+def _pool() -> Pool:
     global _default
     with _default_lock:
         if _default is None:
             _default = Pool()
-        pool = _default
-    return pool.run(job, args, timeout=timeout, memory=memory, error=error, label=label)
+        return _default
+
+
+def warm() -> None:
+    """`Pool.warm` on the process-wide pool."""
+    _pool().warm()
 
 
 def close() -> None:

@@ -42,6 +42,7 @@ from sqlalchemy import (
     or_,
     select,
     text,
+    union_all,
     update,
 )
 from sqlalchemy.engine import Connection
@@ -219,6 +220,25 @@ _FEED_POLLED = (
     )
 )
 _FEED_BY_URL = select(feeds).where(feeds.c.url == bindparam("url"))
+_FEED_MOVED_TO = select(feeds.c.id).where(
+    feeds.c.current_url == bindparam("url"), feeds.c.url != bindparam("url")
+)
+_FEED_NEW = (
+    insert(feeds)
+    .values(url=bindparam("url"), current_url=bindparam("url"), polls=0, failures=0, health="ok")
+    .returning(*feeds.c)
+)
+# One statement for keys and aliases; a UNION, not an OR, so that each half is read through
+# its own index (with an OR, SQLite scanned the feed's items).
+_ITEMS_SEEN = union_all(
+    select(items.c.key).where(
+        items.c.feed_id == bindparam("feed_id"), items.c.key.in_(bindparam("keys", expanding=True))
+    ),
+    select(items.c.alias).where(
+        items.c.feed_id == bindparam("feed_id"),
+        items.c.alias.in_(bindparam("aliases", expanding=True)),
+    ),
+)
 
 
 def now() -> datetime:
@@ -357,17 +377,12 @@ class Store:
         with self.transaction(durable=False) as db:
             row = db.execute(_FEED_BY_URL, {"url": url}).first()
             if row is None:
-                moved = db.execute(
-                    select(feeds.c.id).where(feeds.c.current_url == url, feeds.c.url != url)
-                ).first()
+                moved = db.execute(_FEED_MOVED_TO, {"url": url}).first()
                 if moved is not None:
                     db.execute(update(feeds).where(feeds.c.id == moved.id).values(url=url))
-                    row = db.execute(select(feeds).where(feeds.c.url == url)).one()
-                    return _feed_state(row._mapping)
-                db.execute(
-                    insert(feeds).values(url=url, current_url=url, polls=0, failures=0, health="ok")
-                )
-                row = db.execute(select(feeds).where(feeds.c.url == url)).one()
+                    row = db.execute(_FEED_BY_URL, {"url": url}).one()
+                else:
+                    row = db.execute(_FEED_NEW, {"url": url}).one()
         return _feed_state(row._mapping)
 
     def all_feeds(self) -> list[FeedState]:
@@ -385,11 +400,16 @@ class Store:
         current_url: str,
         new_items: bool,
         listed: Sequence[str] | None = None,
+        quiet: Sequence[tuple[Item, str]] = (),
     ) -> None:
-        """A successful poll; `listed` holds the keys and aliases of a full answer's items
-        (None on a 304)."""
+        """A successful poll. On a full answer, `listed` holds the keys and aliases of its items
+        that were recorded before (None on a 304), and `quiet` the new ones to record without
+        processing (`record_quiet_items`). One transaction, so that the ETag that would hide
+        these items from the next poll is stored only with them."""
         moment = now()
         with self.transaction(durable=False) as db:
+            if quiet:
+                self.record_quiet_items(db, feed_id, quiet)
             db.execute(
                 _FEED_POLLED,
                 {
@@ -448,23 +468,18 @@ class Store:
     def seen(self, feed_id: int, keys: Sequence[str], aliases: Sequence[str]) -> set[str]:
         """Which of these keys and aliases this feed has already recorded."""
         found: set[str] = set()
+        keys, aliases = list(keys), list(aliases)
         with self.transaction(durable=False) as db:
-            for chunk in _chunks(list(keys), 400):
-                found.update(
-                    db.execute(
-                        select(items.c.key).where(
-                            items.c.feed_id == feed_id, items.c.key.in_(chunk)
-                        )
-                    ).scalars()
+            for start in range(0, max(len(keys), len(aliases)), 400):
+                rows = db.execute(
+                    _ITEMS_SEEN,
+                    {
+                        "feed_id": feed_id,
+                        "keys": keys[start : start + 400],
+                        "aliases": aliases[start : start + 400],
+                    },
                 )
-            for chunk in _chunks(list(aliases), 400):
-                found.update(
-                    db.execute(
-                        select(items.c.alias).where(
-                            items.c.feed_id == feed_id, items.c.alias.in_(chunk)
-                        )
-                    ).scalars()
-                )
+                found.update(rows.scalars())
         return found
 
     def record_item(
