@@ -213,3 +213,40 @@ def test_a_database_missing_columns_is_refused_with_a_clear_message(tmp_path: Pa
     with pytest.raises(StateError) as caught:
         open_store(f"sqlite:///{path}")
     assert "table outbox lacks url_digest" in str(caught.value)
+
+
+def test_feed_states_are_kept_as_written_and_match_a_fresh_read(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'state.db'}"
+    store = open_store(url)
+    feed = store.feed_state("https://a.example/feed")
+    store.feed_polled(
+        feed.id,
+        title="Desk",
+        etag='"v2"',
+        last_modified=None,
+        current_url=feed.url,
+        new_items=True,
+        listed=[],
+    )
+    assert store.feed_failed(feed.id, "HTTP 500", None) == 1
+    kept = store.feed_state(feed.url)
+    assert (kept.etag, kept.title, kept.failures, kept.last_error) == (
+        '"v2"',
+        "Desk",
+        1,
+        "HTTP 500",
+    )
+    assert kept == open_store(url).feed_state(feed.url)  # what another process would read
+
+    # A health change inside a transaction that rolls back leaves the stored health, not a
+    # remembered one that never was.
+    with pytest.raises(RuntimeError), store.transaction() as db:
+        store.set_health(db, feed.id, "failing")
+        raise RuntimeError("rolled back")
+    assert store.feed_state(feed.url).health == "ok"
+    with store.transaction() as db:
+        store.set_health(db, feed.id, "failing")
+    assert store.feed_state(feed.url).health == "failing"
+    store.retire_feed(feed.id, "gone (410)")
+    assert store.feed_state(feed.url).retired == "gone (410)"
+    assert open_store(url).feed_state(feed.url) == store.feed_state(feed.url)

@@ -24,6 +24,7 @@ import http.client
 import ipaddress
 import itertools
 import logging
+import re
 import socket
 import ssl
 import threading
@@ -56,6 +57,7 @@ _PERMANENT = frozenset({301, 308})
 _CHUNK = 64 * 1024
 _SHARED = ipaddress.IPv4Network("100.64.0.0/10")
 _NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 # Name lookups, each waited for only until its fetch's deadline; a stuck lookup holds one of
 # these threads until the system resolver gives up, never a feed or sender thread.
@@ -239,7 +241,7 @@ class HttpClient:
 def _parse_target(url: str, current: str, where: str) -> _Target:
     if "\\" in current:
         raise RefusedError(url, f"{where}refused: backslash in URL")
-    if any(ord(char) < 0x20 or ord(char) == 0x7F for char in current):
+    if _CONTROL.search(current):
         raise RefusedError(url, f"{where}refused: control character in URL")
     try:
         parts = parse_url(current)
