@@ -77,6 +77,7 @@ _TRACKING_PARAMS = frozenset(
     }
 )  # fmt: skip
 _DEFAULT_PORTS = {"http": 80, "https": 443}
+_NOT_PLAIN_HOST = re.compile(r"[@:\[%]")
 # An internal DTD subset is the only way to declare entities (reliability.md finding 1, X1-X3).
 # Matched anywhere, not only in the prolog: a comment or an unterminated construct can hide the
 # prolog's end from a simple scan, and a false refusal costs one feed, not the host.
@@ -197,26 +198,33 @@ def canonical_url(url: str) -> str:
     url = url.strip()
     try:
         parts = urlsplit(url)
-        port = parts.port
+        # A plain host (no user, port, brackets or zone) is the common case, and its
+        # hostname is its lower case: the parsing properties cost a third of a poll's identities.
+        plain = not _NOT_PLAIN_HOST.search(parts.netloc)
+        port = None if plain else parts.port
     except ValueError:
         return url
     scheme = parts.scheme.lower()
-    host = (parts.hostname or "").rstrip(".")
+    host = (parts.netloc.lower() if plain else parts.hostname or "").rstrip(".")
     if ":" in host:
         host = f"[{host}]"
     netloc = host
     if port is not None and port != _DEFAULT_PORTS.get(scheme):
         netloc = f"{host}:{port}"
-    if parts.username is not None:
+    if not plain and parts.username is not None:
         userinfo = parts.username + (f":{parts.password}" if parts.password is not None else "")
         netloc = f"{userinfo}@{netloc}"
     path = parts.path or ("/" if netloc else "")
-    params = sorted(
-        (name, value)
-        for name, value in parse_qsl(parts.query, keep_blank_values=True)
-        if not _is_tracking(name)
-    )
-    return urlunsplit((scheme, netloc, path, urlencode(params), ""))
+    query = ""
+    if parts.query:
+        query = urlencode(
+            sorted(
+                (name, value)
+                for name, value in parse_qsl(parts.query, keep_blank_values=True)
+                if not _is_tracking(name)
+            )
+        )
+    return urlunsplit((scheme, netloc, path, query, ""))
 
 
 def discover_feeds(html: str, base_url: str) -> list[str]:
