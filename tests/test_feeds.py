@@ -190,6 +190,12 @@ def test_alias_ignores_case_and_punctuation_of_titles() -> None:
         ("https://e.example/p?empty=", "https://e.example/p?empty="),
         ("https://[2001:DB8::1]:443/p", "https://[2001:db8::1]/p"),
         ("http://[::1", "http://[::1"),  # unparseable: returned as given
+        ("HTTP://User:PW@Example.COM./Top", "http://User:PW@example.com/Top"),
+        ("https://[FE80::1%ETH0]:8443/", "https://[fe80::1%ETH0]:8443/"),
+        ("https://EX%4Bample.com/", "https://ex%4Bample.com/"),
+        ("https://example.com:99999/", "https://example.com:99999/"),  # bad port: as given
+        ("https://Example.com", "https://example.com/"),
+        ("", ""),
     ],
 )
 def test_canonical_url(url: str, expected: str) -> None:
