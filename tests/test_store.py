@@ -250,3 +250,27 @@ def test_feed_states_are_kept_as_written_and_match_a_fresh_read(tmp_path: Path) 
     store.retire_feed(feed.id, "gone (410)")
     assert store.feed_state(feed.url).retired == "gone (410)"
     assert open_store(url).feed_state(feed.url) == store.feed_state(feed.url)
+
+
+def test_load_feeds_creates_keeps_and_follows_a_move_in_one_go(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'state.db'}"
+    store = open_store(url)
+    kept = store.feed_state("https://a.example/feed")
+    moved = store.feed_state("https://b.example/old")
+    store.feed_polled(
+        moved.id,
+        title=None,
+        etag='"m"',
+        last_modified=None,
+        current_url="https://b.example/new",  # it answered with a 301
+        new_items=False,
+    )
+    # The config now names b's new URL and a feed never seen before.
+    later = open_store(url)
+    wanted = ["https://a.example/feed", "https://b.example/new", "https://c.example/feed"]
+    later.load_feeds(wanted)
+    assert sorted(s.url for s in later.all_feeds()) == wanted  # b's row renamed, c's made
+    states = [later.feed_state(u) for u in wanted]
+    assert [s.id for s in states[:2]] == [kept.id, moved.id]
+    assert states[1].etag == '"m"' and states[2].polls == 0
+    assert states == [open_store(url).feed_state(u) for u in wanted]

@@ -143,6 +143,7 @@ class Daemon:
                 recovered,
                 self.ctx.config.delivery.ambiguous_resends,
             )
+        self.ctx.store.load_feeds([feed.url for feed in self.ctx.config.feeds])
         self._schedule_feeds(self.ctx.config.feeds, self.ctx.config.settings.jitter)
         self.scheduler.add_job(
             self._send,

@@ -646,6 +646,7 @@ def run_once(ctx: Context) -> list[FeedResult]:
     if not feeds:
         return []
     sandbox.warm()
+    ctx.store.load_feeds([feed.url for feed in feeds])
     with ThreadPoolExecutor(
         max_workers=min(ctx.config.settings.workers, len(feeds)), thread_name_prefix="feed"
     ) as pool:

@@ -384,16 +384,38 @@ class Store:
         if known is not None:
             return known
         with self.transaction(durable=False) as db:
-            row = db.execute(_FEED_BY_URL, {"url": url}).first()
-            if row is None:
-                moved = db.execute(_FEED_MOVED_TO, {"url": url}).first()
-                if moved is not None:
-                    self._forget(moved.id)
-                    db.execute(update(feeds).where(feeds.c.id == moved.id).values(url=url))
-                    row = db.execute(_FEED_BY_URL, {"url": url}).one()
-                else:
-                    row = db.execute(_FEED_NEW, {"url": url}).one()
+            row = db.execute(_FEED_BY_URL, {"url": url}).first() or self._new_feed(db, url)
         return self._remember(row)
+
+    def load_feeds(self, urls: Sequence[str]) -> None:
+        """`feed_state` for every one of these configured feeds, in one transaction: what the
+        daemon and `run --once` do before their first polls."""
+        wanted = list(dict.fromkeys(urls))
+        rows: list[Any] = []
+        with self.transaction(durable=False) as db:
+            found: set[str] = set()
+            for chunk in _chunks(wanted, 400):
+                found.update(
+                    db.execute(select(feeds.c.url).where(feeds.c.url.in_(chunk))).scalars()
+                )
+            for url in wanted:
+                if url not in found:
+                    self._new_feed(db, url)
+            # Read after the inserts and moves: a move renames a row that may have been found.
+            for chunk in _chunks(wanted, 400):
+                rows += db.execute(select(feeds).where(feeds.c.url.in_(chunk)))
+        for row in rows:
+            self._remember(row)
+
+    def _new_feed(self, db: Connection, url: str) -> Any:
+        """The row of a feed seen for the first time: the row of the feed it had moved from
+        when the config now names where it moved (a 301), else a new one."""
+        moved = db.execute(_FEED_MOVED_TO, {"url": url}).first()
+        if moved is None:
+            return db.execute(_FEED_NEW, {"url": url}).one()
+        self._forget(moved.id)
+        db.execute(update(feeds).where(feeds.c.id == moved.id).values(url=url))
+        return db.execute(_FEED_BY_URL, {"url": url}).one()
 
     def _remember(self, row: Any) -> FeedState:
         """Keep a feed's row as read back after a committed write (or a read)."""
