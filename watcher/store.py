@@ -388,9 +388,11 @@ class Store:
         return self._remember(row)
 
     def load_feeds(self, urls: Sequence[str]) -> None:
-        """`feed_state` for every one of these configured feeds, in one transaction: what the
-        daemon and `run --once` do before their first polls."""
-        wanted = list(dict.fromkeys(urls))
+        """`feed_state` for every one of these configured feeds not yet known, in one
+        transaction: what the daemon and `run_once` do before their polls."""
+        wanted = [url for url in dict.fromkeys(urls) if url not in self._states]
+        if not wanted:
+            return
         rows: list[Any] = []
         with self.transaction(durable=False) as db:
             found: set[str] = set()
