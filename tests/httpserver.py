@@ -10,7 +10,9 @@
 Bind to other loopback addresses with ``LoopbackServer("127.0.0.2")`` (all of 127/8 is loopback
 on Linux) or ``LoopbackServer("::1")``; pass ``tls=`` a server-side SSLContext for HTTPS.
 A route is looked up by the full path with query first, then by the path alone; unknown
-paths get a 404. Each connection serves one request and is then closed (HTTP/1.0).
+paths get a 404. Each connection serves one request and is then closed (HTTP/1.0), unless
+``keep_alive=True``: then it answers HTTP/1.1 and serves requests until the client closes it or a
+route sets ``handler.close_connection``.
 """
 
 from __future__ import annotations
@@ -103,8 +105,18 @@ class _Responder(BaseHTTPRequestHandler):
             self.wfile.write(body)
 
 
+class _KeepAliveResponder(_Responder):
+    protocol_version = "HTTP/1.1"
+
+
 class LoopbackServer:
-    def __init__(self, host: str = "127.0.0.1", *, tls: ssl.SSLContext | None = None) -> None:
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        *,
+        tls: ssl.SSLContext | None = None,
+        keep_alive: bool = False,
+    ) -> None:
         self.host = host
         self.tls = tls
         self.routes: dict[str, Route] = {}
@@ -112,7 +124,8 @@ class LoopbackServer:
         self._peers: list[Any] = []
         self._probes: set[Any] = set()
         self._changed = threading.Condition()
-        self._server = (_Server6 if ":" in host else _Server)((host, 0), _Responder)
+        responder = _KeepAliveResponder if keep_alive else _Responder
+        self._server = (_Server6 if ":" in host else _Server)((host, 0), responder)
         self._server.owner = self
         self.port: int = self._server.server_address[1]
         # A short poll interval keeps close() (which waits for the serving loop) quick.

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import email.utils
 import gzip
 import ipaddress
@@ -431,6 +432,80 @@ def test_f3_slow_drip_stops_at_the_deadline(
     # A deadline, not a speed: the lower bound is the point; the upper one only catches a hang.
     assert 0.9 <= elapsed <= 5.0
     assert caught.value.transient is True
+
+
+# --- keep-alive ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def keep_alive() -> Iterator[LoopbackServer]:
+    with LoopbackServer(keep_alive=True) as running:
+        running.routes["/a"] = (200, {}, b"first")
+        running.routes["/b"] = (200, {}, b"second")
+        yield running
+
+
+def test_a_second_get_to_the_same_host_reuses_the_connection(
+    keep_alive: LoopbackServer, canary: LoopbackServer, request: pytest.FixtureRequest
+) -> None:
+    client = HttpClient(allow_private=LOCAL)
+    request.addfinalizer(client.close)
+    assert client.get(keep_alive.url("/a")).body == b"first"
+    assert client.get(keep_alive.url("/b")).body == b"second"
+    assert keep_alive.connections() == 1
+    # Another port of the same address is another server: its own connection.
+    canary.routes["/c"] = (200, {}, b"third")
+    assert client.get(canary.url("/c")).body == b"third"
+    assert canary.connections() == 1 and keep_alive.connections() == 1
+
+
+def test_a_kept_connection_the_server_closed_is_replaced(keep_alive: LoopbackServer) -> None:
+    def answer_then_hang_up(handler: BaseHTTPRequestHandler) -> None:
+        # No "Connection: close": the client keeps the connection the server then closes.
+        handler.send_response(200)
+        handler.send_header("Content-Length", "4")
+        handler.end_headers()
+        handler.wfile.write(b"once")
+        handler.close_connection = True
+
+    keep_alive.routes["/once"] = answer_then_hang_up
+    with HttpClient(allow_private=LOCAL) as client:
+        assert client.get(keep_alive.url("/once")).body == b"once"
+        assert client.get(keep_alive.url("/a")).body == b"first"
+    assert [r.path for r in keep_alive.requests] == ["/once", "/a"]
+    assert keep_alive.connections() == 2
+
+
+@pytest.mark.parametrize(
+    ("route", "kept"),
+    [
+        ((200, {"Connection": "close"}, b"bye"), False),  # the server says it closes
+        ((404, {}, b"not here"), False),  # an error's body is never read
+        ((200, {"Content-Length": str(2 * MiB)}, b"x" * 2 * MiB), False),  # over max_bytes
+        ((304, {"ETag": '"v1"'}, b""), True),  # nothing to read
+    ],
+    ids=["connection-close", "error-status", "too-big", "not-modified"],
+)
+def test_a_connection_is_kept_only_when_its_answer_was_read_to_the_end(
+    keep_alive: LoopbackServer, route: tuple[int, dict[str, str], bytes], kept: bool
+) -> None:
+    keep_alive.routes["/x"] = route
+    with HttpClient(allow_private=LOCAL, max_bytes=1 * MiB) as client:
+        with contextlib.suppress(FetchError):
+            client.get(keep_alive.url("/x"))
+        client.get(keep_alive.url("/a"))
+    assert keep_alive.connections() == (1 if kept else 2)
+
+
+def test_the_deadline_holds_on_a_kept_connection(keep_alive: LoopbackServer) -> None:
+    keep_alive.routes["/drip"] = drip(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n", b"x")
+    with HttpClient(allow_private=LOCAL, deadline=1.0) as client:
+        client.get(keep_alive.url("/a"))
+        with pytest.raises(FetchError, match="deadline of 1 s passed"):
+            client.get(keep_alive.url("/drip"))
+        assert keep_alive.connections() == 1  # the drip came on the kept connection
+        assert client.get(keep_alive.url("/b")).body == b"second"  # a dead one is not kept
+    assert keep_alive.connections() == 2
 
 
 def test_f4_connect_blackhole_hits_the_connect_timeout() -> None:

@@ -135,7 +135,8 @@ def _run_once(config: Config, store: Store) -> int:
     recovered = store.recover_sending()
     if recovered:
         log.warning("%d deliveries were interrupted by a stop; they may be re-sent", recovered)
-    results = run_once(ctx)
+    with ctx.client:
+        results = run_once(ctx)
     delivered = deliver_pending(ctx.store, ctx.config)
     failed = [r for r in results if r.status == "failed"]
     log.info(

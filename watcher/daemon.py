@@ -179,6 +179,7 @@ class Daemon:
         notify("STOPPING=1")
         self.scheduler.shutdown(wait=True)
         sandbox.close()  # the parse workers: no poll is left to use them
+        self.ctx.client.close()
         log.info("stopped")
         return 0
 
@@ -239,6 +240,7 @@ class Daemon:
             # finding 7: a regex error is no ValueError), the daemon keeps running the old one.
             log.exception("reload failed unexpectedly")
             return self._reload_failed(f"{type(error).__name__}: {error}")
+        previous = self.ctx.client
         self.ctx = Context(
             config=config,
             store=self.ctx.store,
@@ -246,6 +248,7 @@ class Daemon:
             events_lock=self.ctx.events_lock,
             stopping=self.ctx.stopping,
         )
+        previous.close()  # its kept connections; polls still running on it finish
         self._schedule_feeds(config.feeds, config.settings.jitter)
         metrics.record_reload(ok=True)
         status = self._status()

@@ -11,8 +11,10 @@ Limits: connect timeout, a total deadline enforced by a timer that shuts the soc
 (reliability.md finding 3), a cap on decoded bytes (gzip bombs, endless bodies), at most
 ``max_redirects`` redirects. TLS is always verified and never retried without verification.
 
-An ``HttpClient`` holds only its settings; each ``get`` opens and closes its own connection, so
-one client can be shared by a thread pool.
+An ``HttpClient`` can be shared by a thread pool. It keeps a few idle connections for a short
+while (keep-alive), so that an article fetched right after its feed, or several feeds of one
+site, skip a connect (and a TLS handshake). A kept connection is only ever reused for the same
+scheme, host and port, and was connected to an address checked as above.
 """
 
 from __future__ import annotations
@@ -55,6 +57,9 @@ USER_AGENT = f"watcher/{__version__} (+https://github.com/watcher-news/watcher)"
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 _PERMANENT = frozenset({301, 308})
 _CHUNK = 64 * 1024
+# Idle connections are kept for reuse this long, and at most this many in all.
+IDLE_SECONDS = 10.0
+IDLE_MAX = 64
 _SHARED = ipaddress.IPv4Network("100.64.0.0/10")
 _NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
@@ -105,8 +110,11 @@ class HttpClient:
         max_bytes: int = 5 * 2**20,
         max_redirects: int = 5,
         user_agent: str = USER_AGENT,
+        idle_per_host: int = 4,
     ) -> None:
-        """Raises ValueError for a malformed CIDR in allow_private (config.py reports it first)."""
+        """`idle_per_host`: idle connections kept per scheme, host and port, at most as many as
+        may be busy there at once. Raises ValueError for a malformed CIDR in allow_private
+        (config.py reports it first)."""
         self.allow_private: tuple[Network, ...] = tuple(
             ipaddress.ip_network(cidr, strict=False) for cidr in allow_private
         )
@@ -115,6 +123,26 @@ class HttpClient:
         self.max_bytes = max_bytes
         self.max_redirects = max_redirects
         self.user_agent = user_agent
+        self._idle: dict[tuple[str, str, int], list[tuple[float, _PinnedHTTPConnection]]] = {}
+        self._idle_lock = threading.Lock()
+        self.idle_per_host = idle_per_host
+        self._closed = False
+
+    def close(self) -> None:
+        """Close the kept connections and keep no more: a fetch still running finishes, and
+        later fetches work, each on a connection of its own."""
+        with self._idle_lock:
+            self._closed = True
+            kept = [connection for stack in self._idle.values() for _, connection in stack]
+            self._idle.clear()
+        for connection in kept:
+            connection.close()
+
+    def __enter__(self) -> HttpClient:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
 
     def get(self, url: str, headers: Mapping[str, str] | None = None) -> Response:
         """GET url, following redirects; see the module docstring for what is refused."""
@@ -124,9 +152,17 @@ class HttpClient:
         for hop in range(self.max_redirects + 1):
             where = "" if current == url else f"redirect to {current}: "
             target = _parse_target(url, current, where)
-            addresses = self._resolve(url, target, where, deadline_at)
-            log.debug("GET %s via %s", current, addresses[0][1][0])
-            answer = self._exchange(url, target, addresses, headers or {}, deadline_at, where)
+            answer = None
+            kept = self._reuse(target)
+            if kept is not None:
+                # A kept connection the server has since closed fails before any answer; the
+                # GET is then sent once more on a new connection.
+                with contextlib.suppress(_Stale):
+                    answer = self._exchange(url, target, kept, headers or {}, deadline_at, where)
+            if answer is None:
+                addresses = self._resolve(url, target, where, deadline_at)
+                log.debug("GET %s via %s", current, addresses[0][1][0])
+                answer = self._exchange(url, target, addresses, headers or {}, deadline_at, where)
             if answer.status in _REDIRECTS:
                 location = answer.headers.get("location")
                 if not location:
@@ -186,30 +222,80 @@ class HttpClient:
             raise RefusedError(url, f"{where}{target.host} has no address")
         return addresses
 
+    def _reuse(self, target: _Target) -> _PinnedHTTPConnection | None:
+        """A kept connection to this scheme, host and port, if one is idle and fresh."""
+        stale: list[_PinnedHTTPConnection] = []
+        found = None
+        with self._idle_lock:
+            kept = self._idle.get((target.scheme, target.host, target.port), [])
+            while kept and found is None:
+                since, connection = kept.pop()
+                if time.monotonic() - since < IDLE_SECONDS:
+                    found = connection
+                else:
+                    stale.append(connection)
+        for connection in stale:
+            connection.close()
+        return found
+
+    def _keep(self, target: _Target, connection: _PinnedHTTPConnection) -> None:
+        """Keep a connection whose answer was read to its end, dropping stale ones."""
+        moment = time.monotonic()
+        closing: list[_PinnedHTTPConnection] = []
+        with self._idle_lock:
+            for key, kept in list(self._idle.items()):
+                fresh = [(since, c) for since, c in kept if moment - since < IDLE_SECONDS]
+                closing += [c for since, c in kept if moment - since >= IDLE_SECONDS]
+                if fresh:
+                    self._idle[key] = fresh
+                else:
+                    del self._idle[key]
+            kept = self._idle.setdefault((target.scheme, target.host, target.port), [])
+            room = len(kept) < self.idle_per_host
+            room = room and sum(map(len, self._idle.values())) < IDLE_MAX
+            if room and not self._closed:
+                kept.append((moment, connection))
+            else:
+                closing.append(connection)
+        for stale in closing:
+            stale.close()
+
     def _exchange(
         self,
         url: str,
         target: _Target,
-        addresses: Sequence[SocketAddress],
+        via: Sequence[SocketAddress] | _PinnedHTTPConnection,
         headers: Mapping[str, str],
         deadline_at: float,
         where: str,
     ) -> _Answer:
+        """One request and its answer, on a new connection to the checked addresses `via`, or
+        on a kept connection (raising _Stale when that fails before any answer)."""
         remaining = deadline_at - time.monotonic()
         if remaining <= 0:
+            if isinstance(via, _PinnedHTTPConnection):
+                via.close()
             raise FetchError(url, f"{where}deadline of {self.deadline:g} s passed")
         watchdog = _Watchdog(remaining)
-        connection = _connection(
-            target, addresses, min(self.connect_timeout, remaining), remaining + 1, watchdog
-        )
+        reused = isinstance(via, _PinnedHTTPConnection)
+        if isinstance(via, _PinnedHTTPConnection):
+            connection = via
+            connection.timeout = remaining + 1
+            connection.watchdog = watchdog
+        else:
+            connection = _connection(
+                target, via, min(self.connect_timeout, remaining), remaining + 1, watchdog
+            )
         sent = HTTPHeaderDict({"User-Agent": self.user_agent, "Accept": "*/*"})
         for name, value in headers.items():
             sent[name] = value
         sent["Host"] = target.host_header
         sent["Accept-Encoding"] = "gzip, deflate"
-        sent["Connection"] = "close"
         response: HTTPResponse | None = None
+        keep = False
         try:
+            if reused and connection.sock is not None:
+                watchdog.watch(connection.sock)
             connection.request(
                 "GET",
                 target.request_uri,
@@ -222,16 +308,26 @@ class HttpClient:
             body = b""
             if 200 <= response.status < 300:
                 body = _read_body(url, response, names, self.max_bytes, where)
+            elif response.status == 304:
+                response.read(decode_content=False)  # none by definition: marks the end
             answer = _Answer(response.status, response.reason or "", MappingProxyType(names), body)
+            # Reusable once the answer was read to its end and the server keeps the connection.
+            original = response._original_response
+            keep = original is not None and original.isclosed() and not original.will_close
         except (OSError, http.client.HTTPException, Urllib3Error) as error:
             if watchdog.expired:
                 raise FetchError(url, f"{where}deadline of {self.deadline:g} s passed") from None
+            if reused and response is None:
+                raise _Stale() from None
             raise _connection_error(url, error, connection.sock is None, where) from None
         finally:
             watchdog.stop()
             if response is not None:
                 response.close()
-            connection.close()
+            if watchdog.expired or not keep:
+                connection.close()
+        if keep and not watchdog.expired:
+            self._keep(target, connection)
         if watchdog.expired:
             # The shutdown can look like a clean end of a body without a length.
             raise FetchError(url, f"{where}deadline of {self.deadline:g} s passed")
@@ -347,6 +443,10 @@ class _Watchdog:
                 # OSError: already closed by the peer.
                 with contextlib.suppress(OSError):
                     self._socket.shutdown(socket.SHUT_RDWR)
+
+
+class _Stale(Exception):
+    """A kept connection failed before any answer: the server had closed it."""
 
 
 class _Deadlines:

@@ -65,6 +65,7 @@ def make_client(config: Config) -> HttpClient:
         allow_private=config.settings.allow_private_networks,
         deadline=config.settings.fetch_timeout,
         max_bytes=config.settings.max_bytes,
+        idle_per_host=config.settings.per_host,
     )
 
 
