@@ -499,6 +499,32 @@ def test_relative_links_resolve_against_xml_base_then_the_feed_url() -> None:
     ]
 
 
+def test_a_permalink_guid_is_resolved_against_the_feed_url_as_stored_keys_expect() -> None:
+    # Stored item keys hold feedparser's resolution of a relative permalink guid: it must not
+    # change, or every item of such a feed would look new after an upgrade.
+    _, items = parse_items(
+        rss(item("A", extra="<guid>g1</guid>") + item("B", guid="12345")),
+        BASE,
+    )
+    assert [i.key for i in items] == ["guid:https://news.example.org/middle-east/g1", "guid:12345"]
+
+
+def test_the_summary_is_the_longest_text_not_the_longest_markup() -> None:
+    script = "<script>var tracking = '" + "x" * 500 + "';</script><p>Read more.</p>"
+    entry = item(
+        "Strike",
+        guid="s",
+        description="An air strike hit a depot near Deir ez-Zor, officials said.",
+        extra=f"<content:encoded><![CDATA[{script}]]></content:encoded>",
+    )
+    raw = rss(entry).replace(
+        b'<rss version="2.0">',
+        b'<rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/">',
+    )
+    [parsed] = parse(raw)
+    assert parsed.summary == "An air strike hit a depot near Deir ez-Zor, officials said."
+
+
 def test_an_empty_channel_is_a_feed_without_items() -> None:
     assert parse_items(rss(""), BASE) == ("Test desk", ())
 

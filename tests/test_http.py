@@ -700,6 +700,45 @@ def test_tls_verifies_the_hostname_while_connecting_to_the_pinned_address(
         client.get(tls_server.url())  # https://127.0.0.1: the certificate names feeds.test
 
 
+def test_a_kept_tls_connection_is_reused_with_its_deadline(
+    monkeypatch: pytest.MonkeyPatch, certificate: tuple[Path, Path]
+) -> None:
+    monkeypatch.setenv("SSL_CERT_FILE", str(certificate[0]))
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(*certificate)
+    with LoopbackServer(tls=context, keep_alive=True) as server:
+        server.routes["/"] = (200, {}, b"secure")
+        server.routes["/drip"] = drip(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n", b"x")
+        fake_dns(monkeypatch, "feeds.test", lambda n: ("127.0.0.1", server.port))
+        with HttpClient(allow_private=LOCAL, deadline=1.0) as client:
+            assert client.get(server.url(host="feeds.test")).body == b"secure"
+            assert client.get(server.url(host="feeds.test")).body == b"secure"
+            assert server.connections() == 1
+            with pytest.raises(FetchError, match="deadline of 1 s passed"):
+                client.get(server.url("/drip", host="feeds.test"))
+            assert server.connections() == 1
+
+
+def test_stray_bytes_after_an_answer_never_begin_the_next_one(keep_alive: LoopbackServer) -> None:
+    answered, strayed = threading.Event(), threading.Event()
+
+    def not_modified_then_more(handler: BaseHTTPRequestHandler) -> None:
+        handler.wfile.write(b"HTTP/1.1 304 Not Modified\r\n\r\n")
+        handler.wfile.flush()
+        answered.wait(10)  # the client has read its answer; these bytes come after it
+        handler.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Length: 7\r\n\r\nforged!")
+        handler.wfile.flush()
+        strayed.set()
+
+    keep_alive.routes["/stale"] = not_modified_then_more
+    with HttpClient(allow_private=LOCAL) as client:
+        assert client.get(keep_alive.url("/stale")).status == 304
+        answered.set()
+        assert strayed.wait(10)
+        assert client.get(keep_alive.url("/a")).body == b"first"
+    assert keep_alive.connections() == 2
+
+
 def test_a_stuck_name_lookup_ends_at_the_deadline(monkeypatch: pytest.MonkeyPatch) -> None:
     release = threading.Event()
 

@@ -84,6 +84,20 @@ def test_first_poll_is_silent_then_new_items_alert(tmp_path: Path, server: Loopb
     assert (second.new, second.baseline, second.detections, second.alerts) == (1, 0, 1, 1)
 
 
+def test_every_item_still_listed_survives_pruning(tmp_path: Path, server: LoopbackServer) -> None:
+    # Items taken one by one during a poll, not only those known before it, are stamped as
+    # listed by that poll: pruning forgets only items that have left their feed.
+    ctx = context(tmp_path, server)
+    feed = ctx.config.feeds[0]
+    feed_answer(server, "/feed.xml", [("1", *OTHER, None)])
+    run_feed(ctx, feed)
+    feed_answer(server, "/feed.xml", [("2", "Markets close higher", "Shares rose.", None)])
+    assert run_feed(ctx, feed).new == 1
+    assert ctx.store.prune_items(timedelta(0)) == 1  # only "1", which left the feed
+    feed_answer(server, "/feed.xml", [("2", "Markets close higher", "Shares rose.", None)])
+    assert run_feed(ctx, feed).new == 0
+
+
 def test_backfill_lets_the_newest_items_of_a_new_feed_alert(
     tmp_path: Path, server: LoopbackServer
 ) -> None:

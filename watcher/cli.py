@@ -332,7 +332,8 @@ def cmd_discover(args: argparse.Namespace) -> int:
         from watcher.config import load_config
 
         allow = load_config(args.config).settings.allow_private_networks
-    response = HttpClient(allow_private=allow).get(args.url)
+    with HttpClient(allow_private=allow) as client:
+        response = client.get(args.url)
     page = decode_html(response.body, response.headers.get("content-type", ""))
     found = discover_feeds(page, response.url)
     if not found:

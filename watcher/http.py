@@ -27,6 +27,7 @@ import ipaddress
 import itertools
 import logging
 import re
+import select
 import socket
 import ssl
 import threading
@@ -230,7 +231,7 @@ class HttpClient:
             kept = self._idle.get((target.scheme, target.host, target.port), [])
             while kept and found is None:
                 since, connection = kept.pop()
-                if time.monotonic() - since < IDLE_SECONDS:
+                if time.monotonic() - since < IDLE_SECONDS and _quiet(connection):
                     found = connection
                 else:
                     stale.append(connection)
@@ -421,11 +422,12 @@ class _Watchdog:
 
     def watch(self, sock: socket.socket) -> None:
         # A duplicate descriptor: shutdown() acts on the connection, and stays valid after
-        # TLS wrapping detaches the original socket object.
+        # TLS wrapping detaches the original socket object. Duplicated by descriptor, because
+        # a kept connection's socket is already a TLS one, which refuses dup().
         with self._lock:
             if self.expired:
                 raise TimeoutError("deadline passed while connecting")
-            self._socket = sock.dup()
+            self._socket = socket.fromfd(sock.fileno(), sock.family, sock.type)
 
     def stop(self) -> None:
         with self._lock:
@@ -443,6 +445,13 @@ class _Watchdog:
                 # OSError: already closed by the peer.
                 with contextlib.suppress(OSError):
                     self._socket.shutdown(socket.SHUT_RDWR)
+
+
+def _quiet(connection: _PinnedHTTPConnection) -> bool:
+    """Nothing to read on an idle connection: no end of stream (the server closed it) and no
+    stray bytes, which the next answer would otherwise begin with."""
+    sock = connection.sock
+    return sock is not None and not select.select([sock], [], [], 0)[0]
 
 
 class _Stale(Exception):

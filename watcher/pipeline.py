@@ -130,7 +130,7 @@ def run_feed(ctx: Context, feed: Feed) -> FeedResult:
         last_modified=poll.last_modified,
         current_url=current_url,
         new_items=result.new > 0,
-        listed=taken.known,
+        listed=taken.listed,
         quiet=taken.quiet,
     )
     log.info(
@@ -291,11 +291,13 @@ def _operator_alert(
 @dataclass(frozen=True)
 class _Taken:
     """What a poll's items came to: the result, the items to record without processing (with
-    why), and the keys and aliases of the items that were already known."""
+    why), and the keys and aliases of the answer's other items, recorded before or during this
+    poll, whose last sighting `Store.feed_polled` brings up to the poll's time (the quiet ones
+    are recorded with it)."""
 
     result: FeedResult
     quiet: list[tuple[Item, str]]
-    known: list[str]
+    listed: list[str]
 
 
 def _take_items(
@@ -307,7 +309,6 @@ def _take_items(
     settings = ctx.config.settings
     store = ctx.store
     found = store.seen(state.id, [i.key for i in items], [i.alias for i in items])
-    known = [k for i in items if i.key in found or i.alias in found for k in (i.key, i.alias)]
     # A new feed's existing items are history, not news: record them without alerting, but for
     # the newest `backfill` of them (reliability.md D12). Positions count every listed item, so
     # that a first poll interrupted and done again treats the same items as news.
@@ -362,7 +363,9 @@ def _take_items(
         detections=detections,
         alerts=sent,
     )
-    return _Taken(result, quiet, known)
+    recorded_quietly = {item.key for item, _ in quiet}
+    listed = [k for i in items if i.key not in recorded_quietly for k in (i.key, i.alias)]
+    return _Taken(result, quiet, listed)
 
 
 def _take_item(

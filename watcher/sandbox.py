@@ -272,15 +272,22 @@ class Pool:
         closed meanwhile."""
         try:
             worker = _Worker()
-        finally:
+        except BaseException:
             with self._changed:
                 self._starting -= 1
                 self._changed.notify()
+            raise
+        # One step from "starting" to "started": a caller woken in between would count one
+        # worker too few and start another.
         with self._changed:
-            if self._closed:
-                worker.kill()
-                return None
-            self._all.add(worker)
+            self._starting -= 1
+            self._changed.notify()
+            closed = self._closed
+            if not closed:
+                self._all.add(worker)
+        if closed:
+            worker.kill()
+            return None
         log.debug("parse worker %d started", worker.pid)
         return worker
 

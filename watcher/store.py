@@ -218,16 +218,14 @@ _FEED_POLLED = (
             bindparam("content_at", type_=DateTime(timezone=True)), feeds.c.last_content
         ),
     )
-    .returning(*feeds.c)
 )
 _FEED_BY_URL = select(feeds).where(feeds.c.url == bindparam("url"))
+_FEED_BY_ID = select(feeds).where(feeds.c.id == bindparam("feed_id"))
 _FEED_MOVED_TO = select(feeds.c.id).where(
     feeds.c.current_url == bindparam("url"), feeds.c.url != bindparam("url")
 )
-_FEED_NEW = (
-    insert(feeds)
-    .values(url=bindparam("url"), current_url=bindparam("url"), polls=0, failures=0, health="ok")
-    .returning(*feeds.c)
+_FEED_NEW = insert(feeds).values(
+    url=bindparam("url"), current_url=bindparam("url"), polls=0, failures=0, health="ok"
 )
 # One statement for keys and aliases; a UNION, not an OR, so that each half is read through
 # its own index (with an OR, SQLite scanned the feed's items).
@@ -352,8 +350,9 @@ class Store:
         self._turn = threading.RLock()
         # Each configured feed's state as this process last wrote or read it, by config URL:
         # `run` holds the state directory's lock, so no other process writes a feed's row, and
-        # every write here reads the row back (RETURNING). A poll then needs no transaction to
-        # learn its ETag (an unchanged cycle of 200 feeds did 400 transactions, now 200).
+        # every write here reads the row back in its transaction (not with RETURNING, which
+        # SQLite has only since 3.35). A poll then needs no transaction to learn its ETag (an
+        # unchanged cycle of 200 feeds did 400 transactions, now 200).
         self._states: dict[str, FeedState] = {}
 
     @contextmanager
@@ -414,9 +413,10 @@ class Store:
         when the config now names where it moved (a 301), else a new one."""
         moved = db.execute(_FEED_MOVED_TO, {"url": url}).first()
         if moved is None:
-            return db.execute(_FEED_NEW, {"url": url}).one()
-        self._forget(moved.id)
-        db.execute(update(feeds).where(feeds.c.id == moved.id).values(url=url))
+            db.execute(_FEED_NEW, {"url": url})
+        else:
+            self._forget(moved.id)
+            db.execute(update(feeds).where(feeds.c.id == moved.id).values(url=url))
         return db.execute(_FEED_BY_URL, {"url": url}).one()
 
     def _remember(self, row: Any) -> FeedState:
@@ -455,7 +455,7 @@ class Store:
         with self.transaction(durable=False) as db:
             if quiet:
                 self.record_quiet_items(db, feed_id, quiet)
-            row = db.execute(
+            db.execute(
                 _FEED_POLLED,
                 {
                     "feed_id": feed_id,
@@ -467,7 +467,7 @@ class Store:
                     "new_item_at": moment if new_items else None,
                     "content_at": moment if listed is not None else None,
                 },
-            ).one()
+            )
             # By key or alias: an item known under an older guid is still the one listed.
             for chunk in _chunks(list(listed or ()), 400):
                 db.execute(
@@ -478,12 +478,13 @@ class Store:
                     )
                     .values(last_seen=now())
                 )
+            row = db.execute(_FEED_BY_ID, {"feed_id": feed_id}).one()
         self._remember(row)
 
     def feed_failed(self, feed_id: int, error: str, not_before: datetime | None) -> int:
         """Record a failed poll; returns the number of failures in a row."""
         with self.transaction(durable=False) as db:
-            row = db.execute(
+            db.execute(
                 update(feeds)
                 .where(feeds.c.id == feed_id)
                 .values(
@@ -492,8 +493,8 @@ class Store:
                     last_polled=now(),
                     not_before=not_before,
                 )
-                .returning(*feeds.c)
-            ).one()
+            )
+            row = db.execute(_FEED_BY_ID, {"feed_id": feed_id}).one()
         return self._remember(row).failures
 
     def set_health(self, db: Connection, feed_id: int, health: str) -> None:
@@ -504,12 +505,12 @@ class Store:
 
     def retire_feed(self, feed_id: int, reason: str) -> None:
         with self.transaction(durable=False) as db:
-            row = db.execute(
+            db.execute(
                 update(feeds)
                 .where(feeds.c.id == feed_id)
                 .values(retired=reason, last_error=reason, last_polled=now())
-                .returning(*feeds.c)
-            ).one()
+            )
+            row = db.execute(_FEED_BY_ID, {"feed_id": feed_id}).one()
         self._remember(row)
 
     # --- items -------------------------------------------------------------------------------

@@ -101,7 +101,8 @@ def run_try(source: str, *, config_path: Path | None, as_json: bool) -> int:
         rules = default_rules()
         client = HttpClient()
     try:
-        title, text, how = load_source(source, client)
+        with client:
+            title, text, how = load_source(source, client)
     except (FetchError, ExtractError, OSError) as error:
         print(f"watcher: cannot read {source}: {error}", file=sys.stderr)
         return 1
