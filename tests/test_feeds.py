@@ -525,6 +525,29 @@ def test_the_summary_is_the_longest_text_not_the_longest_markup() -> None:
     assert parsed.summary == "An air strike hit a depot near Deir ez-Zor, officials said."
 
 
+@pytest.mark.parametrize("content_type", [None, "application/rss+xml", "text/xml"])
+def test_a_document_without_an_encoding_declaration_is_read_as_utf8(
+    content_type: str | None,
+) -> None:
+    raw = (
+        '<?xml version="1.0"?><rss version="2.0"><channel><title>Zürich desk</title>'
+        "<item><guid>z</guid><title>Zürich &#8212; news</title>"
+        "<link>/café</link><description>Grüße</description></item></channel></rss>"
+    ).encode()
+    title, [parsed] = parse_items(raw, BASE, content_type=content_type)
+    assert (title, parsed.title, parsed.summary) == ("Zürich desk", "Zürich — news", "Grüße")
+    assert parsed.link == "https://news.example.org/café"
+
+
+def test_the_servers_charset_decodes_a_document_that_declares_none() -> None:
+    raw = (
+        '<?xml version="1.0"?><rss version="2.0"><channel><title>Desk</title>'
+        "<item><guid>a</guid><title>غارة على دير الزور</title></item></channel></rss>"
+    ).encode("windows-1256")
+    _, [parsed] = parse_items(raw, BASE, content_type="application/rss+xml; charset=windows-1256")
+    assert parsed.title == "غارة على دير الزور"
+
+
 def test_an_empty_channel_is_a_feed_without_items() -> None:
     assert parse_items(rss(""), BASE) == ("Test desk", ())
 

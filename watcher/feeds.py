@@ -150,7 +150,9 @@ def poll_feed(
             permanent_url=response.permanent_url,
         )
     try:
-        title, items = parse_items(response.body, response.url)
+        title, items = parse_items(
+            response.body, response.url, content_type=response.headers.get("content-type")
+        )
     except ParseError as error:
         # A login page or an API error is the commonest "feed" that is not one: say what came.
         media_type = response.headers.get("content-type", "").split(";")[0].strip().lower()
@@ -171,10 +173,15 @@ def parse_items(
     raw: bytes,
     base_url: str,
     *,
+    content_type: str | None = None,
     timeout: float = PARSE_TIMEOUT,
     memory: int = PARSE_MEMORY,
 ) -> tuple[str | None, tuple[Item, ...]]:
     """Parse a feed document into its title and items, newest first as the feed orders them.
+
+    `content_type` is the server's Content-Type, whose charset decides the text's encoding
+    when the document declares none; without one the document is read as XML (its declared
+    encoding, else UTF-8).
 
     Refuses DTD internal subsets, then runs feedparser in a sandbox worker (sandbox.py) limited
     to `timeout` seconds of wall clock and `memory` bytes of address space beyond its own.
@@ -185,7 +192,7 @@ def parse_items(
     _refuse_dtd(raw)
     title, fields = sandbox.run(
         "watcher.feeds:parse_job",
-        (raw, base_url),
+        (raw, base_url, content_type or "application/xml"),
         timeout=timeout,
         memory=memory,
         error=ParseError,
@@ -280,19 +287,23 @@ def _refuse_dtd(raw: bytes) -> None:
         raise ParseError("document declares a DTD internal subset or entities; refused")
 
 
-def parse_job(raw: bytes, base_url: str) -> tuple[str | None, list[tuple[Any, ...]]]:
+def parse_job(
+    raw: bytes, base_url: str, content_type: str = "application/xml"
+) -> tuple[str | None, list[tuple[Any, ...]]]:
     """The sandboxed half of `parse_items`, run in a worker: the title and each entry's fields.
 
     Plain tuples, not `_Entry`: a worker's reply may hold plain data only (sandbox.py).
     """
-    title, entries = _parse_document(raw, base_url)
+    title, entries = _parse_document(raw, base_url, content_type)
     # Field by field: dataclasses.astuple deep-copies, which cost a tenth of a feed's parse.
     return title, [
         (entry.guid, entry.link, entry.title, entry.summary, entry.published) for entry in entries
     ]
 
 
-def _parse_document(raw: bytes, base_url: str) -> tuple[str | None, list[_Entry]]:
+def _parse_document(
+    raw: bytes, base_url: str, content_type: str
+) -> tuple[str | None, list[_Entry]]:
     import feedparser
 
     _remember_base_joins()
@@ -300,9 +311,11 @@ def _parse_document(raw: bytes, base_url: str) -> tuple[str | None, list[_Entry]
     # The base URL stays: feedparser resolves a permalink guid against it, and stored item
     # keys hold the result. No HTML sanitiser and no relative-URI rewriting in the markup:
     # `_plain_text` keeps only the text, and they cost an eighth of a parse (bench/README.md).
+    # Without a Content-Type, feedparser would read a document that declares no encoding as
+    # ISO-8859-1.
     parsed = feedparser.parse(
         io.BytesIO(raw),
-        response_headers={"content-location": base_url},
+        response_headers={"content-location": base_url, "content-type": content_type},
         sanitize_html=False,
         resolve_relative_uris=False,
     )
@@ -325,8 +338,18 @@ def _remember_base_joins() -> None:
     import feedparser.mixin
 
     join = feedparser.mixin.make_safe_absolute_uri
-    if not hasattr(join, "cache_info"):
-        feedparser.mixin.make_safe_absolute_uri = functools.lru_cache(maxsize=256)(join)
+    if getattr(join, "__wrapped__", None) is not None:
+        return
+    remembered = functools.lru_cache(maxsize=256)(join)
+
+    @functools.wraps(join)
+    def joined(base: str, rel: str | None = None) -> str:
+        # Long values (a feed's own xml:base) are joined afresh, so the cache stays small.
+        if len(base or "") + len(rel or "") > 2048:
+            return str(join(base, rel))
+        return str(remembered(base, rel))
+
+    feedparser.mixin.make_safe_absolute_uri = joined
 
 
 def _entry(entry: dict[str, Any], base_url: str, now: datetime) -> _Entry:

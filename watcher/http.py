@@ -451,7 +451,11 @@ def _quiet(connection: _PinnedHTTPConnection) -> bool:
     """Nothing to read on an idle connection: no end of stream (the server closed it) and no
     stray bytes, which the next answer would otherwise begin with."""
     sock = connection.sock
-    return sock is not None and not select.select([sock], [], [], 0)[0]
+    if sock is None or (isinstance(sock, ssl.SSLSocket) and sock.pending()):
+        return False  # gone, or TLS data already decrypted and waiting
+    poller = select.poll()  # not select(): it refuses descriptors above 1023
+    poller.register(sock, select.POLLIN)
+    return not poller.poll(0)
 
 
 class _Stale(Exception):

@@ -448,9 +448,9 @@ class Store:
         quiet: Sequence[tuple[Item, str]] = (),
     ) -> None:
         """A successful poll. On a full answer, `listed` holds the keys and aliases of its items
-        that were recorded before (None on a 304), and `quiet` the new ones to record without
-        processing (`record_quiet_items`). One transaction, so that the ETag that would hide
-        these items from the next poll is stored only with them."""
+        recorded before or during the poll (None on a 304), and `quiet` the new ones to record
+        without processing (`record_quiet_items`). One transaction, so that the ETag that would
+        hide these items from the next poll is stored only with them."""
         moment = now()
         with self.transaction(durable=False) as db:
             if quiet:
