@@ -96,6 +96,26 @@ def farm_event(link: str) -> int:
     return 3 * int(item.removesuffix(".html")) + int(feed) % 3
 
 
+def detected_items(tmp_path: Path) -> list[tuple[str, int, str]]:
+    """(link, event id, decision) of every detected item in the state database."""
+    store = open_store(f"sqlite:///{tmp_path / 'state.db'}")
+    with store.transaction() as db:
+        rows = db.execute(
+            select(items.c.link, detections.c.event_id, detections.c.decision).join(
+                detections, detections.c.item_id == items.c.id
+            )
+        ).all()
+    return [(link, event_id, decision) for link, event_id, decision in rows]
+
+
+def farm_events_by_event(rows: list[tuple[str, int, str]]) -> dict[int, set[int]]:
+    """Our event id -> the farm's strike events among its items."""
+    by_event: dict[int, set[int]] = {}
+    for link, event_id, _ in rows:
+        by_event.setdefault(event_id, set()).add(farm_event(link))
+    return by_event
+
+
 def admin(base: str, path: str) -> dict[str, object]:
     with urllib.request.urlopen(base + path, timeout=10) as response:
         return json.loads(response.read())  # type: ignore[no-any-return]
@@ -116,18 +136,10 @@ def test_feed_farm_cycles(tmp_path: Path, farm: str, slack: HttpReceiver) -> Non
     stats = admin(farm, "/admin/reset")
     assert stats["by_kind"]["article"] == {"200": bump["new_items"]}  # type: ignore[index]
 
-    store = open_store(f"sqlite:///{tmp_path / 'state.db'}")
-    with store.transaction() as db:
-        rows = db.execute(
-            select(items.c.link, detections.c.event_id, detections.c.decision).join(
-                detections, detections.c.item_id == items.c.id
-            )
-        ).all()
+    rows = detected_items(tmp_path)
     detected = {urlsplit(link).path for link, _, _ in rows}
     assert detected == strike_items, "every strike item, nothing else"
-    farm_events: dict[int, set[int]] = {}
-    for link, event_id, _ in rows:
-        farm_events.setdefault(event_id, set()).add(farm_event(link))
+    farm_events = farm_events_by_event(rows)
     assert all(len(events) == 1 for events in farm_events.values()), "no event merges two strikes"
     assert {e for events in farm_events.values() for e in events} == strike_events
     new_alerts = [decision for _, _, decision in rows if decision == "new"]
@@ -152,16 +164,8 @@ def test_one_alert_per_strike_event_over_several_bumps(
         bump = admin(busy_farm, "/admin/bump?frac=1.0")
         expected |= set(bump["new_strike_events"])  # type: ignore[arg-type]
         assert main(["-c", str(config), "run", "--once"]) == 0
-    store = open_store(f"sqlite:///{tmp_path / 'state.db'}")
-    with store.transaction() as db:
-        rows = db.execute(
-            select(items.c.link, detections.c.event_id, detections.c.decision).join(
-                detections, detections.c.item_id == items.c.id
-            )
-        ).all()
-    by_event: dict[int, set[int]] = {}
-    for link, event_id, _ in rows:
-        by_event.setdefault(event_id, set()).add(farm_event(link))
+    rows = detected_items(tmp_path)
+    by_event = farm_events_by_event(rows)
     assert len(expected) >= 6, expected
     assert all(len(strikes) == 1 for strikes in by_event.values()), by_event
     assert {e for strikes in by_event.values() for e in strikes} == expected

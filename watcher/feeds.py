@@ -356,7 +356,9 @@ def _entry(entry: dict[str, Any], base_url: str, now: datetime) -> _Entry:
     content = entry.get("content") or []
     bodies = [entry.get("summary") or ""] + [part.get("value") or "" for part in content]
     # The longest text, not the longest markup: unsanitised markup may be mostly script.
-    texts = [_plain_text(body, SUMMARY_MAX, multiline=True) for body in bodies if body]
+    texts = [
+        _plain_text(body, SUMMARY_MAX, multiline=True) for body in dict.fromkeys(bodies) if body
+    ]
     guid = _plain_text(str(entry.get("id") or ""), None) or None
     if guid is not None and len(guid) > GUID_MAX:
         guid = "sha256:" + hashlib.sha256(guid.encode()).hexdigest()
