@@ -221,8 +221,9 @@ _FEED_POLLED = (
 )
 _FEED_BY_URL = select(feeds).where(feeds.c.url == bindparam("url"))
 _FEED_BY_ID = select(feeds).where(feeds.c.id == bindparam("feed_id"))
-_FEED_MOVED_TO = select(feeds.c.id).where(
-    feeds.c.current_url == bindparam("url"), feeds.c.url != bindparam("url")
+_FEEDS_MOVED_TO = select(feeds.c.id, feeds.c.current_url).where(
+    feeds.c.current_url.in_(bindparam("urls", expanding=True)),
+    feeds.c.url != feeds.c.current_url,
 )
 _FEED_NEW = insert(feeds).values(
     url=bindparam("url"), current_url=bindparam("url"), polls=0, failures=0, health="ok"
@@ -383,7 +384,10 @@ class Store:
         if known is not None:
             return known
         with self.transaction(durable=False) as db:
-            row = db.execute(_FEED_BY_URL, {"url": url}).first() or self._new_feed(db, url)
+            row = db.execute(_FEED_BY_URL, {"url": url}).first()
+            if row is None:
+                self._new_feeds(db, [url])
+                row = db.execute(_FEED_BY_URL, {"url": url}).one()
         return self._remember(row)
 
     def load_feeds(self, urls: Sequence[str]) -> None:
@@ -399,25 +403,26 @@ class Store:
                 found.update(
                     db.execute(select(feeds.c.url).where(feeds.c.url.in_(chunk))).scalars()
                 )
-            for url in wanted:
-                if url not in found:
-                    self._new_feed(db, url)
+            self._new_feeds(db, [url for url in wanted if url not in found])
             # Read after the inserts and moves: a move renames a row that may have been found.
             for chunk in _chunks(wanted, 400):
                 rows += db.execute(select(feeds).where(feeds.c.url.in_(chunk)))
         for row in rows:
             self._remember(row)
 
-    def _new_feed(self, db: Connection, url: str) -> Any:
-        """The row of a feed seen for the first time: the row of the feed it had moved from
+    def _new_feeds(self, db: Connection, urls: Sequence[str]) -> None:
+        """Rows for feeds seen for the first time: the row of the feed each had moved from
         when the config now names where it moved (a 301), else a new one."""
-        moved = db.execute(_FEED_MOVED_TO, {"url": url}).first()
-        if moved is None:
-            db.execute(_FEED_NEW, {"url": url})
-        else:
-            self._forget(moved.id)
-            db.execute(update(feeds).where(feeds.c.id == moved.id).values(url=url))
-        return db.execute(_FEED_BY_URL, {"url": url}).one()
+        moved: dict[str, int] = {}
+        for chunk in _chunks(list(urls), 400):
+            for row in db.execute(_FEEDS_MOVED_TO, {"urls": chunk}):
+                moved.setdefault(row.current_url, row.id)
+        for url, feed_id in moved.items():
+            self._forget(feed_id)
+            db.execute(update(feeds).where(feeds.c.id == feed_id).values(url=url))
+        fresh = [{"url": url} for url in urls if url not in moved]
+        if fresh:
+            db.execute(_FEED_NEW, fresh)
 
     def _remember(self, row: Any) -> FeedState:
         """Keep a feed's row as read back after a committed write (or a read)."""
