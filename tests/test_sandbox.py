@@ -196,6 +196,27 @@ def test_pool_size_bounds_the_workers() -> None:
     assert sandbox.Pool().size == max(1, min(4, os.cpu_count() or 1))
 
 
+def imported(name: str) -> bool:
+    return name in sys.modules
+
+
+def test_warmed_workers_import_the_modules_to_preload_before_their_first_job() -> None:
+    the_pool = sandbox.Pool(size=1)
+    try:
+        assert not run(the_pool, "imported", "colorsys")
+        the_pool.close()
+        the_pool = sandbox.Pool(size=1)
+        # A module that cannot be imported leaves the worker to report it when a job needs it.
+        the_pool.warm(preload=("colorsys", "no_such_module_here"))
+        assert run(the_pool, "imported", "colorsys")
+        with pytest.raises(ParseError, match="ModuleNotFoundError"):
+            the_pool.run(
+                "no_such_module_here:job", (), timeout=10, memory=2**28, error=ParseError, label="p"
+            )
+    finally:
+        the_pool.close()
+
+
 def test_warm_starts_the_missing_workers_ahead_of_the_jobs() -> None:
     the_pool = sandbox.Pool(size=2)
     try:

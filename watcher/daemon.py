@@ -24,6 +24,7 @@ from watcher import metrics, sandbox
 from watcher.config import Config, Feed, load_config
 from watcher.delivery import deliver_pending
 from watcher.errors import ConfigError
+from watcher.feeds import PARSE_MODULES
 from watcher.pipeline import Context, guarded_run_feed, make_client
 from watcher.store import Store, now
 
@@ -168,7 +169,7 @@ class Daemon:
         )
         if self.ctx.config.settings.metrics_listen:
             metrics.serve(self.ctx.config.settings.metrics_listen, lambda: self.ctx)
-        sandbox.warm()  # the first polls' parses need not wait for the workers to start
+        sandbox.warm(PARSE_MODULES)  # the first polls' parses need not wait for the workers
         self.scheduler.start()
         self._install_signals()
         status = self._status()

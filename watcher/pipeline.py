@@ -25,7 +25,7 @@ from watcher.articles import Article, fetch_article
 from watcher.config import Config, Feed, Settings
 from watcher.detection import Detection, detect
 from watcher.errors import FetchError, ParseError
-from watcher.feeds import Item, poll_feed
+from watcher.feeds import PARSE_MODULES, Item, poll_feed
 from watcher.http import HttpClient
 from watcher.silences import muted_targets
 from watcher.store import Delivery, FeedState, Store, now, url_digest
@@ -649,7 +649,7 @@ def run_once(ctx: Context) -> list[FeedResult]:
     feeds = ctx.config.feeds
     if not feeds:
         return []
-    sandbox.warm()
+    sandbox.warm(PARSE_MODULES)
     ctx.store.load_feeds([feed.url for feed in feeds])
     with ThreadPoolExecutor(
         max_workers=min(ctx.config.settings.workers, len(feeds)), thread_name_prefix="feed"

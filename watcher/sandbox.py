@@ -32,7 +32,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from watcher.errors import WatcherError
@@ -64,9 +64,10 @@ class _PlainUnpickler(pickle.Unpickler):
 class _Worker:
     """One worker process and its two pipes, used by one job at a time."""
 
-    def __init__(self) -> None:
+    def __init__(self, preload: tuple[str, ...] = ()) -> None:
         bootstrap = (
-            f"import sys; sys.path[:] = {sys.path!r}; from watcher.sandbox import _serve; _serve()"
+            f"import sys; sys.path[:] = {sys.path!r}; from watcher.sandbox import _serve; "
+            f"_serve({preload!r})"
         )
         self.process = subprocess.Popen(
             [sys.executable, "-c", bootstrap],
@@ -176,6 +177,7 @@ class Pool:
         self._all: set[_Worker] = set()
         self._starting = 0
         self._closed = False
+        self._preload: tuple[str, ...] = ()
         self._changed = threading.Condition()
 
     def run(
@@ -229,11 +231,16 @@ class Pool:
         with self._changed:
             return sorted(worker.pid for worker in self._all)
 
-    def warm(self) -> None:
+    def warm(self, preload: Iterable[str] = ()) -> None:
         """Start the workers the pool lacks, in the background, and return at once: a worker
         takes a tenth of a second of CPU to start, which a cycle can spend while it waits for
-        its first answers rather than after them."""
+        its first answers rather than after them.
+
+        Every worker started from now on imports the modules named in `preload` before it is
+        ready, so that its first job does not pay for them (feedparser: 30 ms of CPU).
+        """
         with self._changed:
+            self._preload = tuple(dict.fromkeys((*self._preload, *preload)))
             missing = 0 if self._closed else self.size - len(self._all) - self._starting
             self._starting += missing
         for _ in range(missing):
@@ -271,7 +278,7 @@ class Pool:
         """A new worker for a place the caller has counted in `_starting`; None if the pool
         closed meanwhile."""
         try:
-            worker = _Worker()
+            worker = _Worker(self._preload)
         except BaseException:
             with self._changed:
                 self._starting -= 1
@@ -328,9 +335,9 @@ def _pool() -> Pool:
         return _default
 
 
-def warm() -> None:
+def warm(preload: Iterable[str] = ()) -> None:
     """`Pool.warm` on the process-wide pool."""
-    _pool().warm()
+    _pool().warm(preload)
 
 
 def close() -> None:
@@ -348,8 +355,9 @@ atexit.register(close)
 # -- the worker side ---------------------------------------------------------------------------
 
 
-def _serve() -> None:  # pragma: no cover - runs in the worker, whose coverage is not collected
-    """The worker's loop: read a job, run it under limits, write the reply; exit at end of input."""
+def _serve(preload: tuple[str, ...] = ()) -> None:  # pragma: no cover - runs in the worker
+    """The worker's loop: import the modules to `preload`, then read a job, run it under limits,
+    write the reply; exit at end of input."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     # The protocol gets private copies of stdin and stdout; a job that prints writes to stderr.
     requests, replies = os.dup(0), os.dup(1)
@@ -362,6 +370,10 @@ def _serve() -> None:  # pragma: no cover - runs in the worker, whose coverage i
     import warnings
 
     warnings.simplefilter("ignore")
+    for name in preload:
+        # A module that cannot be imported is the job's to report, when it is run.
+        with contextlib.suppress(Exception):
+            importlib.import_module(name)
     functions: dict[str, Callable[..., Any]] = {}
     _send(replies, ("ready",))
     while True:
