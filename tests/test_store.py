@@ -8,9 +8,11 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import event
 
 from watcher.alerts import Alert
 from watcher.errors import StateError
+from watcher.feeds import Item
 from watcher.store import Delivery, open_store, url_digest
 
 
@@ -274,3 +276,37 @@ def test_load_feeds_creates_keeps_and_follows_a_move_in_one_go(tmp_path: Path) -
     assert [s.id for s in states[:2]] == [kept.id, moved.id]
     assert states[1].etag == '"m"' and states[2].polls == 0
     assert states == [open_store(url).feed_state(u) for u in wanted]
+
+
+def test_a_new_feeds_items_are_seen_once_recorded_whichever_way(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'state.db'}"
+    store = open_store(url)
+    statements: list[str] = []
+    event.listen(store.engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
+    store.load_feeds(["https://a.example/feed"])
+    quiet, one_by_one = (
+        store.feed_state("https://a.example/feed"),
+        store.feed_state("https://b.example/feed"),
+    )
+    item = Item("guid:1", "alias:1", "1", None, "A title", "", None)
+    statements.clear()
+    # Rows this store made have no items: nothing to ask the database.
+    assert store.seen(quiet.id, ["guid:1"], ["alias:1"]) == set()
+    assert store.seen(one_by_one.id, ["guid:1"], ["alias:1"]) == set()
+    assert statements == []
+    with store.transaction(durable=False) as db:
+        store.record_quiet_items(db, quiet.id, [(item, "baseline")])
+        store.record_item(
+            db,
+            one_by_one.id,
+            key="guid:1",
+            alias="alias:1",
+            link=None,
+            title="t",
+            published=None,
+            outcome="seen",
+        )
+    assert store.seen(quiet.id, ["guid:1"], ["alias:1"]) == {"guid:1", "alias:1"}
+    assert store.seen(one_by_one.id, ["guid:1", "guid:2"], []) == {"guid:1"}
+    # Another process's store knows nothing of which rows are new, and asks.
+    assert open_store(url).seen(quiet.id, ["guid:1"], []) == {"guid:1"}

@@ -355,6 +355,9 @@ class Store:
         # SQLite has only since 3.35). A poll then needs no transaction to learn its ETag (an
         # unchanged cycle of 200 feeds did 400 transactions, now 200).
         self._states: dict[str, FeedState] = {}
+        # Feeds whose rows this process created and for which it has recorded no item since:
+        # `seen` needs no query for them (a first poll of 200 new feeds made 200).
+        self._itemless: set[int] = set()
 
     @contextmanager
     def transaction(self, *, durable: bool = True) -> Iterator[Connection]:
@@ -385,10 +388,11 @@ class Store:
             return known
         with self.transaction(durable=False) as db:
             row = db.execute(_FEED_BY_URL, {"url": url}).first()
+            fresh = []
             if row is None:
-                self._new_feeds(db, [url])
+                fresh = self._new_feeds(db, [url])
                 row = db.execute(_FEED_BY_URL, {"url": url}).one()
-        return self._remember(row)
+        return self._remember(row, new=bool(fresh))
 
     def load_feeds(self, urls: Sequence[str]) -> None:
         """`feed_state` for every one of these configured feeds not yet known, in one
@@ -403,16 +407,17 @@ class Store:
                 found.update(
                     db.execute(select(feeds.c.url).where(feeds.c.url.in_(chunk))).scalars()
                 )
-            self._new_feeds(db, [url for url in wanted if url not in found])
+            fresh = set(self._new_feeds(db, [url for url in wanted if url not in found]))
             # Read after the inserts and moves: a move renames a row that may have been found.
             for chunk in _chunks(wanted, 400):
                 rows += db.execute(select(feeds).where(feeds.c.url.in_(chunk)))
         for row in rows:
-            self._remember(row)
+            self._remember(row, new=row.url in fresh)
 
-    def _new_feeds(self, db: Connection, urls: Sequence[str]) -> None:
+    def _new_feeds(self, db: Connection, urls: Sequence[str]) -> list[str]:
         """Rows for feeds seen for the first time: the row of the feed each had moved from
-        when the config now names where it moved (a 301), else a new one."""
+        when the config now names where it moved (a 301), else a new one. Returns the URLs
+        that got a new row."""
         moved: dict[str, int] = {}
         for chunk in _chunks(list(urls), 400):
             for row in db.execute(_FEEDS_MOVED_TO, {"urls": chunk}):
@@ -420,14 +425,18 @@ class Store:
         for url, feed_id in moved.items():
             self._forget(feed_id)
             db.execute(update(feeds).where(feeds.c.id == feed_id).values(url=url))
-        fresh = [{"url": url} for url in urls if url not in moved]
+        fresh = [url for url in urls if url not in moved]
         if fresh:
-            db.execute(_FEED_NEW, fresh)
+            db.execute(_FEED_NEW, [{"url": url} for url in fresh])
+        return fresh
 
-    def _remember(self, row: Any) -> FeedState:
-        """Keep a feed's row as read back after a committed write (or a read)."""
+    def _remember(self, row: Any, *, new: bool = False) -> FeedState:
+        """Keep a feed's row as read back after a committed write (or a read); `new` when this
+        process created the row, which then holds no items."""
         state = _feed_state(row._mapping)
         self._states[state.url] = state
+        if new:
+            self._itemless.add(state.id)
         return state
 
     def _forget(self, feed_id: int) -> None:
@@ -523,6 +532,8 @@ class Store:
     def seen(self, feed_id: int, keys: Sequence[str], aliases: Sequence[str]) -> set[str]:
         """Which of these keys and aliases this feed has already recorded."""
         found: set[str] = set()
+        if feed_id in self._itemless:
+            return found
         keys, aliases = list(keys), list(aliases)
         with self.transaction(durable=False) as db:
             for start in range(0, max(len(keys), len(aliases)), 400):
@@ -549,6 +560,7 @@ class Store:
         published: datetime | None,
         outcome: str,
     ) -> int:
+        self._itemless.discard(feed_id)
         result = db.execute(
             insert(items).values(
                 feed_id=feed_id,
@@ -569,6 +581,7 @@ class Store:
     ) -> None:
         """Items recorded without processing ((item, outcome) pairs), in one statement: a
         first poll of 200 feeds records thousands (bench/README.md)."""
+        self._itemless.discard(feed_id)
         seen = now()
         db.execute(
             insert(items),
