@@ -90,6 +90,7 @@ _DTD_SUBSET = re.compile(rb"<!\s*(?:DOCTYPE[^>]*\[|ENTITY)", re.IGNORECASE)
 _XML_ENCODING = re.compile(rb"<\?xml[^>]*encoding\s*=\s*[\"']([A-Za-z0-9._-]{1,40})")
 _SPACES = re.compile(r"[^\S\n]+")
 _BREAKS = re.compile(r"\s*\n\s*")
+_ODD_SPACE = re.compile(r"[^\S ]| {2}")
 _NOT_WORD = re.compile(r"[\W_]+")
 _NOT_PRINTABLE_ASCII = re.compile(r"[^\x20-\x7e]")
 _BLOCK_TAGS = frozenset(
@@ -505,7 +506,10 @@ def _plain_text(markup: str, limit: int | None, *, multiline: bool = False) -> s
     if not (text.isascii() and text.isprintable()):
         text = _NOT_PRINTABLE_ASCII.sub(lambda match: _visible(match.group()), text)
     if multiline:
-        text = _BREAKS.sub("\n", _SPACES.sub(" ", text)).strip()
+        # Most texts have no whitespace but single spaces, which the two passes would keep.
+        if _ODD_SPACE.search(text):
+            text = _BREAKS.sub("\n", _SPACES.sub(" ", text))
+        text = text.strip()
     else:
         text = " ".join(text.split())
     if limit is not None and len(text) > limit:
