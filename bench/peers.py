@@ -252,11 +252,14 @@ def run_rss2email(
     """rss2email, one feed at a time, mailing to a loopback SMTP sink.
 
     The first cycle is `r2e run --no-send`, rss2email's way of recording what a new feed already
-    holds, the same thing watcher's first poll does.
+    holds, the same thing watcher's first poll does. It is also measured as rss2email does it by
+    default ("first, mailing"), mailing every item, on a state file of its own: that is the
+    first cycle of 26-27 s that the issue quotes.
     """
     r2e = str(peers / "bin" / "r2e")
     config, data = workdir / "r2e.cfg", workdir / "r2e.json"
     base = [r2e, "-c", str(config), "-d", str(data)]
+    by_default = [r2e, "-c", str(config), "-d", str(workdir / "r2e-default.json")]
     with smtp_sink() as sink:
         subprocess.run([*base, "new", "reader@example.org"], check=True, capture_output=True)
         settings = {
@@ -276,6 +279,14 @@ def run_rss2email(
             [*base, "opmlimport", str(_opml(the_farm, workdir))], check=True, capture_output=True
         )
         count = lambda: sink.messages  # noqa: E731
+        mailing = measured(
+            "rss2email",
+            "first, mailing",
+            [*by_default, "run"],
+            the_farm,
+            cwd=workdir,
+            count_alerts=count,
+        )
         out = [
             measured(
                 "rss2email",
@@ -297,7 +308,7 @@ def run_rss2email(
                 "rss2email", "10% new", [*base, "run"], the_farm, cwd=workdir, count_alerts=count
             )
         )
-    return out
+    return [*out, mailing]
 
 
 def run_feed2exec(
