@@ -259,6 +259,17 @@ def test_load_feeds_creates_keeps_and_follows_a_move_in_one_go(tmp_path: Path) -
     store = open_store(url)
     kept = store.feed_state("https://a.example/feed")
     moved = store.feed_state("https://b.example/old")
+    item = Item("guid:b1", "alias:b1", "b1", None, "B's item", "", None)
+    store.feed_polled(
+        moved.id,
+        title=None,
+        etag=None,
+        last_modified=None,
+        current_url="https://b.example/old",
+        new_items=True,
+        listed=[],
+        quiet=[(item, "baseline")],
+    )
     store.feed_polled(
         moved.id,
         title=None,
@@ -276,6 +287,9 @@ def test_load_feeds_creates_keeps_and_follows_a_move_in_one_go(tmp_path: Path) -
     assert [s.id for s in states[:2]] == [kept.id, moved.id]
     assert states[1].etag == '"m"' and states[2].polls == 0
     assert states == [open_store(url).feed_state(u) for u in wanted]
+    # The moved row keeps its items known; only the row made here holds none.
+    assert later.seen(moved.id, ["guid:b1"], []) == {"guid:b1"}
+    assert later.seen(states[2].id, ["guid:b1"], []) == set()
 
 
 def test_a_new_feeds_items_are_seen_once_recorded_whichever_way(tmp_path: Path) -> None:

@@ -342,9 +342,9 @@ def _parse_document(
 
 def _quicken_feedparser() -> None:
     """Three of feedparser's costs per element, made cheaper in the worker with the same answers
-    (tests/test_feeds.py parses with and without them). Together they took feedparser's parse
-    of a farm feed from 5.1 to 3.0 ms (DESIGN.md). Each replacement keeps the original as
-    `__wrapped__`.
+    (tests/test_feeds.py parses with and without them). The three together took feedparser's
+    parse of a farm feed from 5.1 to 3.0 ms (DESIGN.md). Each replacement keeps the original
+    as `__wrapped__`.
 
     - Given a base URL, feedparser joins it with each element's own (xml:base) at every start
       tag, through `make_safe_absolute_uri`, which is pure (its arguments and a constant list of
@@ -358,40 +358,44 @@ def _quicken_feedparser() -> None:
     import feedparser.mixin
     from feedparser.util import FeedParserDict
 
+    # Each is replaced unless it already is, so that a call after one was put back redoes it.
     join = feedparser.mixin.make_safe_absolute_uri
-    if getattr(join, "__wrapped__", None) is not None:
-        return
-    remembered = functools.lru_cache(maxsize=256)(join)
+    if not hasattr(join, "__wrapped__"):
+        remembered = functools.lru_cache(maxsize=256)(join)
 
-    @functools.wraps(join)
-    def joined(base: str, rel: str | None = None) -> str:
-        # Long values (a feed's own xml:base) are joined afresh, so the cache stays small.
-        if len(base or "") + len(rel or "") > 2048:
-            return str(join(base, rel))
-        return str(remembered(base, rel))
+        @functools.wraps(join)
+        def joined(base: str, rel: str | None = None) -> str:
+            # Long values (a feed's own xml:base) are joined afresh, so the cache stays small.
+            if len(base or "") + len(rel or "") > 2048:
+                return str(join(base, rel))
+            return str(remembered(base, rel))
+
+        feedparser.mixin.make_safe_absolute_uri = joined
 
     get = FeedParserDict.get
-    special = frozenset(FeedParserDict.keymap) | _FEEDPARSER_SPECIAL_KEYS
+    if not hasattr(get, "__wrapped__"):
+        special = frozenset(FeedParserDict.keymap) | _FEEDPARSER_SPECIAL_KEYS
 
-    @functools.wraps(get)
-    def plain_get(self: FeedParserDict, key: Any, default: Any = None) -> Any:
-        if key in special:
-            return get(self, key, default)
-        return dict.get(self, key, default)
+        @functools.wraps(get)
+        def plain_get(self: FeedParserDict, key: Any, default: Any = None) -> Any:
+            if key in special:
+                return get(self, key, default)
+            return dict.get(self, key, default)
+
+        FeedParserDict.get = plain_get
 
     deepcopy = feedparser.mixin.copy.deepcopy
+    if not hasattr(deepcopy, "__wrapped__"):
 
-    @functools.wraps(deepcopy)
-    def flat_copy(value: Any) -> Any:
-        if type(value) is FeedParserDict and all(
-            v is None or type(v) is str for v in value.values()
-        ):
-            return FeedParserDict(value)
-        return deepcopy(value)
+        @functools.wraps(deepcopy)
+        def flat_copy(value: Any) -> Any:
+            if type(value) is FeedParserDict and all(
+                v is None or type(v) is str for v in value.values()
+            ):
+                return FeedParserDict(value)
+            return deepcopy(value)
 
-    FeedParserDict.get = plain_get
-    feedparser.mixin.copy = types.SimpleNamespace(deepcopy=flat_copy, copy=copy.copy)
-    feedparser.mixin.make_safe_absolute_uri = joined
+        feedparser.mixin.copy = types.SimpleNamespace(deepcopy=flat_copy, copy=copy.copy)
 
 
 def _entry(entry: dict[str, Any], base_url: str, now: datetime) -> _Entry:

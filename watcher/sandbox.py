@@ -371,8 +371,9 @@ def _serve(preload: tuple[str, ...] = ()) -> None:  # pragma: no cover - runs in
 
     warnings.simplefilter("ignore")
     for name in preload:
-        # A module that cannot be imported is the job's to report, when it is run.
-        with contextlib.suppress(Exception):
+        # A module that cannot be imported (or exits as it is) is the job's to report, when
+        # it is run.
+        with contextlib.suppress(BaseException):
             importlib.import_module(name)
     functions: dict[str, Callable[..., Any]] = {}
     _send(replies, ("ready",))

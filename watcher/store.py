@@ -221,9 +221,13 @@ _FEED_POLLED = (
 )
 _FEED_BY_URL = select(feeds).where(feeds.c.url == bindparam("url"))
 _FEED_BY_ID = select(feeds).where(feeds.c.id == bindparam("feed_id"))
-_FEEDS_MOVED_TO = select(feeds.c.id, feeds.c.current_url).where(
-    feeds.c.current_url.in_(bindparam("urls", expanding=True)),
-    feeds.c.url != feeds.c.current_url,
+_FEEDS_MOVED_TO = (
+    select(feeds.c.id, feeds.c.current_url)
+    .where(
+        feeds.c.current_url.in_(bindparam("urls", expanding=True)),
+        feeds.c.url != feeds.c.current_url,
+    )
+    .order_by(feeds.c.id)
 )
 _FEED_NEW = insert(feeds).values(
     url=bindparam("url"), current_url=bindparam("url"), polls=0, failures=0, health="ok"
@@ -386,13 +390,16 @@ class Store:
         known = self._states.get(url)
         if known is not None:
             return known
-        with self.transaction(durable=False) as db:
-            row = db.execute(_FEED_BY_URL, {"url": url}).first()
-            fresh = []
-            if row is None:
-                fresh = self._new_feeds(db, [url])
-                row = db.execute(_FEED_BY_URL, {"url": url}).one()
-        return self._remember(row, new=bool(fresh))
+        # The turn is held until the row is remembered: another thread must not read a row
+        # this one made, and record its items, before the row is known to have none.
+        with self._turn:
+            with self.transaction(durable=False) as db:
+                row = db.execute(_FEED_BY_URL, {"url": url}).first()
+                fresh = []
+                if row is None:
+                    fresh = self._new_feeds(db, [url])
+                    row = db.execute(_FEED_BY_URL, {"url": url}).one()
+            return self._remember(row, new=bool(fresh))
 
     def load_feeds(self, urls: Sequence[str]) -> None:
         """`feed_state` for every one of these configured feeds not yet known, in one
@@ -401,18 +408,20 @@ class Store:
         if not wanted:
             return
         rows: list[Any] = []
-        with self.transaction(durable=False) as db:
-            found: set[str] = set()
-            for chunk in _chunks(wanted, 400):
-                found.update(
-                    db.execute(select(feeds.c.url).where(feeds.c.url.in_(chunk))).scalars()
-                )
-            fresh = set(self._new_feeds(db, [url for url in wanted if url not in found]))
-            # Read after the inserts and moves: a move renames a row that may have been found.
-            for chunk in _chunks(wanted, 400):
-                rows += db.execute(select(feeds).where(feeds.c.url.in_(chunk)))
-        for row in rows:
-            self._remember(row, new=row.url in fresh)
+        with self._turn:  # until the rows are remembered, as in `feed_state`
+            with self.transaction(durable=False) as db:
+                found: set[str] = set()
+                for chunk in _chunks(wanted, 400):
+                    found.update(
+                        db.execute(select(feeds.c.url).where(feeds.c.url.in_(chunk))).scalars()
+                    )
+                fresh = set(self._new_feeds(db, [url for url in wanted if url not in found]))
+                # Read after the inserts and moves: a move renames a row that may have been
+                # found.
+                for chunk in _chunks(wanted, 400):
+                    rows += db.execute(select(feeds).where(feeds.c.url.in_(chunk)))
+            for row in rows:
+                self._remember(row, new=row.url in fresh)
 
     def _new_feeds(self, db: Connection, urls: Sequence[str]) -> list[str]:
         """Rows for feeds seen for the first time: the row of the feed each had moved from
