@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from watcher.detection import default_rules, detect, explain, fields, load_rules
+from watcher.detection import Verdict, default_rules, detect, explain, fields, load_rules
 
 CASES = tomllib.loads((Path(__file__).parent / "data" / "detection_cases.toml").read_text())[
     "cases"
@@ -483,15 +483,17 @@ def test_place_names_are_shown_as_the_press_writes_them() -> None:
     assert arabic is not None and arabic.fields.places[0].name.isascii()
 
 
-def test_a_weekday_with_a_turkish_dotted_capital_i_is_still_a_weekday() -> None:
-    from datetime import UTC, date, datetime
-
-    verdict = explain(
+def _mosul_strike_on(weekday: str) -> Verdict:
+    return explain(
         "Air strike hits Mosul",
-        "Warplanes struck a depot in Mosul on FRİDAY, killing two people, officials said.",
+        f"Warplanes struck a depot in Mosul on {weekday}, killing two people, officials said.",
         default_rules(),
         datetime(2026, 1, 1, tzinfo=UTC),
     )
+
+
+def test_a_weekday_with_a_turkish_dotted_capital_i_is_still_a_weekday() -> None:
+    verdict = _mosul_strike_on("FRİDAY")
     assert verdict.detection is not None
     assert verdict.detection.fields.event_date == date(2025, 12, 26)
 
@@ -502,13 +504,6 @@ def test_a_regex_that_fails_only_when_compiled_is_a_config_problem() -> None:
     assert "look-behind" in problems[0].message
 
 
-def test_an_unreadable_weekday_leaves_the_date_unknown() -> None:
-    from datetime import UTC, datetime
-
-    verdict = explain(
-        "Air strike hits Mosul",
-        "Warplanes struck a depot in Mosul on FRıDAY, killing two people, officials said.",
-        default_rules(),
-        datetime(2026, 1, 1, tzinfo=UTC),
-    )
+def test_a_weekday_with_a_dotless_i_does_not_stop_the_detection() -> None:
+    verdict = _mosul_strike_on("FRıDAY")
     assert verdict.detection is not None
