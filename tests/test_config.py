@@ -114,6 +114,7 @@ targets = ["pager"]
         "feeds[1].interval: is shorter than 60 seconds",
         "feeds[2].url: is missing",
         "targets.slack.format: is not a known format",
+        "targets.slack.url: apprise cannot use the URL: An invalid Slack (second) Token",
         "routes[0].targets: names no configured target",
     ]
     for text_part in expected:

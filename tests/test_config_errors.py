@@ -75,6 +75,16 @@ BROKEN: list[tuple[str, str, list[str]]] = [
         FEED + '[targets.slack]\nenv = "WATCHER_TEST_SURELY_UNSET"\n',
         ["targets.slack.env:"],
     ),
+    (
+        "target-apprise-cannot-use",
+        FEED + '[targets.email]\nurl = "mailtos://mail.example:587/?to=a@b.example&from=Desk"\n',
+        ["targets.email.url: apprise cannot use the URL: Invalid ~From~ email specified"],
+    ),
+    (
+        "place-latitude-out-of-range",
+        FEED + '[[detection.places]]\nname = "Tall Nowhere"\ncountry = "IQ"\nlat = 96.2\n',
+        ["detection.places[0].lat: must be a number from -90 to 90 (got 96.2)"],
+    ),
     ("delivery-timeout-zero", FEED + "[delivery]\ntimeout = 0\n", ["delivery.timeout:"]),
     ("events-bad-type", FEED + '[events]\nwindow_hours = "long"\n', ["events.window_hours:"]),
     (

@@ -18,7 +18,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import quote, urlsplit, urlunsplit
+from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
 import apprise
 import requests
@@ -367,31 +367,120 @@ def _scheme(url: str) -> str:
     return url.partition("://")[0].lower() if "://" in url else ""
 
 
-def _load(url: str) -> apprise.NotifyBase | None:
-    """The apprise plugin for `url`, or None when apprise cannot use it."""
+# While check_url() runs, what apprise logs in this context is kept here for its reason and
+# not printed: its plugins log the reason they refuse a URL (or drop a recipient) at WARNING,
+# and the check reports it once, as a config problem. Outside check_url() the filter passes
+# every record on.
+_heard: ContextVar[list[str] | None] = ContextVar("watcher_alerts_heard", default=None)
+
+
+def _hear(record: logging.LogRecord) -> bool:
+    heard = _heard.get()
+    if heard is None or record.levelno < logging.WARNING:
+        return True
+    heard.append(record.getMessage())
+    return False
+
+
+logging.getLogger(apprise.LOGGER_NAME).addFilter(_hear)
+
+
+def _instantiate(url: str) -> tuple[apprise.NotifyBase | None, str]:
+    """The apprise plugin for `url`, or None and apprise's reason for not taking it."""
+    scheme = _scheme(url)
     # Unknown schemes are refused here because apprise would log the URL's path unmasked
     # ("Unsupported URL" / "Unparseable URL", C6).
-    if _scheme(url) not in apprise.NotificationManager():  # type: ignore[no-untyped-call]
-        return None
+    if not scheme:
+        return None, "it is not a URL (it has no scheme://)"
+    if scheme not in apprise.NotificationManager():  # type: ignore[no-untyped-call]
+        return None, f"apprise knows no {clean_text(scheme, 20)}:// service"
     try:
         # suppress_exceptions=False: otherwise apprise logs "Could not load ... URL: <url>"
         # with path tokens unmasked (measured with a truncated slack:// URL).
-        return apprise.Apprise.instantiate(url, suppress_exceptions=False)
-    except Exception:  # a plugin constructor rejecting the URL is a config error: the boundary
-        return None
+        plugin = apprise.Apprise.instantiate(url, suppress_exceptions=False)
+    except Exception as error:  # a plugin constructor rejecting the URL is a config error
+        return None, str(error) or type(error).__name__
+    return plugin, "" if plugin is not None else "apprise cannot parse it"
+
+
+def _load(url: str) -> apprise.NotifyBase | None:
+    """The apprise plugin for `url`, or None when apprise cannot use it."""
+    return _instantiate(url)[0]
 
 
 def _privacy_url(url: str, plugin: apprise.NotifyBase | None) -> str:
     if plugin is None:
-        return f"{clean_text(_scheme(url), 20) or '(no scheme)'}://…"
+        return _masked_parts(url)
     # The query is dropped: it only repeats defaults and makes every log line long.
     privacy_url = plugin.url(privacy=True)  # type: ignore[no-untyped-call]
     return str(privacy_url).split("?", 1)[0]
 
 
+def _masked_parts(url: str) -> str:
+    """A URL apprise cannot parse has no privacy form of its own: its scheme, then each part
+    masked as apprise masks a token ("T...A"), so that the user can tell which URL it is."""
+    scheme = clean_text(_scheme(url), 20) or "(no scheme)"
+    rest = url.partition("://")[2].split("?", 1)[0].split("#", 1)[0]
+    credentials, _, rest = rest.rpartition("@")
+    parts = [
+        str(apprise.URLBase.pprint(part, privacy=True))  # type: ignore[no-untyped-call]
+        for part in rest.split("/")
+        if part
+    ]
+    return f"{scheme}://{'****@' if credentials else ''}{'/'.join(parts) or '…'}"
+
+
 def masked(url: str) -> str:
     """apprise's privacy form of `url` (secrets elided) without its query, for logs."""
     return _privacy_url(url, _load(url))
+
+
+# A reason quotes what apprise did not like, which may be a token: the URL's password and its
+# long parts (tokens are long, names and hosts mostly short) are masked in it too.
+_TOKEN_LENGTH = 12
+
+
+def _scrub(reason: str, url: str) -> str:
+    rest = url.partition("://")[2]
+    secrets = [unquote(part) for part in re.split(r"[/:@?&=#,]+", rest) if part]
+    credentials = rest.split("/", 1)[0].rpartition("@")[0]
+    password = unquote(credentials.partition(":")[2])
+    for secret in sorted(secrets, key=len, reverse=True):
+        # A part with a space is a name ("from=Watcher Desk"), never a token; a password of
+        # one to three characters cannot be told from the words around it.
+        if (len(secret) >= _TOKEN_LENGTH and not re.search(r"\s", secret)) or (
+            secret == password and len(secret) > 3
+        ):
+            masked_secret = str(apprise.URLBase.pprint(secret, privacy=True))  # type: ignore[no-untyped-call]
+            reason = reason.replace(secret, masked_secret)
+    return clean_text(reason, 400)
+
+
+@dataclass(frozen=True)
+class UrlCheck:
+    """What apprise makes of one configured URL, before anything is sent to it."""
+
+    masked: str  # apprise's privacy form (or the parts masked when apprise cannot parse it)
+    problem: str  # apprise's reason for refusing it, secrets masked; "" when it is usable
+
+
+def check_url(url: str) -> UrlCheck:
+    """Load `url` through apprise as send() will, without sending: apprise's reason when it
+    cannot use the URL, including what it warns about while loading it (a recipient dropped
+    as invalid means alerts that would never reach that person)."""
+    heard: list[str] = []
+    token = _heard.set(heard)
+    try:
+        plugin, reason = _instantiate(url)
+    finally:
+        _heard.reset(token)
+    if plugin is not None and not apprise.Apprise().add(plugin):
+        reason = reason or "apprise does not take it"
+    if plugin is None or heard:
+        # apprise's own words when it logged any (an exception's message repeats them).
+        words = list(dict.fromkeys(heard or [reason]))
+        return UrlCheck(_privacy_url(url, plugin), _scrub("; ".join(words), url))
+    return UrlCheck(_privacy_url(url, plugin), "")
 
 
 def _classify(result: apprise.AppriseResult, seen: list[object], service: str) -> Outcome:

@@ -98,6 +98,8 @@ def cmd_check(args: argparse.Namespace) -> int:
         f"{args.config}: ok — {len(config.feeds)} feeds, {len(config.targets)} targets, "
         f"{len(config.routes)} routes, {len(rule_ids(config.rules))} rules"
     )
+    if args.send_test:
+        return _send_test(config)
     return EXIT_OK
 
 
@@ -298,16 +300,24 @@ def cmd_silence(args: argparse.Namespace) -> int:
 
 
 def cmd_send_test(args: argparse.Namespace) -> int:
+    from watcher.config import load_config
+
+    return _send_test(load_config(args.config))
+
+
+def _send_test(config: Config) -> int:
+    """The sample alert to every target URL, one line each saying whether it answered."""
     from watcher.pipeline import send_test
 
-    ctx = _context(args.config)
-    if not ctx.config.targets:
+    if not config.targets:
         print("no [targets] configured: nothing to send to", file=sys.stderr)
         return EXIT_CONFIG
     failed = 0
-    for name, url, outcome in send_test(ctx):
+    for name, url, outcome in send_test(config):
         print(f"{name}: {url}: {outcome}")
         failed += not outcome.startswith("sent")
+    if failed:
+        print(f"watcher: {failed} target URL(s) did not take the test alert", file=sys.stderr)
     return EXIT_FAILURE if failed else EXIT_OK
 
 
@@ -395,7 +405,18 @@ def build_parser() -> argparse.ArgumentParser:
         "run the real pipeline over built-in feeds served on 127.0.0.1; print the alerts",
     )
     demo.add_argument("--keep", action="store_true", help="keep the demo's state directory")
-    command("check", cmd_check, "validate the config file; exit 2 and list every problem if bad")
+    check = command(
+        "check",
+        cmd_check,
+        "validate the config file, each target's URLs through apprise included; exit 2 and "
+        "list every problem if bad",
+    )
+    check.add_argument(
+        "--send-test",
+        action="store_true",
+        help="also send the sample alert to every target and say which ones took it (exit 1 "
+        "if one did not)",
+    )
     trial = command(
         "try", cmd_try, "extract and detect on one URL or file, and explain why it fires or not"
     )

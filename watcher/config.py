@@ -477,9 +477,12 @@ def _read_targets(reader: _Reader, data: object) -> dict[str, Target]:
         if not re.fullmatch(r"[A-Za-z0-9_-]+", name):
             reader.problem(path, "target names may hold letters, digits, - and _ only", name)
         spec = reader.table(entry, path, _TARGET_KEYS)
-        urls: list[str] = []
-        urls += reader.get(spec, path, "url", _strings, (), 'write url = "slack://…"')
-        urls += reader.get(spec, path, "urls", _strings, (), 'write urls = ["mailto://…"]')
+        # Each URL with where it came from, so that a problem with it names that place.
+        sources: list[tuple[str, str, str]] = []  # (key path, where in words, url)
+        written = reader.get(spec, path, "url", _strings, NONE, 'write url = "slack://…"')
+        sources += [(f"{path}.url", "the URL", url) for url in written]
+        listed = reader.get(spec, path, "urls", _strings, NONE, 'write urls = ["mailto://…"]')
+        sources += [(f"{path}.urls[{n}]", "the URL", url) for n, url in enumerate(listed)]
         env = reader.get(
             spec, path, "env", _string, "", "write the name of an environment variable"
         )
@@ -492,12 +495,18 @@ def _read_targets(reader: _Reader, data: object) -> dict[str, Target]:
                     env,
                     f"set {env} to an apprise URL in the service's environment",
                 )
-            urls += value.split()
+            sources += [(f"{path}.env", f"the URL in ${env}", url) for url in value.split()]
         credential = reader.get(
             spec, path, "credential", _string, "", "write the name of a systemd credential"
         )
         if credential:
-            urls += _read_credential(reader, f"{path}.credential", credential)
+            found = _read_credential(reader, f"{path}.credential", credential)
+            sources += [
+                (f"{path}.credential", f"URL {n} of the credential {credential}", url)
+                for n, url in enumerate(found, 1)
+            ]
+        urls = [url for _, _, url in sources]
+        _check_urls(reader, sources)
         if not urls and not any(p.path.startswith(path) for p in reader.problems):
             reader.problem(
                 path,
@@ -518,6 +527,24 @@ def _read_targets(reader: _Reader, data: object) -> dict[str, Target]:
             fmt = default_format
         targets[name] = Target(name=name, urls=tuple(urls), format=fmt)
     return targets
+
+
+def _check_urls(reader: _Reader, sources: Sequence[tuple[str, str, str]]) -> None:
+    """Every URL loaded through apprise as it will be when an alert is sent: a URL that
+    apprise cannot use would otherwise be found out by the first strike's alert (issue #15)."""
+    if not sources:
+        return
+    from watcher.alerts import check_url  # loads apprise's plugins: only when there are URLs
+
+    for key_path, where, url in sources:
+        checked = check_url(url)
+        if checked.problem:
+            reader.problem(
+                key_path,
+                f"apprise cannot use {where}: {checked.problem}",
+                checked.masked,
+                "fix the URL as apprise's documentation of that service shows it",
+            )
 
 
 def _read_credential(reader: _Reader, path: str, name: str) -> list[str]:

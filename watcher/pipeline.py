@@ -671,8 +671,9 @@ def guarded_run_feed(ctx: Context, feed: Feed) -> FeedResult:
         return FeedResult(feed.name, "failed", error="unexpected error (see the log)")
 
 
-def send_test(ctx: Context) -> list[tuple[str, str, str]]:
-    """A sample alert to every target URL, sent at once (not through the outbox)."""
+def send_test(config: Config) -> list[tuple[str, str, str]]:
+    """A sample alert to every target URL, sent at once (not through the outbox):
+    (target, masked URL, outcome)."""
     content = alerting.AlertContent(
         event_id=0,
         kind="test",
@@ -696,8 +697,8 @@ def send_test(ctx: Context) -> list[tuple[str, str, str]]:
     )
     alert = alerting.render_alert(content)
     results = []
-    for name, target in ctx.config.targets.items():
+    for name, target in config.targets.items():
         for url in target.urls:
-            outcome = alerting.send(url, alert, target.format, timeout=ctx.config.delivery.timeout)
+            outcome = alerting.send(url, alert, target.format, timeout=config.delivery.timeout)
             results.append((name, alerting.masked(url), f"{outcome.status} {outcome.detail}"))
     return results
