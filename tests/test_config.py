@@ -10,6 +10,7 @@ import pytest
 
 from watcher.config import load_config, parse_config, rule_ids
 from watcher.errors import ConfigError
+from watcher.evaluation import run_examples
 
 ROOT = Path(__file__).resolve().parent.parent
 MINIMAL = """
@@ -188,3 +189,5 @@ def test_the_commented_detection_example_loads(
     assert "retrospective" not in config.rules.guards
     found = config.rules.gazetteer.places_in("An air strike hit Tel Shifa overnight.")
     assert [f.entry.name for f in found] == ["Tall Shifa"]
+    [example] = [r for r in run_examples(config.rules) if r.example.file != "default_rules.toml"]
+    assert example.example.name == "drone-strike-sinjar" and example.failures == ()

@@ -7,6 +7,7 @@ import argparse
 import logging
 import os
 import sys
+import textwrap
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
@@ -17,6 +18,7 @@ from watcher.errors import ConfigError, StateError, WatcherError
 
 if TYPE_CHECKING:
     from watcher.config import Config
+    from watcher.detection import RuleSet
     from watcher.store import Store
 
 log = logging.getLogger("watcher")
@@ -98,9 +100,32 @@ def cmd_check(args: argparse.Namespace) -> int:
         f"{args.config}: ok — {len(config.feeds)} feeds, {len(config.targets)} targets, "
         f"{len(config.routes)} routes, {len(rule_ids(config.rules))} rules"
     )
+    outcome = _check_examples(config.rules)
     if args.send_test:
-        return _send_test(config)
-    return EXIT_OK
+        outcome = max(outcome, _send_test(config))
+    return outcome
+
+
+def _check_examples(rules: RuleSet) -> int:
+    """Run the rules' examples like unit tests: each failure with the verdict that explains it;
+    exit 1 when one fails."""
+    from watcher.evaluation import run_examples
+    from watcher.trial import render_verdict
+
+    results = run_examples(rules)
+    failed = [result for result in results if result.failures]
+    print(f"examples: {len(results) - len(failed)} of {len(results)} pass")
+    for result in failed:
+        example = result.example
+        print(f"\nFAIL {example.name} ({example.file})")
+        print("".join(f"  {failure}\n" for failure in result.failures), end="")
+        if example.why:
+            print(f"  the example says: {example.why}")
+        print(f"  title: {example.title}")
+        if example.text:
+            print(f"  text: {example.text}")
+        print(textwrap.indent(render_verdict(result.verdict), "  "))
+    return EXIT_FAILURE if failed else EXIT_OK
 
 
 def _context(config_path: Path):  # type: ignore[no-untyped-def]

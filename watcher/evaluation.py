@@ -22,6 +22,7 @@ from typing import IO, Any
 
 from watcher import events
 from watcher.detection import Detection, RuleSet, Verdict, explain
+from watcher.detection.examples import Example, mismatches
 from watcher.errors import ConfigError, Problem
 
 Progress = Callable[[int, int], None]
@@ -313,6 +314,22 @@ def write_predictions(path: Path, report: Report) -> None:
     with path.open("w", encoding="utf-8") as out:
         for outcome in report.outcomes:
             out.write(json.dumps(prediction(outcome), ensure_ascii=False) + "\n")
+
+
+@dataclass(frozen=True)
+class ExampleResult:
+    example: Example
+    verdict: Verdict
+    failures: tuple[str, ...]  # what the verdict got wrong; empty when the example passes
+
+
+def run_examples(rules: RuleSet) -> tuple[ExampleResult, ...]:
+    """Run every example the rules carry, in the order of their files."""
+    results = []
+    for example in rules.examples:
+        verdict = explain(example.title, example.text, rules)
+        results.append(ExampleResult(example, verdict, mismatches(example, verdict)))
+    return tuple(results)
 
 
 def stderr_progress() -> Progress | None:

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
+from watcher.detection.examples import Example, read_examples
 from watcher.detection.gazetteer import Gazetteer, Place, alias_key, load_gazetteer
 from watcher.detection.phrases import PhraseIndex, compile_index
 from watcher.errors import ConfigError, Problem
@@ -34,6 +35,7 @@ TOP_KEYS = (
     "defaults",
     "places",
     "aliases",
+    "examples",
 )
 PLACE_KEYS = ("id", "name", "country", "governorate", "lat", "lon", "kind", "aliases")
 PLACE_KINDS = (
@@ -130,6 +132,8 @@ class RuleSet:
     # None: the packaged gazetteer; a config with its own places sets one made by
     # gazetteer.load_gazetteer(extra_places, extra_aliases) with dataclasses.replace.
     gazetteer: Gazetteer | None = None
+    # Texts the rules must and must not fire on, run by `watcher check` (examples.py).
+    examples: tuple[Example, ...] = ()
 
     @functools.cached_property
     def cue_lists(self) -> tuple[tuple[str, str | None], ...]:
@@ -791,11 +795,30 @@ def load_rules(table: Mapping[str, object], file: str) -> tuple[RuleSet, list[Pr
         actors=tuple(names["actors"]),
         index=compile_index(phrase_lists, file, problems),
     )
+    ruleset = dataclasses.replace(ruleset, examples=_examples(base, table, file, ruleset, problems))
     if "places" in table or "aliases" in table:
         places, aliases = _user_places(table, file, problems)
         if places or aliases:
             ruleset = dataclasses.replace(ruleset, gazetteer=load_gazetteer(places, aliases))
     return ruleset, problems
+
+
+def _examples(
+    base: Mapping[str, Any],
+    table: Mapping[str, object],
+    file: str,
+    ruleset: RuleSet,
+    problems: list[Problem],
+) -> tuple[Example, ...]:
+    return read_examples(
+        base.get("examples", []),
+        table.get("examples", []),
+        ("default_rules.toml", file),
+        problems,
+        rule_ids=[rule.id for rule in ruleset.rules],
+        strike_types=STRIKE_TYPES,
+        actors=ruleset.actors,
+    )
 
 
 @functools.cache
