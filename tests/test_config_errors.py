@@ -88,6 +88,18 @@ BROKEN: list[tuple[str, str, list[str]]] = [
     ("delivery-timeout-zero", FEED + "[delivery]\ntimeout = 0\n", ["delivery.timeout:"]),
     ("events-bad-type", FEED + '[events]\nwindow_hours = "long"\n', ["events.window_hours:"]),
     (
+        "events-unknown-change-kind",
+        FEED + '[events]\nupdate_on = ["casualties", "outlets"]\n',
+        ["events.update_on: names no kind of change: outlets"],
+    ),
+    (
+        "route-unknown-change-kind",
+        FEED
+        + '[targets.slack]\nurl = "json://a.example"\n'
+        + '[[routes]]\ntargets = ["slack"]\nupdate_on = "corroborated"\n',
+        ["routes[0].update_on: names no kind of change: corroborated"],
+    ),
+    (
         "bad-regex-in-user-lexicon",
         FEED + '[detection.lexicons]\nair_strike = ["re:(unclosed"]\n',
         ["detection.lexicons.air_strike[0]: bad regular expression"],

@@ -316,3 +316,40 @@ def test_a_denial_updates_its_event_and_opens_none(
         assert len(texts) == 2, texts
         assert "Update" in texts[1] and "denial" in texts[1].lower()
         assert not any("Raqqa" in text for text in texts)
+
+
+SECOND_OUTLET = Story(
+    "regional",
+    "kh-second",
+    "American jets hit Kataib Hezbollah depots at Jurf al-Sakhar",
+    "American aircraft bombed weapons depots of Kataib Hezbollah at Jurf al-Sakhar on Thursday "
+    "night, killing three fighters, Iraqi security sources said.",
+)
+
+
+def test_each_route_gets_the_kinds_of_update_it_takes(
+    tmp_path: Path, slack: HttpReceiver, smtp: SmtpReceiver
+) -> None:
+    with LoopbackServer() as server:
+        config = alert_on_the_first_strike(tmp_path, server, slack, smtp)
+        assert smtp.wait_for(1)
+        config.write_text(
+            config.read_text()
+            + '\n[[routes]]\ntargets = ["slack"]\nupdate_on = ["casualties", "corroboration"]\n'
+            + '\n[[routes]]\ntargets = ["email"]\n'
+        )
+        # A second outlet that adds nothing but itself: news for Slack only.
+        publish(server, [*HISTORY, NEW[0], SECOND_OUTLET])
+        assert main(["-c", str(config), "run", "--once"]) == 0
+        assert slack.wait_for(2)
+        assert "corroborated by a 2nd outlet" in slack_texts(slack)[1]
+        # A higher toll is news for both; the email it makes is the second email, so the
+        # corroboration never went there.
+        publish(server, [*HISTORY, NEW[0], SECOND_OUTLET, FOLLOW_UP])
+        assert main(["-c", str(config), "run", "--once"]) == 0
+        assert slack.wait_for(3) and smtp.wait_for(2)
+        update = smtp.messages[1]
+        assert "Update" in str(update["Subject"])
+        body = update.get_payload(0).get_payload(decode=True).decode()
+        assert "killed 3 → 7" in body and "reported by 2 outlets" in body, body
+        assert "corroborated" not in body

@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 
 from watcher.detection import RuleSet, default_rules, load_rules
 from watcher.errors import ConfigError, Problem
-from watcher.events import EventSettings
+from watcher.events import CHANGE_KINDS, EventSettings
 
 T = TypeVar("T")
 
@@ -56,6 +56,9 @@ class Route:
     tags: tuple[str, ...] = ()
     min_score: float = 0.0
     stop: bool = False
+    # Which kinds of change (events.CHANGE_KINDS) send this route an update; [events].update_on
+    # when the route does not say.
+    update_on: tuple[str, ...] = EventSettings().update_on
 
 
 @dataclass(frozen=True)
@@ -574,11 +577,35 @@ def _read_credential(reader: _Reader, path: str, name: str) -> list[str]:
     return urls
 
 
-_ROUTE_KEYS = ("targets", "rules", "countries", "governorates", "tags", "min_score", "stop")
+_ROUTE_KEYS = (
+    "targets",
+    "rules",
+    "countries",
+    "governorates",
+    "tags",
+    "min_score",
+    "stop",
+    "update_on",
+)
+_UPDATE_FIX = f"write a list of these: {', '.join(CHANGE_KINDS)} (or [] for no updates)"
+
+
+def _change_kinds(value: object) -> tuple[str, ...]:
+    if value == []:
+        return ()
+    kinds = _strings(value)
+    unknown = [kind for kind in kinds if kind not in CHANGE_KINDS]
+    if unknown:
+        raise ValueError(f"names no kind of change: {', '.join(unknown)}")
+    return tuple(dict.fromkeys(kinds))
 
 
 def _read_routes(
-    reader: _Reader, data: object, targets: Mapping[str, Target], rules: RuleSet
+    reader: _Reader,
+    data: object,
+    targets: Mapping[str, Target],
+    rules: RuleSet,
+    update_on: tuple[str, ...],
 ) -> tuple[Route, ...]:
     if data is None:
         return ()
@@ -631,6 +658,9 @@ def _read_routes(
                 tags=reader.get(table, path, "tags", _strings, NONE, 'write e.g. ["wire"]'),
                 min_score=reader.get(table, path, "min_score", _number(0), 0.0, "write e.g. 0.5"),
                 stop=reader.get(table, path, "stop", _bool, False, "write true or false"),
+                update_on=reader.get(
+                    table, path, "update_on", _change_kinds, update_on, _UPDATE_FIX
+                ),
             )
         )
     return tuple(routes)
@@ -700,16 +730,19 @@ def _ints(value: object) -> tuple[int, ...]:
 
 
 def event_keys() -> tuple[str, ...]:
-    """The [events] settings a user may set: the scalar ones and lists of numbers."""
+    """The [events] settings a user may set: the scalar ones, lists of numbers, update_on."""
     base = EventSettings()
-    return tuple(
-        name
-        for name in base.__dataclass_fields__
-        if isinstance(getattr(base, name), bool | int | float)
-        or (
-            isinstance(getattr(base, name), tuple)
-            and all(isinstance(v, int) for v in getattr(base, name))
-        )
+    return (
+        *(
+            name
+            for name in base.__dataclass_fields__
+            if isinstance(getattr(base, name), bool | int | float)
+            or (
+                isinstance(getattr(base, name), tuple)
+                and all(isinstance(v, int) for v in getattr(base, name))
+            )
+        ),
+        "update_on",
     )
 
 
@@ -723,7 +756,9 @@ def _read_events(reader: _Reader, data: object) -> EventSettings:
         default = getattr(base, key)
         if key not in table:
             continue
-        if isinstance(default, bool):
+        if key == "update_on":
+            values[key] = reader.get(table, "events", key, _change_kinds, default, _UPDATE_FIX)
+        elif isinstance(default, bool):
             values[key] = reader.get(table, "events", key, _bool, default, "write true or false")
         elif isinstance(default, tuple):
             values[key] = reader.get(table, "events", key, _ints, default, "write e.g. [2, 5]")
@@ -765,9 +800,14 @@ def parse_config(text: str, file: str = "<config>") -> Config:
         ]
     else:
         rules = default_rules()
-    routes = _read_routes(reader, data.get("routes"), targets, rules)
     delivery = _read_delivery(reader, data.get("delivery"))
     events = _read_events(reader, data.get("events"))
+    routes = _read_routes(reader, data.get("routes"), targets, rules, events.update_on)
+    if routes:
+        # The events stage makes an update of any change some route takes; each route then
+        # gets the updates of its own kinds (pipeline.route).
+        wanted = {kind for r in routes for kind in r.update_on}
+        events = replace(events, update_on=tuple(k for k in CHANGE_KINDS if k in wanted))
     if reader.problems:
         raise ConfigError(reader.problems)
     return Config(

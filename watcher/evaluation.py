@@ -95,13 +95,18 @@ def read_records(path: Path) -> list[dict[str, Any]]:
 
 
 def _published(record: Mapping[str, Any]) -> datetime | None:
+    """The record's publication time (aware UTC): its `date` with the time when it gives one."""
     value = record.get("date")
     if not isinstance(value, str) or len(value) < 10:
         return None
     try:
-        return datetime.combine(date.fromisoformat(value[:10]), datetime.min.time(), UTC)
+        when = datetime.fromisoformat(value)
     except ValueError:
-        return None
+        try:
+            when = datetime.combine(date.fromisoformat(value[:10]), datetime.min.time())
+        except ValueError:
+            return None
+    return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
 
 
 def _scores(pairs: Iterable[tuple[bool, bool]]) -> Scores:
@@ -168,7 +173,25 @@ class _Item:
     published: datetime | None
 
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+def _arrivals(records: Sequence[Mapping[str, Any]]) -> dict[str, datetime]:
+    """When each record is replayed as seen: its publication time. A feed item is always seen
+    when it comes out, but some records have no date. Such a record is replayed as seen at the
+    first time known of the strike it is labelled with: its first dated record, or the day its
+    label begins with ("2023-10-05-...") if that is earlier; a record with neither is not
+    replayed. (Replaying them all at one made-up time would put strikes years apart in one
+    window.)"""
+    first: dict[str, datetime] = {}
+    for record in records:
+        label = record.get("event")
+        when = _published(record) or _published({"date": str(label)[:10]})
+        if when is not None and label is not None:
+            first[str(label)] = min(when, first.get(str(label), when))
+    arrivals = {}
+    for record in records:
+        when = _published(record) or first.get(str(record.get("event")))
+        if when is not None:
+            arrivals[str(record["id"])] = when
+    return arrivals
 
 
 def group_events(
@@ -177,14 +200,18 @@ def group_events(
     settings: events.EventSettings | None = None,
 ) -> dict[str, float | int]:
     """Replay the detections in date order through events.cluster, as the pipeline does (a
-    denial that joins no open event opens none), and score the grouping against `event`."""
+    denial that joins no open event opens none), and score the grouping against `event`.
+
+    Besides events.score_grouping's counts: `undated` records replayed at their strike's first
+    dated record, `not_replayed` records with no time at all (see _arrivals)."""
     settings = settings or events.EventSettings()
     found = {o.id: o.verdict.detection for o in outcomes}
+    arrivals = _arrivals(records)
     replay = sorted(
         (
-            (_published(record) or _EPOCH, position, record)
+            (arrivals[str(record["id"])], position, record)
             for position, record in enumerate(records)
-            if found.get(str(record["id"])) is not None
+            if found.get(str(record["id"])) is not None and str(record["id"]) in arrivals
         ),
         key=lambda entry: (entry[0], entry[1]),
     )
@@ -194,7 +221,10 @@ def group_events(
         detection = found[str(record["id"])]
         assert detection is not None
         rid = str(record["id"])
-        item = _Item(rid, rid, str(record.get("title") or ""), str(record.get("text") or ""), when)
+        published = _published(record)
+        item = _Item(
+            rid, rid, str(record.get("title") or ""), str(record.get("text") or ""), published
+        )
         outlet = str(record.get("outlet") or record.get("outlet_hint") or rid)
         report = events.report_from(detection, item, outlet, when)
         open_events = [e for e in held.values() if events.is_open(e, report.when, settings)]
@@ -206,7 +236,13 @@ def group_events(
             state = dataclasses.replace(state, id=len(held) + 1)
         held[state.id] = state
         assignments[rid] = (state.id, decision.action)
-    return events.score_grouping(records, assignments)
+    scores = events.score_grouping(records, assignments)
+    labelled = [r for r in records if r.get("event") is not None]
+    scores["undated"] = sum(
+        1 for r in labelled if _published(r) is None and str(r["id"]) in arrivals
+    )
+    scores["not_replayed"] = sum(1 for r in labelled if str(r["id"]) not in arrivals)
+    return scores
 
 
 def render_text(report: Report) -> str:

@@ -23,8 +23,9 @@ _T = TypeVar("_T")
 
 @dataclass(frozen=True)
 class PlaceKey:
-    """A place as far as grouping needs it; `level`: "place" (a town, base, site), "city",
-    "governorate" (or another area) or "country"."""
+    """A place as far as grouping needs it; `level`: "place" (a town, base, site), "city" (or a
+    district or neighbourhood), "governorate", "region" (an area across governorates, such as
+    the Kurdistan Region) or "country"."""
 
     id: str
     name: str
@@ -82,6 +83,7 @@ class EventState:
     killed: Count = None  # the highest figure reported so far
     wounded: Count = None
     denied: bool = False
+    claimed: bool = False  # an actor claimed it
     reports: int = 0
 
 
@@ -91,6 +93,15 @@ class Decision:
     action: str  # "new" | "update" | "silent" | "duplicate"
     changes: tuple[str, ...]  # reasons, in words; every "update" has at least one
     state: EventState  # the event after this report
+    # The kinds (CHANGE_KINDS) of what the report adds, alerting or not: routes choose by them.
+    kinds: frozenset[str] = frozenset()
+
+
+# What a later report can add. An update alerts only for the kinds a route takes (its
+# `update_on`, by default DEFAULT_UPDATE_ON); the others are recorded and shown in the next alert
+# and in `watcher events`.
+CHANGE_KINDS = ("casualties", "attribution", "denial", "place", "corroboration")
+DEFAULT_UPDATE_ON = ("casualties", "attribution", "denial", "place")
 
 
 # Names the same attacker goes by; reports also blame one raid on allies (Russia and Syria),
@@ -126,7 +137,11 @@ class EventSettings:
     # Reports out this soon after an event's first one may join it though they name another
     # day, on a named place with nothing against it (see _times_fit).
     misdated_within_hours: float = 12.0
-    corroboration_alerts: tuple[int, ...] = (2,)  # outlet counts that alert on their own
+    # Outlet counts that are news of their own ("corroboration"), for routes that take it.
+    corroboration_alerts: tuple[int, ...] = (2,)
+    # The kinds of change that make an update (see CHANGE_KINDS). The config sets it to every
+    # kind some route takes; each route then takes only its own (pipeline.route).
+    update_on: tuple[str, ...] = DEFAULT_UPDATE_ON
     actor_groups: tuple[tuple[str, ...], ...] = field(default=DEFAULT_ACTOR_GROUPS)
     # Air strikes and missiles are often the same raid told two ways; artillery is not an air raid.
     conflicting_types: tuple[frozenset[str], ...] = (frozenset({"shelling", "air_drone"}),)
@@ -206,7 +221,8 @@ _CLAIM = re.compile(r"\bclaim(?:s|ed|ing)? (?:of )?responsibility\b|\bclaimed\b"
 _LEAD_WORDS = 60
 # Gazetteer kinds that name an area rather than a strike site.
 _COUNTRY_KINDS = frozenset({"country", "demonym"})
-_BROAD_KINDS = frozenset({"governorate", "province", "region", "district"})
+_GOVERNORATE_KINDS = frozenset({"governorate", "province"})
+_AREA_KINDS = frozenset({"region", "district"})
 
 
 def fingerprint(title: str, text: str) -> str:
@@ -363,6 +379,7 @@ def merge(state: EventState, report: Report) -> EventState:
         killed=_higher(state.killed, report.killed),
         wounded=_higher(state.wounded, report.wounded),
         denied=state.denied or report.denial,
+        claimed=state.claimed or (report.claimed and bool(report.actors)),
         reports=state.reports + 1,
     )
 
@@ -450,6 +467,7 @@ def state_from_dict(data: Mapping[str, Any]) -> EventState:
         killed=count(data["killed"]),
         wounded=count(data["wounded"]),
         denied=bool(data["denied"]),
+        claimed=bool(data.get("claimed", False)),
         reports=int(data["reports"]),
     )
 
@@ -460,7 +478,12 @@ def score_grouping(
     """Compare predicted events with the records' `event` labels.
 
     `assignments` maps a record id to (predicted event id, action); records without one were not
-    detected and are counted as `unassigned`.
+    detected (or were a denial of nothing open) and are counted as `unassigned`. The strikes
+    counted (`true_events`) are all those the records are labelled with, found or not, so that a
+    strike whose reports all went undetected still counts in the alerts per strike; `missed_events`
+    says how many of them no report reached. A report is right when its predicted event's most
+    common label is its own (`report_accuracy`, over assigned reports); `split` counts the
+    reports outside their strike's largest piece.
     """
     truth = {str(r["id"]): str(r["event"]) for r in records if r.get("event") is not None}
     assigned = {rid: assignments[rid] for rid in truth if rid in assignments}
@@ -472,17 +495,23 @@ def score_grouping(
     for rid, (event_id, _) in assigned.items():
         placed.setdefault(truth[rid], Counter())[event_id] += 1
     new_alerts = Counter(truth[rid] for rid, (_, action) in assigned.items() if action == "new")
+    updates = sum(1 for _, action in assigned.values() if action == "update")
     right = sum(1 for rid, (eid, _) in assigned.items() if majority[eid] == truth[rid])
+    strikes = len(set(truth.values()))
     return {
-        "true_events": len(placed),
+        "true_events": strikes,
+        "missed_events": strikes - len(placed),
         "predicted_events": len(members),
         "reports": len(assigned),
         "unassigned": len(truth) - len(assigned),
-        "alerts": sum(1 for _, action in assigned.values() if action in ("new", "update")),
+        "alerts": sum(new_alerts.values()) + updates,
         "new_alerts": sum(new_alerts.values()),
+        "updates": updates,
+        "new_per_event": round(sum(new_alerts.values()) / strikes, 3) if strikes else 0.0,
+        "updates_per_event": round(updates / strikes, 3) if strikes else 0.0,
         "events_with_one_new": sum(1 for label in placed if new_alerts[label] == 1),
         "wrongly_merged": sum(1 for labels in members.values() if len(labels) > 1),
-        "report_accuracy": right / len(assigned) if assigned else 0.0,
+        "report_accuracy": round(right / len(assigned), 4) if assigned else 0.0,
         "split": sum(sum(c.values()) - c.most_common(1)[0][1] for c in placed.values()),
     }
 
@@ -491,13 +520,13 @@ def _join(
     state: EventState, report: Report, settings: EventSettings, *, same_article: bool
 ) -> Decision:
     after = merge(state, report)
-    reasons = _reasons(state, after, report, settings)
+    changes = _changes(state, after, report, settings)
     if same_article:
         # The same article carried by a second feed (a syndicated wire story, an aggregator) is
         # not an independent outlet: it corroborates nothing (reliability.md I9).
-        reasons = tuple(r for r in reasons if not r.startswith("corroborated"))
+        changes = tuple(c for c in changes if c[0] != "corroboration")
         after = replace(after, outlets=state.outlets)
-        if not reasons:
+        if not changes:
             # Remember the new key and alias so a third copy is caught too, but count nothing.
             seen_copy = replace(
                 state,
@@ -507,46 +536,55 @@ def _join(
             return Decision(state.id, "duplicate", (), seen_copy)
         # An edited article that adds a figure still alerts, but it is not another report.
         after = replace(after, reports=state.reports)
-    if not reasons:
-        count = len(after.outlets)
-        quiet = (f"reported by {count} outlets",) if count > len(state.outlets) else ()
-        return Decision(state.id, "silent", quiet, after)
-    if len(after.outlets) > 1 and not any(r.startswith("corroborated") for r in reasons):
-        reasons += (f"reported by {len(after.outlets)} outlets",)
-    return Decision(state.id, "update", reasons, after)
+    kinds = frozenset(kind for kind, _ in changes)
+    material = [text for kind, text in changes if kind in settings.update_on]
+    count = len(after.outlets)
+    counted = (f"reported by {count} outlets",) if count > 1 else ()
+    if not material:
+        # Recorded without a message: what it adds is shown in the next alert and the listing.
+        said = tuple(text for kind, text in changes if kind != "corroboration")
+        grew = count > len(state.outlets)
+        return Decision(state.id, "silent", said + (counted if grew else ()), after, kinds)
+    if not any(kind == "corroboration" for kind, _ in changes if kind in settings.update_on):
+        material += counted
+    return Decision(state.id, "update", tuple(material), after, kinds)
 
 
-def _reasons(
+def _changes(
     before: EventState, after: EventState, report: Report, settings: EventSettings
-) -> tuple[str, ...]:
-    reasons = []
+) -> tuple[tuple[str, str], ...]:
+    """What the report adds to the event, as (kind, words) pairs; kinds from CHANGE_KINDS."""
+    changes = []
     if report.denial and not before.denied:
-        reasons.append(f"denial: {report.title}")
+        changes.append(("denial", f"denial: {report.title}"))
     for name in ("killed", "wounded"):
         old, new = getattr(before, name), getattr(after, name)
-        if _low(new) != _low(old):
-            reasons.append(
-                f"{name} {_show(old)} → {_show(new)}"
-                if old is not None
-                else f"{name}: {_show(new)}"
-            )
-    # Another town of a governorate the event covers is a detail ("west of Aleppo city"), unless
-    # the event had no named place yet; the store keeps every place either way.
-    covered = {_scope(p) for p in before.places if p.level != "country"}
+        if _low(new) != _low(old) and _low(new):
+            said = f"{name} {_show(old)} → {_show(new)}" if old else f"{name}: {_show(new)}"
+            changes.append(("casualties", said))
+    # A place is news when it is in a governorate the event did not cover yet: another town of
+    # a covered governorate is a detail ("west of Aleppo city"), unless the event had no named
+    # place at all. Regions and countries say nothing new; the store keeps every place anyway.
+    covered = {_scope(p) for p in before.places if p.level in ("place", "city", "governorate")}
     vague = not any(p.level in ("place", "city") for p in before.places)
+    known = {p.id for p in before.places}
     for place in report.places:
-        if place.id in {p.id for p in before.places} or place.level == "country":
+        if place.id in known or place.level in ("country", "region"):
             continue
         if _scope(place) not in covered or (vague and place.level in ("place", "city")):
-            reasons.append(f"new place: {place.name}")
+            changes.append(("place", f"new place: {place.name}"))
+    # A claim of responsibility and the first attribution are news; another outlet blaming
+    # someone else is not (outlets often name the side that reported the strike).
     old_actors = _actor_keys(before.actors, settings)
-    for actor in after.actors:
-        if not _actor_keys((actor,), settings) & old_actors:
-            reasons.append(f"{'claimed by' if report.claimed else 'attributed to'} {actor}")
+    if report.claimed and report.actors and not before.claimed:
+        changes.append(("attribution", f"claimed by {', '.join(report.actors)}"))
+    elif after.actors and not old_actors:
+        changes.append(("attribution", f"attributed to {', '.join(after.actors)}"))
     outlets = len(after.outlets)
     if outlets > len(before.outlets) and outlets in settings.corroboration_alerts:
-        reasons.append(f"corroborated by a {_ordinal(outlets)} outlet ({outlets} outlets)")
-    return tuple(reasons)
+        said = f"corroborated by a {_ordinal(outlets)} outlet ({outlets} outlets)"
+        changes.append(("corroboration", said))
+    return tuple(changes)
 
 
 def _empty(report: Report) -> EventState:
@@ -618,15 +656,21 @@ def _distance_km(a: PlaceKey, b: PlaceKey) -> float:
 
 def _place_key(place: _PlaceLike) -> PlaceKey:
     kind = place.precision.lower()
+    # The detector names a place's governorate by name, and a governorate by its own name.
+    governorate = place.governorate
     if kind in _COUNTRY_KINDS:
         level = "country"
-    elif kind in _BROAD_KINDS or place.id == place.governorate:
+    elif kind in _GOVERNORATE_KINDS or place.id == place.governorate:
         level = "governorate"
+        governorate = governorate or place.id
+    elif kind in _AREA_KINDS:
+        # A neighbourhood or district lies in one governorate and is as precise as a city;
+        # an area across governorates ("Kurdistan Region") is a region.
+        level = "city" if governorate else "region"
     elif kind == "city":
         level = "city"
     else:
         level = "place"
-    governorate = place.id if kind == "governorate" else place.governorate
     return PlaceKey(
         id=place.id,
         name=place.name,

@@ -417,11 +417,7 @@ def _record_detection(
     # Item keys are a feed's own (two feeds may both number their items "1234"); aliases, which
     # hold canonical links, stay global so that one article in two feeds is one report.
     report = replace(report, item_key=f"{state.id}/{report.item_key}")
-    deliveries = route(ctx.config, feed, detection)
-    muted = muted_targets(
-        detection, {d.target for d in deliveries}, store.silences(active_at=seen_at), seen_at
-    )
-    deliveries = [d for d in deliveries if d.target not in muted]
+    silences = store.silences(active_at=seen_at)
     with ctx.events_lock:
         decision = _cluster(ctx, report, seen_at)
         if detection.denial and decision.event_id is None:
@@ -429,9 +425,16 @@ def _record_detection(
             with store.transaction(durable=False) as db:
                 _record_item(store, db, state, item, "denial")
             return 0, 0
+        # An update goes only where a route takes one of the kinds of change it brings.
+        kinds = decision.kinds if decision.action == "update" else None
+        deliveries = route(ctx.config, feed, detection, kinds)
+        muted = muted_targets(detection, {d.target for d in deliveries}, silences, seen_at)
+        deliveries = [d for d in deliveries if d.target not in muted]
         outcome = decision.action
         if outcome in ("new", "update"):
-            if store.alerts_since(state.id, seen_at - timedelta(hours=1)) >= (
+            if outcome == "update" and not deliveries and not muted:
+                outcome = "silent"
+            elif store.alerts_since(state.id, seen_at - timedelta(hours=1)) >= (
                 ctx.config.settings.storm_limit
             ):
                 outcome = "held"
@@ -607,14 +610,17 @@ def explanation(detection: Detection, limit: int = 8) -> str:
     return why
 
 
-def route(config: Config, feed: Feed, detection: Detection) -> list[Delivery]:
-    """Every destination this detection goes to.
+def route(
+    config: Config, feed: Feed, detection: Detection, kinds: frozenset[str] | None = None
+) -> list[Delivery]:
+    """Every destination this detection goes to; `kinds`, for an update, are the kinds of
+    change it brings, and a route takes it only when its `update_on` names one of them.
 
     With no routes, every alert goes to every target; otherwise routes match in order and one
     with `stop = true` ends the search (as in Alertmanager).
     """
     names: list[str] = []
-    if not config.routes:
+    if not config.routes and (kinds is None or kinds & set(config.events.update_on)):
         names = list(config.targets)
     fields = detection.fields
     governorates = {p.governorate for p in fields.places if p.governorate}
@@ -629,7 +635,10 @@ def route(config: Config, feed: Feed, detection: Detection) -> list[Delivery]:
             continue
         if detection.score < r.min_score:
             continue
-        names += [n for n in r.targets if n not in names]
+        # A route that matches but takes none of an update's kinds still ends the search when
+        # it says so, so that an update never goes further down the routes than a new alert.
+        if kinds is None or kinds & set(r.update_on):
+            names += [n for n in r.targets if n not in names]
         if r.stop:
             break
     return destinations(config, names)
