@@ -474,9 +474,12 @@ def test_user_places_problems_name_their_key_paths() -> None:
 
 
 def test_place_names_are_shown_as_the_press_writes_them() -> None:
-    found = detect("Drone strike near al-Qaim", "", default_rules())
+    found = detect("Drone strike in al-Qaim", "", default_rules())
     assert found is not None
     assert found.fields.places[0].name == "al-Qaim"
+    near = detect("Drone strike near al-Qaim", "", default_rules())
+    assert near is not None
+    assert near.fields.places[0].name == "near al-Qaim"
     shouted = detect("AIR STRIKES HIT SINJAR", "", default_rules())
     assert shouted is None or all(p.name.isascii() for p in shouted.fields.places)
     arabic = detect("Air strike hits القائم", "", default_rules())

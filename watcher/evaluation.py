@@ -321,10 +321,16 @@ def prediction(outcome: Outcome) -> dict[str, Any]:
     if detection is None or detection.denial:
         return {"id": outcome.id, "detected": False, "score": 0.0, "fields": None}
     found = detection.fields
-    # The places as the text writes them, the way fields-dev.jsonl records them.
+    # The places in the order an alert shows them, then as the text writes them, the way
+    # fields-dev.jsonl records them.
     kept = {place.id for place in found.places}
     places = list(
-        dict.fromkeys(m.text for m in detection.mentions if m.kind == "place" and m.ref in kept)
+        dict.fromkeys(
+            [
+                *(place.name for place in found.places),
+                *(m.text for m in detection.mentions if m.kind == "place" and m.ref in kept),
+            ]
+        )
     )
     return {
         "id": outcome.id,

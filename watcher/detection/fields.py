@@ -392,3 +392,51 @@ def target(sentence: str, after: int) -> str | None:
     ):
         return None
     return text
+
+
+# How a sentence uses a place it names. HIT: the strike's place ("in Koya", "on Mezzeh").
+# NEAR: the strike was around it ("near Masyaf", "on the outskirts of Douma"). REFERENCE: a point
+# to measure from ("south of Baghdad", "30 km from Mosul", "near the border with Turkey"), or
+# where someone is from ("a Damascus-based group"), not where the strike fell.
+HIT, NEAR, REFERENCE, ORIGIN = "hit", "near", "reference", "origin"
+# Up to three words between the cue and the name ("near the port city of Latakia"), but no
+# preposition or conjunction: "near Fallujah and in Ramadi" does not put Ramadi near anything.
+_FILLER = r"(?:(?!(?:in|on|at|and|or|but|while|as|into|killing|killed|after)\b)[\w'’-]+\s+)"
+_REFERENCE = re.compile(
+    r"(?P<words>(?:\b(?:north|south|east|west|north-?east|north-?west|south-?east|south-?west)"
+    r"(?:ern)?\s+of|\b(?:km|kms|kilometers|kilometres|miles)\s+(?:\w+\s+)?(?:from|of|outside)|"
+    r"\bborders?\s+(?:with|of)|\btowards?|\bfrom))"
+    r"\s+(?:the\s+)?" + _FILLER + r"{0,3}?"
+    r"(?:(?:city|town|capital|province|governorate|village|region|area|district)\s+(?:of\s+)?)?$",
+    re.IGNORECASE,
+)
+_NEAR = re.compile(
+    r"(?P<words>\b(?:near|nearby|around|outside|close\s+to|(?:on\s+)?the\s+outskirts\s+of|"
+    r"(?:in\s+)?the\s+vicinity\s+of))"
+    r"\s+(?:the\s+)?" + _FILLER + r"{0,3}?"
+    r"(?:(?:city|town|capital|province|governorate|village|region|area|district|bastion|"
+    r"stronghold)\s+(?:of\s+)?)?$",
+    re.IGNORECASE,
+)
+# A place said before these is where a person or group comes from ("a London-based monitor",
+# "Baghdad's government"), or the border of a country.
+_ORIGIN_AFTER = re.compile(r"[-\s]based\b|['’]s\s+(?:government|army|military|forces)\b")
+_DIRECTION = re.compile(
+    r"\b(?:north|south|east|west|north-?east|north-?west|south-?east|south-?west)(?:ern)?\s+of",
+    re.IGNORECASE,
+)
+
+
+def place_role(text: str, start: int, end: int) -> tuple[str, str]:
+    """How the text at start:end (a place name) is used, and the words that say so
+    ("west of", "near"): HIT, NEAR, REFERENCE or ORIGIN. Reads the 60 characters before."""
+    if _ORIGIN_AFTER.match(text, end):
+        return ORIGIN, ""
+    before = text[max(0, start - 60) : start]
+    reference = _REFERENCE.search(before)
+    if reference:
+        direction = _DIRECTION.search(reference.group("words"))
+        return REFERENCE, direction.group(0).lower() if direction else "near"
+    if _NEAR.search(before):
+        return NEAR, "near"
+    return HIT, ""

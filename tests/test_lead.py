@@ -1,0 +1,172 @@
+"""The lead strike of a document and the fields taken from its own sentences (issue #11):
+datelines, captions, "Related" lines and background paragraphs are context; reference places
+are kept apart from the places hit; numbers written as words count. Texts written for these
+tests."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from watcher.detection import Detection, default_rules, detect, fields
+from watcher.detection.lead import BACKGROUND, CAPTION, RELATED, dateline_end, read_lead
+
+
+def _detected(title: str, text: str, published: datetime | None = None) -> Detection:
+    found = detect(title, text, default_rules(), published)
+    assert found is not None, "the fixture must be detected"
+    return found
+
+
+@pytest.mark.parametrize(
+    ("sentence", "dateline"),
+    [
+        ("ERBIL, Kurdistan Region — Drones struck a car in Sinjar.", "ERBIL, Kurdistan Region — "),
+        ("BAGHDAD (Reuters) - Rockets hit a base.", "BAGHDAD (Reuters) - "),
+        ("NAJAF, Iraq (AP) — A mortar round fell.", "NAJAF, Iraq (AP) — "),
+        ("Beirut, Lebanon (AFP) – Jets struck Homs.", "Beirut, Lebanon (AFP) – "),
+        ("BAGHDAD: US jets bombed Ramadi.", "BAGHDAD: "),
+        ("US jets bombed Ramadi on Monday.", ""),
+        ("ISIS fighters - about 40 of them - were hit.", ""),
+    ],
+)
+def test_a_dateline_is_read_off_the_start_of_the_lede(sentence: str, dateline: str) -> None:
+    assert sentence[: dateline_end(sentence)] == dateline
+
+
+def test_captions_related_lines_and_background_are_context() -> None:
+    sentences = [
+        "Jets strike two towns in Anbar",
+        "US aircraft struck targets in Qaim and Rawa on Friday, killing three fighters.",
+        "Relatives attend the funeral of a commander in Baghdad, Iraq, March 2, 2024.",
+        "Smoke rises over the town (Photo: AFP)",
+        "Related: Rockets hit a base in Erbil",
+        "Last month, a drone strike in Baghdad killed one commander.",
+        "On March 2, another strike hit a depot near Kirkuk.",
+        "The Pentagon said the strikes hit weapons depots.",
+    ]
+    lead = read_lead(sentences, datetime(2024, 4, 12, tzinfo=UTC))
+    assert lead.context == {
+        2: CAPTION,
+        3: CAPTION,
+        4: RELATED,
+        5: BACKGROUND,
+        6: BACKGROUND,
+    }
+    # Without a publication date, "On March 2" cannot be told from the day of the strike.
+    assert 6 not in read_lead(sentences).context
+
+
+def test_the_lede_is_never_background() -> None:
+    sentences = ["Strike hits Mosul", "A drone struck a car in Mosul, weeks after a raid there."]
+    assert read_lead(sentences).context == {}
+
+
+def test_a_caption_about_an_earlier_strike_gives_no_field() -> None:
+    found = _detected(
+        "US strikes hit two towns in western Iraq",
+        "Mourners attend the funeral of a fighter killed in an earlier US air strike in "
+        "Baghdad (AFP)\n"
+        "US aircraft struck militia positions in Qaim and Rawa on Friday, killing two fighters "
+        "and wounding two others, officials said.\n"
+        "The Pentagon said the targets were weapons depots.",
+    )
+    places = [place.name for place in found.fields.places]
+    assert places[0] in ("Qaim", "Rawa")
+    assert "Baghdad" not in places
+    assert (found.fields.killed, found.fields.wounded) == (2, 2)
+
+
+def test_a_background_paragraph_gives_no_place_and_no_toll() -> None:
+    found = _detected(
+        "Drone strike hits car in Sinjar",
+        "A drone struck a car in Sinjar on Tuesday, killing one fighter, a local official said.\n"
+        "The group said it would respond.\n"
+        "Last month, Turkish air strikes on Mosul killed nine people.",
+        datetime(2024, 6, 12, tzinfo=UTC),
+    )
+    assert found.fields.places[0].name == "Sinjar"
+    assert all(place.name != "Mosul" for place in found.fields.places)
+    assert found.fields.killed == 1
+
+
+def test_a_dateline_does_not_lead() -> None:
+    found = _detected(
+        "Drone strike kills two in Sinjar",
+        "ERBIL, Kurdistan Region — A drone strike on a car in Sinjar killed two people on "
+        "Monday, local officials said.",
+    )
+    assert found.fields.places[0].name == "Sinjar"
+    assert all(place.name != "ERBIL" for place in found.fields.places)
+
+
+def test_a_region_does_not_lead_when_a_town_inside_it_is_named() -> None:
+    found = _detected(
+        "Drone strike in Kurdistan Region",
+        "A drone struck a checkpoint in Iraq's Kurdistan region on Sunday. "
+        "Two guards were wounded in the attack near Sulaymaniyah, officials said.",
+    )
+    assert found.fields.places[0].name != "Kurdistan region"
+    assert "Sulaymaniyah" in found.fields.places[0].name
+
+
+@pytest.mark.parametrize(
+    ("title", "text", "first"),
+    [
+        # A point to measure from comes after the place hit.
+        (
+            "Air strike hits Tikrit",
+            "Jets struck a depot in Tikrit, north of Baghdad, on Monday.",
+            "Tikrit",
+        ),
+        # Where the text gives nothing else, the alert says where the strike was near.
+        (
+            "Air strikes hit village",
+            "Jets struck a village south of Mosul on Monday, officials said.",
+            "south of Mosul",
+        ),
+        ("Drone strike near Qaim", "", "near Qaim"),
+        # Where a monitor is based is no place of the strike.
+        (
+            "Strikes hit Idlib town",
+            "Air strikes hit the town of Saraqib on Monday, the London-based Syrian "
+            "Observatory for Human Rights said.",
+            "Saraqib",
+        ),
+        # In a clause about another attack, a place is not the lead strike's.
+        (
+            "Jets hit rebel city",
+            "US jets bombed Fallujah on Monday, hours after rockets slammed into a hotel in "
+            "Baghdad.",
+            "Fallujah",
+        ),
+        # A district inside the city named with it leads.
+        (
+            "Israeli missiles hit Damascus",
+            "Israeli missiles struck a building in the Mezzeh district of Damascus on Sunday.",
+            "Mezzeh",
+        ),
+        # Where no town is named, the country with its direction.
+        ("Jets strike militants in eastern Syria", "", "eastern Syria"),
+    ],
+)
+def test_the_first_place_is_a_place_the_strike_hit(title: str, text: str, first: str) -> None:
+    assert _detected(title, text).fields.places[0].name == first
+
+
+@pytest.mark.parametrize(
+    ("sentence", "killed", "wounded"),
+    [
+        ("Jets hit two towns, killing two fighters and wounding two others.", 2, 2),
+        ("At least twenty-three people were killed and dozens wounded.", (23, None), (24, None)),
+        ("The strike killed between five and seven people.", (5, 7), None),
+        ("The raid killed three to five civilians and injured eleven.", (3, 5), 11),
+        ("A dozen soldiers were killed in the shelling.", 12, None),
+        ("The strike killed nine children and 14 others.", 23, None),
+    ],
+)
+def test_numbers_written_as_words_count(
+    sentence: str, killed: fields.Count | None, wounded: fields.Count | None
+) -> None:
+    assert fields.casualties([(sentence, 0)]) == (killed, wounded)
