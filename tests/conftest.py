@@ -3,11 +3,39 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from apprise.plugins.slack import NotifySlack
 
 from tests.receivers import HttpReceiver, SmtpReceiver, slack_receiver, smtp_receiver
+from watcher import delivery
+from watcher import store as storage
+
+SWEEP = timedelta(seconds=5)
+
+
+@dataclass
+class Clock:
+    """Simulated time: stands in for `now()` in the store and the sender (the `clock` fixture).
+    By default it advances by one sweep of the daemon's sender, 5 s."""
+
+    moment: datetime = field(default_factory=lambda: datetime(2026, 11, 27, 6, 0, tzinfo=UTC))
+
+    def __call__(self) -> datetime:
+        return self.moment
+
+    def advance(self, by: timedelta = SWEEP) -> None:
+        self.moment += by
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
+    fake = Clock()
+    monkeypatch.setattr(storage, "now", fake)
+    monkeypatch.setattr(delivery, "now", fake)
+    return fake
 
 
 @pytest.fixture

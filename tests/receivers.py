@@ -21,7 +21,7 @@ import email.policy
 import json
 import socket
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email.message import EmailMessage
@@ -170,3 +170,22 @@ def smtp_receiver(kind: type[R] = SmtpReceiver) -> Iterator[R]:  # type: ignore[
         yield receiver
     finally:
         controller.stop()
+
+
+@contextmanager
+def refusing_smtp_receiver() -> Iterator[tuple[SmtpReceiver, Callable[[], None]]]:
+    """An SMTP receiver whose port refuses connections until the `start` it comes with is
+    called: a mail server that is down, then comes back."""
+    receiver = SmtpReceiver(port=free_port())
+    controller = Controller(receiver, hostname="127.0.0.1", port=receiver.port)
+    started: list[bool] = []
+
+    def start() -> None:
+        controller.start()
+        started.append(True)
+
+    try:
+        yield receiver, start
+    finally:
+        if started:
+            controller.stop()

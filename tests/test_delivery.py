@@ -19,16 +19,15 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, timedelta
+from dataclasses import replace
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
+from tests.conftest import Clock
 from tests.receivers import HttpReceiver, Reply, SmtpReceiver, smtp_receiver
-from watcher import delivery
-from watcher import store as storage
 from watcher.alerts import Alert
 from watcher.cli import main
 from watcher.config import Config, load_config
@@ -36,27 +35,7 @@ from watcher.delivery import deliver_pending
 from watcher.pipeline import destinations
 from watcher.store import Store, open_store
 
-SWEEP = timedelta(seconds=5)
 TOKEN = re.compile(r"\[a(\d+)\]")
-
-
-@dataclass
-class Clock:
-    moment: datetime = field(default_factory=lambda: datetime(2026, 11, 27, 6, 0, tzinfo=UTC))
-
-    def __call__(self) -> datetime:
-        return self.moment
-
-    def advance(self, by: timedelta = SWEEP) -> None:
-        self.moment += by
-
-
-@pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
-    fake = Clock()
-    monkeypatch.setattr(storage, "now", fake)
-    monkeypatch.setattr(delivery, "now", fake)
-    return fake
 
 
 class FlakySmtp(SmtpReceiver):

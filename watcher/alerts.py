@@ -325,6 +325,18 @@ def render_alert(content: AlertContent) -> Alert:
     )
 
 
+def mark_late(alert: Alert, why: str) -> Alert:
+    """The same alert, its title and every format led by a line saying that it comes late and
+    why (issue #15: a dead alert sent again after a fix must not pass for news of now)."""
+    why = clean_text(why, 400)
+    return Alert(
+        title=clean_text(f"Late: {alert.title}", TITLE_MAX),
+        text=f"Late: {why}\n\n{alert.text}",
+        markdown=f"_Late: {_md(why)}_\n\n{alert.markdown}",
+        html=f"<p><em>Late: {html.escape(why)}</em></p>\n{alert.html}",
+    )
+
+
 # --- sending ------------------------------------------------------------------------------------
 
 # apprise's HTTP plugins keep the response to themselves: they log "error=429" but never the

@@ -239,7 +239,12 @@ def cmd_feeds(args: argparse.Namespace) -> int:
 
 
 def cmd_alerts(args: argparse.Namespace) -> int:
+    if args.target is not None and not args.retry_dead:
+        print("watcher: --target goes with --retry-dead", file=sys.stderr)
+        return EXIT_CONFIG
     ctx = _context(args.config)
+    if args.retry_dead:
+        return _retry_dead(ctx.config, ctx.store, args.target)
     counts = ctx.store.outbox_counts()
     print("outbox: " + (", ".join(f"{n} {s}" for s, n in sorted(counts.items())) or "empty"))
     for alert_id, target, attempts, why in ctx.store.dead_letters(args.limit):
@@ -252,6 +257,33 @@ def cmd_alerts(args: argparse.Namespace) -> int:
         for target, status, attempts, error in alert.deliveries:
             extra = f" — {error}" if error and status != "sent" else ""
             print(f"    {target}: {status} after {attempts} attempt(s){extra}")
+    return EXIT_OK
+
+
+def _retry_dead(config: Config, store: Store, target: str | None) -> int:
+    """Dead deliveries to one target, or to every configured one, put back to be sent."""
+    if target is not None and target not in config.targets:
+        print(
+            f"watcher: no target named {target!r}; the config has: "
+            f"{', '.join(config.targets) or 'none'}",
+            file=sys.stderr,
+        )
+        return EXIT_CONFIG
+    wanted = [target] if target is not None else list(config.targets)
+    put_back = store.retry_dead(wanted)
+    total = sum(put_back.values())
+    per_target = ", ".join(f"{name} {count}" for name, count in sorted(put_back.items()))
+    print(
+        f"{total} dead alert deliveries put back to be sent"
+        + (f" ({per_target}); they go out marked late at the next delivery" if total else "")
+    )
+    # Rows to a target the config no longer has would only die again: they stay as they are.
+    left = {name: n for name, n in store.dead_counts().items() if name not in config.targets}
+    if target is None and left:
+        print(
+            f"left dead: {sum(left.values())} to targets no longer configured "
+            f"({', '.join(sorted(left))})"
+        )
     return EXIT_OK
 
 
@@ -465,6 +497,15 @@ def build_parser() -> argparse.ArgumentParser:
     command("feeds", cmd_feeds, "list the feeds with their health")
     alerts = command("alerts", cmd_alerts, "list recent alerts, where they went, what waits")
     alerts.add_argument("-n", "--limit", type=int, default=20, help="how many (default 20)")
+    alerts.add_argument(
+        "--retry-dead",
+        action="store_true",
+        help="put the dead deliveries back to be sent, each once, after the cause is fixed; "
+        "they go out marked late, with the reason they had died",
+    )
+    alerts.add_argument(
+        "--target", metavar="NAME", help="with --retry-dead: only this target's dead deliveries"
+    )
     events = command("events", cmd_events, "list recent events with their reports")
     events.add_argument("-n", "--limit", type=int, default=20, help="how many (default 20)")
     command("send-test", cmd_send_test, "send a sample alert to every target now")

@@ -13,10 +13,14 @@ The states of an outbox row (one row per alert and destination URL; reliability.
                time, or the sender died mid-send); re-sent at most `ambiguous_resends` times.
     dead       given up: a permanent refusal (401, 403, 404, 410, invalid token), a target that
                is no longer configured, `max_attempts` failures, or an ambiguous row out of
-               re-sends. Final; `watcher alerts` lists it with the reason, and each one is
-               logged once at ERROR.
+               re-sends. `watcher alerts` lists it with the reason, and each one is logged once
+               at ERROR. Final, unless a person puts it back after a fix:
+               `watcher alerts --retry-dead` makes it pending again with a fresh count of
+               attempts (compare and set on `dead`), and its alert then goes out marked late,
+               with the reason it had died.
 
     pending/ambiguous ──claim──▶ sending ──▶ sent | pending | ambiguous | dead
+    dead ──retry-dead──▶ pending
 
 Rows are claimed one at a time, just before each send, and marked after it: a crash loses
 nothing, and can duplicate only the rows it leaves in `sending`, at most one per destination.
@@ -125,6 +129,8 @@ def _deliver(store: Store, config: Config, row: OutboxRow, url: str | None, labe
         log.error("alert %d: not sent: %s", row.alert_id, why)
         return "dead"
     alert = alerting.Alert(title=row.title, text=row.text, markdown=row.markdown, html=row.html)
+    if row.redelivery is not None:
+        alert = alerting.mark_late(alert, _late_note(row))
     where = f"alert {row.alert_id} to {label}"
     try:
         outcome = alerting.send(url, alert, row.format, timeout=delivery.timeout)
@@ -176,3 +182,14 @@ def _deliver(store: Store, config: Config, row: OutboxRow, url: str | None, labe
         store.hold_destination(row.target, row.url_index, next_attempt)
     log.warning("%s: failed (%s); retrying in %gs", where, outcome.detail, delay)
     return "retry"
+
+
+def _late_note(row: OutboxRow) -> str:
+    """Why the alert comes late: queued when, given up when and why, sent again on request."""
+    queued = f"queued {row.queued:%Y-%m-%d %H:%M} UTC" if row.queued else "queued earlier"
+    if row.redelivery is None:
+        return queued
+    return (
+        f"{queued}, given up at {row.redelivery.dead_since:%Y-%m-%d %H:%M} UTC "
+        f"({row.redelivery.reason}) and sent again on request"
+    )

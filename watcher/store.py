@@ -180,6 +180,19 @@ outbox = Table(
     Index("outbox_due", "status", "next_attempt"),
 )
 
+# A dead row put back to be sent by `watcher alerts --retry-dead` (issue #15): why it had died
+# and since when, so that the alert says it is late and why. A table of its own rather than
+# outbox columns, so that a database made before it only gains a table (create_all) and needs
+# no migration of the outbox.
+redeliveries = Table(
+    "redeliveries",
+    metadata,
+    Column("outbox_id", Integer, ForeignKey("outbox.id"), primary_key=True),
+    Column("reason", Text, nullable=False),
+    Column("dead_since", DateTime(timezone=True), nullable=False),
+    Column("requested", DateTime(timezone=True), nullable=False),
+)
+
 
 silences = Table(
     "silences",
@@ -296,6 +309,14 @@ def url_digest(url: str) -> str:
 
 
 @dataclass(frozen=True)
+class Redelivery:
+    """Why a dead row was put back to be sent: the error it died with, and when."""
+
+    reason: str
+    dead_since: datetime
+
+
+@dataclass(frozen=True)
 class OutboxRow:
     id: int
     alert_id: int
@@ -310,6 +331,9 @@ class OutboxRow:
     text: str
     markdown: str
     html: str
+    queued: datetime | None = None
+    last_error: str | None = None
+    redelivery: Redelivery | None = None
 
 
 @dataclass(frozen=True)
@@ -648,15 +672,14 @@ class Store:
         an old article still listed in a feed never alerts again.
         """
         cutoff = now() - retention
+        finished = outbox.c.created < cutoff, outbox.c.status.in_(("sent", "dead"))
         with self.transaction() as db:
-            gone = (
-                db.execute(
-                    outbox.delete().where(
-                        outbox.c.created < cutoff, outbox.c.status.in_(("sent", "dead"))
-                    )
-                ).rowcount
-                or 0
+            db.execute(
+                redeliveries.delete().where(
+                    redeliveries.c.outbox_id.in_(select(outbox.c.id).where(*finished))
+                )
             )
+            gone = db.execute(outbox.delete().where(*finished)).rowcount or 0
             unsent = select(outbox.c.id).where(outbox.c.alert_id == alerts.c.id).exists()
             gone += (
                 db.execute(alerts.delete().where(alerts.c.created < cutoff, ~unsent)).rowcount or 0
@@ -936,6 +959,58 @@ class Store:
             )
         return int(result.rowcount or 0)
 
+    def retry_dead(self, targets: Sequence[str]) -> dict[str, int]:
+        """Put the dead rows to these targets back to be sent, each once, with a fresh count
+        of attempts; remember why each had died. Returns how many per target.
+
+        Compare and set, row by row: a row that is no longer dead when it is updated (another
+        `--retry-dead` took it first) is left alone, and a sent row is never touched.
+        """
+        moment = now()
+        put_back: dict[str, int] = {}
+        with self.transaction() as db:
+            dead = db.execute(
+                select(outbox.c.id, outbox.c.target, outbox.c.last_error, outbox.c.next_attempt)
+                .where(outbox.c.status == "dead", outbox.c.target.in_(list(targets)))
+                .order_by(outbox.c.id)
+            ).all()
+            for row in dead:
+                taken = db.execute(
+                    update(outbox)
+                    .where(outbox.c.id == row.id, outbox.c.status == "dead")
+                    .values(
+                        status="pending",
+                        attempts=0,
+                        ambiguous=0,
+                        next_attempt=moment,
+                        last_error=None,
+                    )
+                )
+                if taken.rowcount != 1:
+                    continue
+                db.execute(redeliveries.delete().where(redeliveries.c.outbox_id == row.id))
+                db.execute(
+                    insert(redeliveries).values(
+                        outbox_id=row.id,
+                        reason=row.last_error or "given up",
+                        # A row is marked dead with next_attempt set to that moment.
+                        dead_since=row.next_attempt,
+                        requested=moment,
+                    )
+                )
+                put_back[row.target] = put_back.get(row.target, 0) + 1
+        return put_back
+
+    def dead_counts(self) -> dict[str, int]:
+        """Dead rows per target."""
+        with self.transaction() as db:
+            rows = db.execute(
+                select(outbox.c.target, func.count())
+                .where(outbox.c.status == "dead")
+                .group_by(outbox.c.target)
+            ).all()
+        return {target: int(count) for target, count in rows}
+
     def outbox_counts(self) -> dict[str, int]:
         """Rows per state: pending, sending, sent, ambiguous, dead (only the states present)."""
         with self.transaction() as db:
@@ -1054,8 +1129,18 @@ def _new_id(result: Any) -> int:
 
 
 def _outbox_rows() -> Any:
-    return select(outbox, alerts.c.title, alerts.c.text, alerts.c.markdown, alerts.c.html).join(
-        alerts, alerts.c.id == outbox.c.alert_id
+    return select(
+        outbox,
+        alerts.c.title,
+        alerts.c.text,
+        alerts.c.markdown,
+        alerts.c.html,
+        redeliveries.c.reason.label("dead_reason"),
+        redeliveries.c.dead_since,
+    ).select_from(
+        outbox.join(alerts, alerts.c.id == outbox.c.alert_id).outerjoin(
+            redeliveries, redeliveries.c.outbox_id == outbox.c.id
+        )
     )
 
 
@@ -1081,6 +1166,11 @@ def _outbox_row(r: Any, ambiguous: int) -> OutboxRow:
         text=r["text"],
         markdown=r["markdown"],
         html=r["html"],
+        queued=_aware(r["created"]),
+        last_error=r["last_error"],
+        redelivery=Redelivery(r["dead_reason"], _aware(r["dead_since"]) or now())
+        if r["dead_reason"] is not None
+        else None,
     )
 
 
