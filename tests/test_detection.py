@@ -12,8 +12,10 @@ import pytest
 
 from watcher.detection import Verdict, default_rules, detect, explain, fields, load_rules
 
-CASES = tomllib.loads((Path(__file__).parent / "data" / "detection_cases.toml").read_text())[
-    "cases"
+CASES = [
+    case
+    for name in ("detection_cases.toml", "detection_cases_ar.toml")
+    for case in tomllib.loads((Path(__file__).parent / "data" / name).read_text())["cases"]
 ]
 
 

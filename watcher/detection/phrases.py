@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from re import _parser as sre_parse  # type: ignore[attr-defined]
 from typing import Any
 
+from watcher.detection import arabic
 from watcher.errors import Problem
 
 MAX_PATTERN = 500
@@ -29,6 +30,10 @@ _TOKEN = re.compile(r"\w+")
 _SPLIT = re.compile(r"(\w+)")
 # What may sit between two words of a phrase: "air strike", "air-strike", "U.S. military".
 _GAP = re.compile(r"[\s\-'’./]{1,3}")
+# Arabic words carry marks that \w does not match (short vowels, shadda): with them a word is
+# one token, and its folded form (watcher.detection.arabic) is what the lexicons are matched on.
+_ARABIC_TOKEN = re.compile(r"\w[\w\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed]*")
+_ARABIC_SPLIT = re.compile(f"({_ARABIC_TOKEN.pattern})")
 _PREFIX_KEY = 4
 _CACHE_WORDS = 200_000
 _NOTHING: tuple[tuple[str, ...], tuple[()], bool] = ((), (), False)
@@ -90,6 +95,9 @@ class Tokens:
 
 
 def tokenize(text: str) -> Tokens:
+    if arabic.has_arabic(text):
+        parts = _ARABIC_SPLIT.split(text)
+        return Tokens(text, list(map(arabic.fold, parts[1::2])), parts)
     lowered = text.lower()
     # Splitting keeps the work in C: words are the odd parts.
     if len(lowered) != len(text):  # a few letters lower-case to two characters
@@ -153,6 +161,23 @@ def _words(phrase: str) -> tuple[Word, ...]:
     return tuple(words)
 
 
+def _spellings(phrase: str) -> list[tuple[Word, ...]]:
+    """The phrase's words as the text's tokens are compared: as _words for a phrase in Latin
+    script; an Arabic phrase once for each combination of the keys its words may fold to
+    (arabic.forms), so that "غارة جوية" finds الغارات الجوية and بغارة جوية alike."""
+    if not arabic.has_arabic(phrase):
+        return [_words(phrase)]
+    choices: list[list[Word]] = []
+    for part in phrase.split():
+        tokens = _ARABIC_TOKEN.findall(part)
+        for position, token in enumerate(tokens):
+            if position == len(tokens) - 1 and part.endswith("*"):
+                choices.append([(arabic.fold_prefix(token), True)])
+            else:
+                choices.append([(form, False) for form in arabic.forms(token)])
+    return [tuple(words) for words in itertools.product(*choices)]
+
+
 def compile_index(
     tables: Mapping[str, Sequence[tuple[str, object]]], file: str, problems: list[Problem]
 ) -> PhraseIndex:
@@ -190,8 +215,8 @@ def compile_index(
                 else:
                     patterns.append((name, re.compile(phrase[3:])))
                 continue
-            words = _words(phrase)
-            if not words:
+            spellings = _spellings(phrase)
+            if not spellings[0]:
                 problems.append(
                     Problem(
                         file,
@@ -202,18 +227,19 @@ def compile_index(
                     )
                 )
                 continue
-            first, is_prefix = words[0]
-            if is_prefix:
-                prefixed.setdefault(first[:_PREFIX_KEY], []).append((name, words))
-            elif len(words) == 1:
-                if name not in single.setdefault(first, []):
-                    single[first].append(name)
-            else:
-                second, second_prefix = words[1]
-                if second_prefix:
-                    exact.setdefault(first, []).append((name, words))
+            for words in spellings:
+                first, is_prefix = words[0]
+                if is_prefix:
+                    prefixed.setdefault(first[:_PREFIX_KEY], []).append((name, words))
+                elif len(words) == 1:
+                    if name not in single.setdefault(first, []):
+                        single[first].append(name)
                 else:
-                    pairs.setdefault((first, second), []).append((name, words))
+                    second, second_prefix = words[1]
+                    if second_prefix:
+                        exact.setdefault(first, []).append((name, words))
+                    else:
+                        pairs.setdefault((first, second), []).append((name, words))
     lengths = sorted({len(key) for key in prefixed if len(key) < _PREFIX_KEY})
     seconds: dict[str, set[str]] = {}
     for first, second in pairs:

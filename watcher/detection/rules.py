@@ -53,6 +53,10 @@ PLACE_KINDS = (
     "field",
 )
 GUARD_KEYS = ("reason", "terms", "scope", "near", "factor", "lexicons")
+# A sub-table named by a language code ([lexicons.ar], [guards.threat.ar]) adds that language's
+# phrases (or a guard's terms) to the lists of the same names: each language's vocabulary sits in
+# a block of its own and is read exactly as the English one.
+LANGUAGE = re.compile(r"[a-z]{2}")
 RULE_KEYS = (
     "id",
     "description",
@@ -205,9 +209,16 @@ def _unknown_keys(
 
 
 def _phrase_tables(
-    source: Mapping[str, Any], key: str, file: str, problems: list[Problem]
+    source: Mapping[str, Any],
+    key: str,
+    file: str,
+    problems: list[Problem],
+    path: str = "",
 ) -> dict[str, list[tuple[str, object]]]:
+    """The phrase lists of source[key] by name, each phrase with its key path; the lists of a
+    language sub-table ([lexicons.ar]) are added to those of the same names."""
     table = source.get(key, {})
+    key = f"{path}{key}"
     if not isinstance(table, dict):
         problems.append(
             Problem(
@@ -219,8 +230,12 @@ def _phrase_tables(
             )
         )
         return {}
-    lists = {}
+    lists: dict[str, list[tuple[str, object]]] = {}
     for name, phrases in table.items():
+        if isinstance(phrases, dict) and LANGUAGE.fullmatch(name):
+            for added, more in _phrase_tables(table, name, file, problems, f"{key}.").items():
+                lists.setdefault(added, []).extend(more)
+            continue
         if not isinstance(phrases, list):
             problems.append(
                 Problem(
@@ -247,7 +262,9 @@ def _guard(
             )
         )
         return None
-    _unknown_keys(raw, GUARD_KEYS, file, path, problems)
+    _unknown_keys(
+        raw, (*GUARD_KEYS, *(key for key in raw if LANGUAGE.fullmatch(key))), file, path, problems
+    )
     scope = raw.get("scope", "sentence")
     if scope not in SCOPES:
         problems.append(
@@ -299,6 +316,68 @@ def _guard(
         factor=_number(raw.get("factor", 0.0), file, f"{path}.factor", 0, 1, problems),
         lexicons=tuple(acts_on) if acts_on is not None else None,
     )
+
+
+def _merge_guards(base: Mapping[str, Any], user: Any) -> Any:
+    """The shipped guards with the user's: a guard of the same name replaces the shipped one,
+    unless the user's table holds language sub-tables only ([detection.guards.labour.ar]); their
+    terms are then added to the shipped guard's."""
+    if not isinstance(user, dict):
+        return user
+    merged = dict(base)
+    for name, guard in user.items():
+        shipped = base.get(name)
+        if (
+            isinstance(guard, dict)
+            and isinstance(shipped, dict)
+            and guard
+            and all(LANGUAGE.fullmatch(key) and isinstance(guard[key], dict) for key in guard)
+        ):
+            added = dict(shipped)
+            for language, table in guard.items():
+                held = shipped.get(language)
+                if (
+                    isinstance(held, dict)
+                    and isinstance(held.get("terms"), list)
+                    and isinstance(table.get("terms"), list)
+                ):
+                    table = {**table, "terms": [*held["terms"], *table["terms"]]}
+                added[language] = table
+            merged[name] = added
+        else:
+            merged[name] = guard
+    return merged
+
+
+def _guard_terms(
+    name: str, raw: object, file: str, problems: list[Problem]
+) -> list[tuple[str, object]]:
+    """A guard's terms with their key paths, its language sub-tables' terms after its own."""
+    if not isinstance(raw, dict):
+        return []
+    terms = raw.get("terms")
+    found = [
+        (f"guards.{name}.terms[{n}]", term)
+        for n, term in enumerate(terms if isinstance(terms, list) else [])
+    ]
+    for language, table in raw.items():
+        if not LANGUAGE.fullmatch(language):
+            continue
+        path = f"guards.{name}.{language}"
+        more = table.get("terms") if isinstance(table, dict) else None
+        if not isinstance(more, list) or set(table) != {"terms"}:
+            problems.append(
+                Problem(
+                    file,
+                    path,
+                    "a language sub-table of a guard holds its terms only",
+                    table,
+                    f'write [{path}] with terms = ["phrase", ...]',
+                )
+            )
+            continue
+        found.extend((f"{path}.terms[{n}]", term) for n, term in enumerate(more))
+    return found
 
 
 def _cue(
@@ -712,7 +791,7 @@ def load_rules(table: Mapping[str, object], file: str) -> tuple[RuleSet, list[Pr
                 )
     lexicons = tuple(names["lexicons"])
     raw: dict[str, Any] = {
-        "guards": {**base.get("guards", {}), **(table.get("guards") or {})},  # type: ignore[dict-item]
+        "guards": _merge_guards(base.get("guards", {}), table.get("guards") or {}),
         "rules": _merge_rules(base.get("rules", []), table.get("rules", [])),
         "disable": table.get("disable", []),
     }
@@ -744,11 +823,7 @@ def load_rules(table: Mapping[str, object], file: str) -> tuple[RuleSet, list[Pr
         guard = _guard(name, guard_raw, lexicons, file, problems)
         if guard is not None and name not in disable:
             guards[name] = guard
-            terms = guard_raw.get("terms") if isinstance(guard_raw, dict) else None
-            phrase_lists[f"guard:{name}"] = [
-                (f"guards.{name}.terms[{n}]", term)
-                for n, term in enumerate(terms if isinstance(terms, list) else [])
-            ]
+            phrase_lists[f"guard:{name}"] = _guard_terms(name, guard_raw, file, problems)
 
     rules: list[Rule] = []
     if not isinstance(table.get("rules", []), list):

@@ -1,0 +1,102 @@
+"""Arabic text as the matcher reads it: letters unified as PyArabic unifies them, proclitics and
+endings cut, digits and number words read, a language told per text; and the language
+sub-tables of the rules ([lexicons.ar], [guards.NAME.ar])."""
+
+from __future__ import annotations
+
+import pytest
+from pyarabic import araby
+
+from watcher.detection import arabic, load_rules
+from watcher.detection.phrases import compile_index, find_phrases, tokenize
+
+# Words written as reports write them: short vowels, shadda, tatweel, every hamza carrier,
+# alef maqsura and ta marbuta.
+WORDS = [
+    "مُسَيَّرَةٌ", "غـــارة", "أسقطت", "إضراب", "آلاف", "مسؤول", "طائرات", "مستشفى", "ضربةٍ",
+    "القذائفُ", "استُهدِفت", "إسرائيل", "الأنبار", "سُئِل", "ذِكرى",
+]  # fmt: skip
+
+
+def _pyarabic(word: str) -> str:
+    """The same unification through PyArabic's own functions, one after the other."""
+    word = araby.strip_tatweel(araby.strip_diacritics(word))
+    word = araby.normalize_hamza(word, method="tasheel")
+    return araby.normalize_teh(word).replace(araby.ALEF_MAKSURA, araby.YEH)
+
+
+@pytest.mark.parametrize("word", WORDS)
+def test_letters_are_unified_as_pyarabic_unifies_them(word: str) -> None:
+    assert arabic.normalize(word) == _pyarabic(word)
+
+
+def test_one_key_for_the_forms_of_a_word() -> None:
+    forms = ["غارة", "الغارة", "بغارة", "وغارات", "غاراتها", "وبالغارات", "غارتين", "غـارةٌ"]
+    assert {arabic.fold(word) for word in forms} == {arabic.fold("غارة")}
+    assert arabic.fold("للعراق") == arabic.fold("العراق") == arabic.fold("والعراق")
+
+
+def test_adjectives_stay_apart_from_their_country() -> None:
+    # "العراقية" (Iraqi) must not read as "العراق" (Iraq): a demonym is weaker than a place.
+    assert arabic.fold("العراقية") == arabic.fold("العراقيين") == arabic.fold("عراقي")
+    assert arabic.fold("العراقية") != arabic.fold("العراق")
+
+
+def test_short_words_keep_their_letters() -> None:
+    # في، من، قتل: cutting a "proclitic" or an "ending" would leave two letters.
+    for word in ("في", "من", "قتل", "بعد", "وقع"):
+        assert arabic.fold(word) == arabic.normalize(word)
+
+
+def test_a_lexicon_word_is_found_with_or_without_the_article() -> None:
+    # وزير folds to زير (its و read as "and"); with the article it keeps it: both keys are made.
+    keys = arabic.forms("وزير")
+    assert arabic.fold("وزير") in keys and arabic.fold("الوزير") in keys
+
+
+def test_latin_words_are_only_lower_cased() -> None:
+    assert arabic.fold("Airstrikes") == "airstrikes"
+    assert arabic.forms("Raqqa") == ("raqqa",)
+
+
+@pytest.mark.parametrize(
+    ("word", "number"),
+    [("٣", 3), ("۱۲", 12), ("12", 12), ("ثلاثة", 3), ("وثلاثة", 3), ("اثنين", 2), ("عشرة", 10),
+     ("عشرات", 20), ("خمسون", 50), ("غارة", None)],
+)  # fmt: skip
+def test_counts_written_in_digits_or_words(word: str, number: int | None) -> None:
+    assert arabic.count_word(word) == number
+
+
+def test_language_by_script() -> None:
+    assert arabic.language("قصفت طائرات حربية مواقع في ريف حلب، بحسب Reuters") == "ar"
+    assert arabic.language("Jets struck Aleppo, the agency (سانا) said on Monday") == "en"
+    assert arabic.language("2024 - 12") == "en"
+
+
+def test_phrases_match_folded_arabic_with_marks_inside_words() -> None:
+    index = compile_index(
+        {"lexicon:air": [("l[0]", "غارة جوية")], "lexicon:drone": [("l[1]", "مسير*")]}, "t", []
+    )
+    text = "وشنّت الطائرات المسيَّرة غاراتٍ جويةً على القرية"
+    found = find_phrases(index, tokenize(text))
+    assert [text[a:b] for a, b in found["lexicon:air"]] == ["غاراتٍ جويةً"]
+    assert [text[a:b] for a, b in found["lexicon:drone"]] == ["المسيَّرة"]
+
+
+def test_language_sub_tables_add_to_the_lists_of_the_same_names() -> None:
+    rules, problems = load_rules(
+        {
+            "lexicons": {"ar": {"air_strike": ["قصف ليلي"]}},
+            "guards": {"labour": {"ar": {"terms": ["اعتصام"]}}},
+        },
+        "mine.toml",
+    )
+    assert problems == []
+    found = find_phrases(rules.index, tokenize("قصف ليلي ثم اعتصام"))
+    assert "lexicon:air_strike" in found and "guard:labour" in found
+
+
+def test_a_bad_language_sub_table_of_a_guard_is_reported_with_its_path() -> None:
+    _, problems = load_rules({"guards": {"labour": {"ar": {"term": ["اعتصام"]}}}}, "mine.toml")
+    assert [(p.path, p.file) for p in problems] == [("guards.labour.ar", "mine.toml")]
