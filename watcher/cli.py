@@ -205,8 +205,25 @@ def cmd_eval(args: argparse.Namespace) -> int:
         rules = load_config(args.config).rules
     else:
         rules = default_rules()
+    if args.against is not None:
+        return _eval_against(args, rules)
     return run_eval(
         args.file, rules, as_json=args.json, predictions=args.predictions, out=sys.stdout
+    )
+
+
+def _eval_against(args: argparse.Namespace, rules: RuleSet) -> int:
+    """`watcher eval FILE --against OTHER`: the config's rules before, the other file's after."""
+    from watcher.config import load_rules_file
+    from watcher.evaluation import run_compare
+
+    before = f"the rules of {args.config}" if args.config.exists() else "the shipped rules"
+    return run_compare(
+        args.file,
+        (rules, load_rules_file(args.against)),
+        (before, f"the rules of {args.against}"),
+        as_json=args.json,
+        out=sys.stdout,
     )
 
 
@@ -489,10 +506,18 @@ def build_parser() -> argparse.ArgumentParser:
         "file", type=Path, help="records with title, text, label (optional uncertain, kind, event)"
     )
     evaluate.add_argument("--json", action="store_true", help="print one JSON object")
-    evaluate.add_argument(
+    either = evaluate.add_mutually_exclusive_group()
+    either.add_argument(
         "--predictions",
         type=Path,
         help="write one JSON line per record with the detected strike fields",
+    )
+    either.add_argument(
+        "--against",
+        type=Path,
+        metavar="OTHER_RULES.toml",
+        help="compare the config's rules with a rules file (or another config's): the records "
+        "whose verdict or fields differ, explained, and both sets' scores",
     )
     command("feeds", cmd_feeds, "list the feeds with their health")
     alerts = command("alerts", cmd_alerts, "list recent alerts, where they went, what waits")

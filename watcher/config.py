@@ -774,19 +774,7 @@ _TOP_KEYS = ("watcher", "feeds", "targets", "routes", "delivery", "events", "det
 
 def parse_config(text: str, file: str = "<config>") -> Config:
     """Validate a config file's text; raise ConfigError listing every problem."""
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as error:
-        raise ConfigError(
-            [
-                Problem(
-                    file,
-                    "",
-                    f"is not valid TOML: {error}",
-                    fix="fix the syntax at that line and column",
-                )
-            ]
-        ) from None
+    data = _toml(text, file)
     reader = _Reader(file)
     reader.table(data, "", _TOP_KEYS)
     settings = _read_settings(reader, data.get("watcher", {}))
@@ -824,13 +812,32 @@ def parse_config(text: str, file: str = "<config>") -> Config:
 
 def load_config(path: str | os.PathLike[str]) -> Config:
     """Read and validate a config file."""
+    return parse_config(_read(path, "copy config.example.toml there and edit it"), str(path))
+
+
+def _toml(text: str, file: str) -> dict[str, Any]:
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(
+            [
+                Problem(
+                    file,
+                    "",
+                    f"is not valid TOML: {error}",
+                    fix="fix the syntax at that line and column",
+                )
+            ]
+        ) from None
+
+
+def _read(path: str | os.PathLike[str], missing: str) -> str:
+    """A file's text; a ConfigError when it is missing (fix: `missing`) or unreadable."""
     file = str(path)
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        return Path(path).read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise ConfigError(
-            [Problem(file, "", "does not exist", fix="copy config.example.toml there and edit it")]
-        ) from None
+        raise ConfigError([Problem(file, "", "does not exist", fix=missing)]) from None
     except (OSError, UnicodeDecodeError) as error:
         raise ConfigError(
             [
@@ -842,4 +849,22 @@ def load_config(path: str | os.PathLike[str]) -> Config:
                 )
             ]
         ) from None
-    return parse_config(text, file)
+
+
+def load_rules_file(path: str | os.PathLike[str]) -> RuleSet:
+    """The rules of a rules file (the keys of a [detection] table at its top, as in
+    default_rules.toml), or of a config file's [detection] table; used to compare two rule
+    sets. Like [detection], a rules file extends the shipped rules unless it says
+    `defaults = false`. Raises ConfigError listing every problem."""
+    file = str(path)
+    data = _toml(_read(path, "give the path of a rules file or of a config file"), file)
+    # A config's top keys and a rules table's are disjoint.
+    is_config = any(key in _TOP_KEYS for key in data)
+    if is_config and "detection" not in data:
+        return default_rules()
+    rules, problems = load_rules(data["detection"] if is_config else data, file)
+    if is_config:
+        problems = [replace(p, path=f"detection.{p.path}".rstrip(".")) for p in problems]
+    if problems:
+        raise ConfigError(problems)
+    return rules

@@ -5,6 +5,9 @@ A record is one JSON object a line with at least `id`, `title`, `text` and `labe
 `kind` and `date` (ISO, the publication date) are used when present. When records carry an
 `event` label (the strike they report), the detected ones are replayed in date order through
 the events stage and its grouping is scored too; `outlet` names the record's outlet.
+
+Two rule sets can be compared on the same records (`compare`: the records they read differently)
+and a rule set's own examples run (`run_examples`).
 """
 
 from __future__ import annotations
@@ -372,6 +375,165 @@ def run_examples(rules: RuleSet) -> tuple[ExampleResult, ...]:
         verdict = explain(example.title, example.text, rules)
         results.append(ExampleResult(example, verdict, mismatches(example, verdict)))
     return tuple(results)
+
+
+def reading(outcome: Outcome) -> dict[str, Any]:
+    """What the rules said of a record, as compared between two rule sets: the verdict and
+    the fields an alert shows (the score, which any edit moves a little, is left out)."""
+    detection = outcome.verdict.detection
+    if detection is None:
+        return {"verdict": "none"}
+    found = detection.fields
+    first = found.places[0] if found.places else None
+    return {
+        "verdict": "denial" if detection.denial else "strike",
+        "rule": detection.rule_id,
+        "strike_type": found.strike_type,
+        "actor": found.actor,
+        "place": f"{first.name} ({first.country})" if first is not None else None,
+        "country": found.countries[0] if found.countries else None,
+        "killed": _count_json(found.killed),
+        "wounded": _count_json(found.wounded),
+    }
+
+
+@dataclass(frozen=True)
+class Change:
+    """A record that two rule sets read differently."""
+
+    title: str
+    before: Outcome
+    after: Outcome
+
+    @property
+    def effect(self) -> str:
+        """fixed / broken: the verdict now agrees / disagrees with the label; else fields."""
+        if self.before.detected == self.after.detected:
+            return "fields"
+        return "fixed" if self.after.detected == self.after.label else "broken"
+
+
+@dataclass(frozen=True)
+class Comparison:
+    before: Report
+    after: Report
+    names: tuple[str, str]  # where each rule set came from
+    changes: tuple[Change, ...]
+
+
+def compare(
+    records: Sequence[Mapping[str, Any]],
+    before: RuleSet,
+    after: RuleSet,
+    names: tuple[str, str],
+    progress: Progress | None = None,
+) -> Comparison:
+    """Score both rule sets on the records and keep the records they read differently."""
+    first = evaluate(records, before, progress)
+    second = evaluate(records, after, progress)
+    changes = tuple(
+        Change(str(record.get("title") or ""), old, new)
+        for record, old, new in zip(records, first.outcomes, second.outcomes, strict=True)
+        if reading(old) != reading(new)
+    )
+    return Comparison(first, second, names, changes)
+
+
+def _said(found: Mapping[str, Any]) -> str:
+    if found["verdict"] == "none":
+        return "no strike"
+    fields = ", ".join(
+        f"{key} {'-' if found[key] is None else found[key]}"
+        for key in ("strike_type", "actor", "place", "country", "killed", "wounded")
+    )
+    return f"{found['verdict']} by rule {found['rule']}: {fields}"
+
+
+def render_comparison_text(comparison: Comparison) -> str:
+    before, after = comparison.before, comparison.after
+    lines = [f"before: {comparison.names[0]}", f"after:  {comparison.names[1]}"]
+    lines.append(f"{'':22}precision  recall  F1       tp    fp    fn    tn")
+    for name, first, second in (
+        ("all records", before.all, after.all),
+        ("certain only", before.certain, after.certain),
+    ):
+        for side, scores in ((name, first), ("", second)):
+            lines.append(
+                f"{side:14}{'after' if not side else 'before':8}{scores.precision:.3f}      "
+                f"{scores.recall:.3f}   {scores.f1:.3f}  {scores.tp:5} {scores.fp:5} "
+                f"{scores.fn:5} {scores.tn:5}"
+            )
+    effects = [change.effect for change in comparison.changes]
+    lines.append(
+        f"{len(effects)} of {len(before.outcomes)} records read differently: "
+        f"{effects.count('fixed')} fixed, {effects.count('broken')} broken, "
+        f"{effects.count('fields')} with other fields"
+    )
+    for change in comparison.changes:
+        old, new = change.before, change.after
+        mark = " (uncertain)" if new.uncertain else ""
+        label = "strike" if new.label else "not a strike"
+        lines.append(
+            f"- {new.id} [{new.kind}]{mark} {change.effect}, labelled {label}: {change.title}"
+        )
+        lines.append(f"    before: {_said(reading(old))}")
+        lines.append(f"    after:  {_said(reading(new))}")
+        for side, outcome in (("before", old), ("after", new)):
+            lines.extend(f"    why {side}: {reason}" for reason in outcome.verdict.reasons)
+    return "\n".join(lines) + "\n"
+
+
+def render_comparison_json(comparison: Comparison) -> dict[str, Any]:
+    def side(name: str, report: Report) -> dict[str, Any]:
+        return {
+            "rules": name,
+            "all": vars(report.all),
+            "certain": vars(report.certain),
+            **({"events": dict(report.events)} if report.events is not None else {}),
+        }
+
+    return {
+        "records": len(comparison.before.outcomes),
+        "before": side(comparison.names[0], comparison.before),
+        "after": side(comparison.names[1], comparison.after),
+        "changes": [
+            {
+                "id": change.after.id,
+                "title": change.title,
+                "kind": change.after.kind,
+                "label": change.after.label,
+                "uncertain": change.after.uncertain,
+                "effect": change.effect,
+                "before": {
+                    **reading(change.before),
+                    "reasons": list(change.before.verdict.reasons),
+                },
+                "after": {**reading(change.after), "reasons": list(change.after.verdict.reasons)},
+            }
+            for change in comparison.changes
+        ],
+    }
+
+
+def run_compare(
+    path: Path,
+    rules: tuple[RuleSet, RuleSet],
+    names: tuple[str, str],
+    *,
+    as_json: bool,
+    out: IO[str],
+) -> int:
+    """`watcher eval --against`: what changes from the first rule set to the second; 0.
+
+    Raises ConfigError for a malformed records file and OSError for an unreadable one.
+    """
+    comparison = compare(read_records(path), *rules, names, progress=stderr_progress())
+    if as_json:
+        out.write(json.dumps(render_comparison_json(comparison), ensure_ascii=False, indent=2))
+        out.write("\n")
+    else:
+        out.write(render_comparison_text(comparison))
+    return 0
 
 
 def stderr_progress() -> Progress | None:
