@@ -294,7 +294,12 @@ def test_edited_article_with_a_higher_toll_updates_without_counting_twice() -> N
             dict(places=(IRAQ,), actors=("Islamic Resistance in Iraq",), target="a US base"),
             "other actor, other target",
         ),
-        (dict(hours=80), "outside the window"),
+        (dict(hours=250), "outside the window"),
+        (dict(hours=50, event_date=None), "no day named, out two days later"),
+        (
+            dict(actors=("Turkey",), places=(QAIM,), target="Kataib Hezbollah weapons depot"),
+            "another actor, a place far away",
+        ),
         (
             dict(event_date=T0.date() - timedelta(days=3), hours=30),
             "another stated day, reported a day later",

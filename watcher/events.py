@@ -73,10 +73,14 @@ class EventState:
     strike_types: tuple[str, ...] = ()
     actors: tuple[str, ...] = ()
     targets: tuple[str, ...] = ()
-    places: tuple[PlaceKey, ...] = ()
+    places: tuple[PlaceKey, ...] = ()  # every place its reports name
     countries: tuple[str, ...] = ()
     event_dates: tuple[date, ...] = ()
     outlets: tuple[str, ...] = ()
+    # The places reports are matched against: the first report's, and the place each later
+    # report leads with. A round-up that also names another strike's town, or a reference
+    # point ("near Damascus"), must not make the event a match for that other strike.
+    core_places: tuple[PlaceKey, ...] = ()
     item_keys: tuple[str, ...] = ()
     aliases: tuple[str, ...] = ()
     fingerprints: tuple[tuple[str, str], ...] = ()  # (outlet, fingerprint)
@@ -128,11 +132,17 @@ DEFAULT_ACTOR_GROUPS: tuple[tuple[str, ...], ...] = (
 
 @dataclass(frozen=True)
 class EventSettings:
-    window_hours: float = 72.0  # reports further apart than this are never the same strike
+    # How long after an event's first report another report may still join it: follow-ups
+    # ("the toll from Tuesday's strike rose to nine") come days later; they name the strike's day.
+    window_hours: float = 240.0
+    # A report that names no day of its strike is taken to report a strike of its own day, so
+    # it joins only an event first reported at most this long before it.
+    undated_hours: float = 36.0
     date_slack_days: int = 1  # stated event dates may differ by this much (time zones, "overnight")
     near_km: float = 30.0  # two named places this close may be the same strike site
-    min_score: float = 2.0  # a report joins an event only with this much evidence (see match_score)
-    vague_similarity: float = 0.3  # wording that joins a report naming no place the event names
+    region_km: float = 200.0  # a region (an area across governorates) holds places this close
+    min_score: float = 1.0  # a report joins an event only with this much evidence (see match_score)
+    vague_similarity: float = 0.15  # wording that joins a report naming no place near the event's
     duplicate_similarity: float = 0.8  # same outlet and this similar wording: the same article
     # Reports out this soon after an event's first one may join it though they name another
     # day, on a named place with nothing against it (see _times_fit).
@@ -309,48 +319,58 @@ def cluster(report: Report, open_events: Sequence[EventState], settings: EventSe
 def match_score(report: Report, state: EventState, settings: EventSettings) -> float | None:
     """How strongly the report fits the event; None when it cannot be the same strike.
 
-    Vetoes: outside the window, another country, named sites apart, different known actors
-    striking different targets. For: place (3 same site, 2 same city or near, 1 same
-    governorate), wording (up to 4), same stated date (1), same actor (1), shared target words
-    (1), same type (0.5). Against: another actor (2), a conflicting type (1.5), another stated
-    date (1), another target (1). One strike has one attacker, but reports misattribute it, so
-    another actor alone is strong evidence rather than a veto.
+    Vetoes: days or times that cannot be the same strike (_times_fit), another country, named
+    sites apart, another known actor (unless both name the same site with nothing else against:
+    one strike misattributed is likelier than two on one site). For: place (3
+    same site, 2 same city or near, 1 same governorate or region), wording (up to 4), the same
+    stated day (1), the same actor (1), shared target words (1), the same type (0.5). Against:
+    a conflicting type (1.5), another target (0.5), coming days after the event's last report
+    (1 and 1 a day, up to 3: a follow-up, or news of another strike). Unknowns count neither
+    way, so a report that says little joins the one open event that nothing speaks against.
     """
     if not _times_fit(report, state, settings):
         return None
     if report.countries and state.countries and not set(report.countries) & set(state.countries):
         return None
-    place = _place_score(report.places, state.places, settings)
+    place = _place_score(report.places, state.core_places or state.places, settings)
     if place is None:
         return None
     wording = max((similarity(report.fingerprint, fp) for _, fp in state.fingerprints), default=0.0)
     score = place + 4.0 * wording
-    # Reports out within hours of each other that name days too far apart (see _times_fit):
-    # the day counts neither way, and the join needs a named place and nothing against it.
-    misdated = report.event_date is not None and not _dates_agree(report, state, settings)
-    if report.event_date and state.event_dates and not misdated:
-        score += 1.0 if report.event_date in state.event_dates else -1.0
+    late = report.when - state.last_report - timedelta(hours=settings.undated_hours)
+    if late > timedelta(0):
+        score -= min(3.0, 1.0 + late / timedelta(days=1))
+    if report.event_date in state.event_dates:
+        score += 1.0
     known_types = set(state.strike_types) - {"unclear"}
+    other_type = any(
+        frozenset({report.strike_type, t}) in settings.conflicting_types for t in known_types
+    )
     if report.strike_type in known_types:
         score += 0.5
-    elif any(frozenset({report.strike_type, t}) in settings.conflicting_types for t in known_types):
+    elif other_type:
         score -= 1.5
     shared_target = None
     if report.target and state.targets:
         shared_target = any(_words_overlap(report.target, t) for t in state.targets)
-        score += 1.0 if shared_target else -1.0
+        score += 1.0 if shared_target else -0.5
     same_actor = None
     if report.actors and state.actors and not report.denial:
         same_actor = bool(
             _actor_keys(report.actors, settings) & _actor_keys(state.actors, settings)
         )
-        if not same_actor and shared_target is False:
+        if not same_actor and (shared_target is False or other_type or place < 3):
             return None
         score += 1.0 if same_actor else -2.0
-    # A governorate sees several strikes on a busy day: without a named place in common, the
-    # report must also share the actor, the target or much of the wording.
-    if place < 2 and not (same_actor or shared_target or wording >= settings.vague_similarity):
+    # A governorate sees several strikes on a busy day: a report that names places, none near
+    # the event's (a governorate in common at most), or another target, must also share the
+    # actor or some of the wording. A report that names no place joins on nothing against it.
+    against = shared_target is False or (report.places and state.places and place < 2)
+    if place < 2 and against and not (same_actor or wording >= settings.vague_similarity):
         return None
+    # Reports out within hours of each other that name days too far apart (see _times_fit):
+    # the join needs a named place and nothing against it.
+    misdated = report.event_date is not None and not _dates_agree(report, state, settings)
     if misdated and (place < 2 or shared_target is False or same_actor is False):
         return None
     return score if score >= settings.min_score else None
@@ -370,6 +390,9 @@ def merge(state: EventState, report: Report) -> EventState:
         actors=actors,
         targets=_union(state.targets, (report.target,) if report.target else ()),
         places=state.places + tuple(p for p in report.places if p.id not in known_places),
+        core_places=_union(
+            state.core_places, report.places if not state.reports else _lead(report)
+        ),
         countries=_union(state.countries, report.countries),
         event_dates=_union(state.event_dates, (report.event_date,) if report.event_date else ()),
         outlets=_union(state.outlets, (report.outlet,)),
@@ -458,6 +481,7 @@ def state_from_dict(data: Mapping[str, Any]) -> EventState:
         actors=tuple(data["actors"]),
         targets=tuple(data["targets"]),
         places=tuple(PlaceKey(**p) for p in data["places"]),
+        core_places=tuple(PlaceKey(**p) for p in data.get("core_places", data["places"])),
         countries=tuple(data["countries"]),
         event_dates=tuple(date.fromisoformat(d) for d in data["event_dates"]),
         outlets=tuple(data["outlets"]),
@@ -595,6 +619,10 @@ def _times_fit(report: Report, state: EventState, settings: EventSettings) -> bo
     window = timedelta(hours=settings.window_hours)
     if report.when - state.opened > window or state.last_report - report.when > window:
         return False
+    if report.event_date is None:
+        # No day named: the report is about a strike of its own day, or of the day before.
+        undated = timedelta(hours=settings.undated_hours)
+        return report.when - state.opened <= undated and _days_fit(report, state, settings)
     # Stated days that disagree veto a join, unless the report came out within hours of the
     # event's first one: a second strike on another day is reported on another day, while
     # reports of one strike that name different days more likely carry a misread day
@@ -602,6 +630,15 @@ def _times_fit(report: Report, state: EventState, settings: EventSettings) -> bo
     # asks for more evidence.
     close = timedelta(hours=settings.misdated_within_hours)
     return _dates_agree(report, state, settings) or abs(report.when - state.opened) <= close
+
+
+def _days_fit(report: Report, state: EventState, settings: EventSettings) -> bool:
+    """A report naming no day, out after the days the event's reports name, reports a later
+    strike: the day of a report is its publication's, or the day before it."""
+    if not state.event_dates:
+        return True
+    slack = timedelta(days=settings.date_slack_days)
+    return report.when.date() - max(state.event_dates) <= slack
 
 
 def _dates_agree(report: Report, state: EventState, settings: EventSettings) -> bool:
@@ -616,7 +653,8 @@ def _dates_agree(report: Report, state: EventState, settings: EventSettings) -> 
 def _place_score(
     ours: Sequence[PlaceKey], theirs: Sequence[PlaceKey], settings: EventSettings
 ) -> float | None:
-    """3 same site, 2 same city or nearby, 1 same governorate, 0 unknown or country only.
+    """3 same site, 2 same city or nearby, 1 same governorate or within a region, 0 unknown or
+    country only, None for named sites apart.
 
     The most precise level both sides name decides: a shared mention of a city or a governorate
     must not join two strikes on different towns around it.
@@ -634,11 +672,25 @@ def _place_score(
     best: float | None = None
     for a in ours:
         for b in theirs:
-            if _scope(a) == _scope(b) and "country" not in (a.level, b.level):
+            if "country" in (a.level, b.level):
+                if a.country == b.country:
+                    best = 0.0
+                continue
+            if _scope(a) == _scope(b):
+                return 1.0
+            # A region ("Kurdistan Region") holds what lies within its reach.
+            region = "region" in (a.level, b.level) and a.country == b.country
+            if region and _distance_km(a, b) <= settings.region_km:
                 return 1.0
             if a.country == b.country:
                 best = 0.0
     return best
+
+
+def _lead(report: Report) -> tuple[PlaceKey, ...]:
+    """The place a report leads with: its first town or city, else its first place."""
+    named = [p for p in report.places if p.level in ("place", "city")]
+    return tuple((named or list(report.places))[:1])
 
 
 def _scope(place: PlaceKey) -> str:
