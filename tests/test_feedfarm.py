@@ -20,11 +20,17 @@ from tests.receivers import HttpReceiver
 from watcher.cli import main
 from watcher.store import detections, items, open_store
 
-FARM = Path(__file__).resolve().parents[2] / "shared" / "bench" / "feedfarm.py"
+# The shared bench beside the checkout; WATCHER_FEEDFARM names it where the checkout is elsewhere.
+FARM = Path(
+    os.environ.get("WATCHER_FEEDFARM")
+    or Path(__file__).resolve().parents[2] / "shared" / "bench" / "feedfarm.py"
+)
 FEEDS = 200
 
 
-def start_farm(feeds: int, items: int, latency_ms: int) -> tuple[subprocess.Popen[str], str]:
+def start_farm(
+    feeds: int, items: int, latency_ms: int, strike_fraction: float = 0.1
+) -> tuple[subprocess.Popen[str], str]:
     if not FARM.exists():
         if os.environ.get("CI"):
             pytest.fail(f"{FARM} is missing: CI must have shared/ beside the checkout")
@@ -35,6 +41,7 @@ def start_farm(feeds: int, items: int, latency_ms: int) -> tuple[subprocess.Pope
             str(FARM),
             *("--feeds", str(feeds), "--items", str(items), "--latency-ms", str(latency_ms)),
             *("--port", "0", "--max-seconds", "300"),
+            *("--strike-fraction", str(strike_fraction)),
         ],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -170,3 +177,46 @@ def test_one_alert_per_strike_event_over_several_bumps(
     assert all(len(strikes) == 1 for strikes in by_event.values()), by_event
     assert {e for strikes in by_event.values() for e in strikes} == expected
     assert sum(decision == "new" for _, _, decision in rows) == len(expected)
+
+
+@pytest.mark.parametrize("strike_fraction", [0.3, 0.1])
+def test_every_strike_event_gets_one_new_alert_over_two_bumps(
+    tmp_path: Path, slack: HttpReceiver, strike_fraction: float
+) -> None:
+    """Whatever the farm's mix of strikes: one "new" per strike event it names, no event that
+    joins two of them, and no alert on anything else."""
+    process, base = start_farm(FEEDS, 20, 0, strike_fraction)
+    try:
+        config = farm_config(tmp_path, base, FEEDS)
+        assert main(["-c", str(config), "run", "--once"]) == 0
+        named: set[int] = set()
+        strike_items: set[str] = set()
+        for _ in range(2):
+            bump = admin(base, "/admin/bump?frac=0.15")
+            named |= set(bump["new_strike_events"])  # type: ignore[arg-type]
+            strike_items |= set(bump["new_strike_items"])  # type: ignore[arg-type]
+            assert main(["-c", str(config), "run", "--once"]) == 0
+        rows = detected_items(tmp_path)
+        assert named, "the bumps named no strike event"
+        by_event = farm_events_by_event(rows)
+        assert all(len(strikes) == 1 for strikes in by_event.values()), by_event
+        alerted = [(link, decision) for link, _, decision in rows if decision in ("new", "update")]
+        assert {urlsplit(link).path for link, _ in alerted} <= strike_items, "nothing else alerts"
+        new = [farm_event(link) for link, decision in alerted if decision == "new"]
+        assert len(new) == len(set(new)), "one new alert per strike event at most"
+        missed = named - set(new)
+        missed_pages = [
+            page(base, path) for path in sorted(strike_items) if farm_event(path) in missed
+        ]
+    finally:
+        stop_farm(process)
+    if missed and all("air defence battery" in text for text in missed_pages):
+        # Strikes on air defence sites are the detector's to find (issue #11); the grouping is
+        # checked above either way.
+        pytest.xfail(f"strike events {sorted(missed)} on an air defence battery not detected")
+    assert not missed, f"strike events with no alert: {sorted(missed)}"
+
+
+def page(base: str, path: str) -> str:
+    with urllib.request.urlopen(base + path, timeout=10) as response:
+        return str(response.read().decode())
