@@ -83,7 +83,14 @@ def configure_logging(verbose: int, quiet: bool = False) -> None:
     root.handlers[:] = [h for h in root.handlers if h.get_name() != "watcher"] + [handler]
     root.setLevel(level)
     # Libraries speak at WARNING and above only, so one poll stays one line.
-    for noisy in ("apscheduler", "urllib3", "trafilatura", "htmldate", "charset_normalizer"):
+    for noisy in (
+        "alembic",
+        "apscheduler",
+        "urllib3",
+        "trafilatura",
+        "htmldate",
+        "charset_normalizer",
+    ):
         logging.getLogger(noisy).setLevel(logging.DEBUG if verbose > 1 else logging.WARNING)
     # apprise logs notifier URLs, secrets included, at DEBUG: never below INFO.
     logging.getLogger("apprise").setLevel(logging.INFO if verbose > 1 else logging.WARNING)
@@ -177,6 +184,57 @@ def _run_once(config: Config, store: Store) -> int:
         delivered.dead,
     )
     return EXIT_OK
+
+
+def cmd_db(args: argparse.Namespace) -> int:
+    from watcher import migrations
+    from watcher.config import load_config
+
+    config = load_config(args.config)
+    url = config.settings.database
+    if args.action == "upgrade":
+        from watcher.store import exclusive, open_store
+
+        with exclusive(config.settings.state_directory):
+            before = migrations.upgrade(url)
+            open_store(url, upgrade=False).engine.dispose()  # checks what it now holds
+        if before.up_to_date:
+            print(f"{before.database}: already at revision {before.head}")
+        else:
+            print(f"{before.database}: upgraded from {_revision(before)} to {before.head}")
+        return EXIT_OK
+    state = migrations.status(url)
+    if args.action == "current":
+        print(
+            f"{state.database}: revision {_revision(state)}; this watcher's newest is {state.head}"
+        )
+        return EXIT_OK
+    if state.up_to_date:
+        print(f"{state.database}: up to date at revision {state.head}")
+        return EXIT_OK
+    if state.newer:
+        print(
+            f"watcher: {state.database} is at revision {state.current}, newer than this watcher "
+            f"knows ({state.head}): run the watcher that upgraded it",
+            file=sys.stderr,
+        )
+    else:
+        print(
+            f"watcher: {state.database} is at revision {_revision(state)} and needs "
+            f"{', '.join(state.pending) or 'a migration record'}: run `watcher db upgrade` "
+            "(a SQLite file is copied beside itself first)",
+            file=sys.stderr,
+        )
+    return EXIT_FAILURE
+
+
+def _revision(state: object) -> str:
+    from watcher.migrations import SchemaStatus
+
+    assert isinstance(state, SchemaStatus)
+    if state.current is None:
+        return "(empty)"
+    return f"{state.current} (made before migrations)" if state.legacy else state.current
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -518,6 +576,15 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="OTHER_RULES.toml",
         help="compare the config's rules with a rules file (or another config's): the records "
         "whose verdict or fields differ, explained, and both sets' scores",
+    )
+    database = command(
+        "db", cmd_db, "show, check or upgrade the database's schema (Alembic revisions)"
+    )
+    database.add_argument(
+        "action",
+        choices=("current", "check", "upgrade"),
+        help="current: print its revision; check: exit 1 unless it is at this watcher's newest; "
+        "upgrade: migrate it now, after copying a SQLite file beside itself",
     )
     command("feeds", cmd_feeds, "list the feeds with their health")
     alerts = command("alerts", cmd_alerts, "list recent alerts, where they went, what waits")

@@ -49,6 +49,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.engine.url import make_url
 from sqlalchemy.exc import DatabaseError, OperationalError
 
+from watcher import migrations
 from watcher.errors import StateError
 from watcher.silences import Silence
 
@@ -1210,8 +1211,11 @@ def _event_record(row: Any) -> EventRecord:
     )
 
 
-def open_store(url: str) -> Store:
+def open_store(url: str, *, upgrade: bool = True) -> Store:
     """Open (or create) the database; fail closed on a corrupt or unwritable one.
+
+    The schema is brought to this watcher's newest revision (watcher/migrations, after a backup of
+    a SQLite file); with `upgrade=False` a database that needs it is refused instead.
 
     A missing SQLite file is created: the pipeline then treats every feed as new (baseline, no
     alerts). A file that exists but fails its integrity check is never replaced: a fresh database
@@ -1232,17 +1236,11 @@ def open_store(url: str) -> Store:
                         f"database {parsed.database} is corrupt ({verdict}); restore it from a "
                         "backup or move it away to start afresh (every feed then starts silently)"
                     )
-            metadata.create_all(db)
-            version = db.execute(
-                select(meta.c.value).where(meta.c.key == "schema_version")
-            ).scalar()
-            if version is None:
-                db.execute(insert(meta).values(key="schema_version", value=str(SCHEMA_VERSION)))
-            elif int(version) > SCHEMA_VERSION:
-                raise StateError(
-                    f"database schema {version} is newer than this watcher understands "
-                    f"({SCHEMA_VERSION}); upgrade watcher"
-                )
+        if upgrade:
+            migrations.upgrade(url)
+        else:
+            _refuse_stale(migrations.status(url))
+        with engine.connect() as db:
             _check_columns(db, parsed.render_as_string(hide_password=True))
     except OperationalError as error:
         raise StateError(
@@ -1285,10 +1283,18 @@ def exclusive(directory: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
+def _refuse_stale(state: migrations.SchemaStatus) -> None:
+    if state.newer or not state.up_to_date:
+        raise StateError(
+            f"database {state.database} is at schema revision {state.current or '(empty)'}, "
+            f"this watcher needs {state.head}: run `watcher db upgrade` first"
+        )
+
+
 def _check_columns(db: Connection, name: str) -> None:
-    """Fail closed on tables that lack columns this version writes: create_all() adds missing
-    tables, never missing columns, and a poll would otherwise fail on every detection. Schema
-    changes after the first release come with a migration and a new SCHEMA_VERSION."""
+    """Fail closed on tables that lack columns this version writes, as a database stamped with
+    the baseline could (made by a development version before the first release): a poll would
+    otherwise fail on every detection."""
     inspector = inspect(db)
     for table in metadata.sorted_tables:
         have = {column["name"] for column in inspector.get_columns(table.name)}
