@@ -29,6 +29,7 @@ COMMANDS = [
     "import-opml",
     "silence",
     "discover",
+    "db",
 ]
 
 
