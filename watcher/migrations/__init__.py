@@ -111,11 +111,13 @@ def upgrade(url: str, to: str = "head") -> SchemaStatus:
                 )
             if now.pending:
                 command.upgrade(config, to)
-        if before.pending:
+        if before.current is None:
+            log.info("database %s created at revision %s", before.database, before.head)
+        elif before.pending:
             log.warning(
                 "database %s upgraded from %s to revision %s",
                 before.database,
-                before.current or "empty",
+                before.current,
                 before.head,
             )
         return before
