@@ -183,7 +183,7 @@ outbox = Table(
 
 # A dead row put back to be sent by `watcher alerts --retry-dead` (issue #15): why it had died
 # and since when, so that the alert says it is late and why. A table of its own rather than
-# outbox columns, so that a database made before it only gains a table (create_all) and needs
+# outbox columns, so that a database made before it only gains a table (revision 0002) and needs
 # no migration of the outbox.
 redeliveries = Table(
     "redeliveries",
