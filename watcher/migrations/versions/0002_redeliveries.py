@@ -8,7 +8,6 @@ watcher's own tables, and the models in watcher/store.py changed to match.
 import sqlalchemy as sa
 from alembic import op
 
-
 revision = "0002"
 down_revision = "0001"
 branch_labels = None
