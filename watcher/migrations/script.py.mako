@@ -6,8 +6,7 @@ watcher's own tables, and the models in watcher/store.py changed to match.
 """
 
 import sqlalchemy as sa
-from alembic import op
-${imports if imports else ""}
+from alembic import op${"\n" + imports if imports else ""}
 
 revision = ${repr(up_revision)}
 down_revision = ${repr(down_revision)}
