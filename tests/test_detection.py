@@ -134,7 +134,7 @@ def test_lowered_by_lists_guards_in_words_and_mentions_point_at_them() -> None:
     assert any(reason.startswith("a threat, plan or possibility") for reason in found.lowered_by)
     joined = f"{title}\n\n{text}"
     guard = next(m for m in found.mentions if m.kind == "guard")
-    assert (guard.text, guard.ref) == ("might", "threat")
+    assert (guard.text, guard.ref) == ("might", "modal")
     assert joined[guard.start : guard.end] == "might"
     actor = next(m for m in found.mentions if m.kind == "actor")
     assert (actor.text, actor.ref) == ("Coalition", "US-led coalition")
@@ -185,6 +185,38 @@ def test_user_rule_overrides_by_id_and_disable_switches_off() -> None:
     rules, problems = load_rules({"disable": ["strike-iraq-syria"]}, "c.toml")
     assert problems == [] and rules.rules == ()
     assert detect(title, text, rules) is None
+
+
+def test_a_denial_is_what_a_guard_marked_denies_says_not_its_name() -> None:
+    title = "Agency retracts report"
+    text = "The agency retracted its report that jets struck a hospital in Raqqa on Monday."
+    shipped = detect(title, text, default_rules())
+    assert shipped is not None and not shipped.denial
+    retraction = {
+        "reason": "a retraction",
+        "scope": "near",
+        "clause": True,
+        "factor": 0.1,
+        "denies": True,
+        "terms": ["retracted"],
+    }
+    rules, problems = load_rules({"guards": {"retraction": retraction}}, "c.toml")
+    assert problems == []
+    found = detect(title, text, rules)
+    assert found is not None and found.denial
+    rules, _ = load_rules({"guards": {"retraction": {**retraction, "denies": False}}}, "c.toml")
+    assert detect(title, text, rules) is None
+
+
+def test_a_clause_bounded_guard_stops_at_the_clause() -> None:
+    text = "The ministry denied the report, while coalition jets struck Raqqa overnight."
+    bounded = {"scope": "sentence", "clause": True, "factor": 0, "terms": ["denied"]}
+    for clause, fires in ((True, True), (False, False)):
+        rules, problems = load_rules(
+            {"guards": {"denial": {**bounded, "clause": clause}}}, "c.toml"
+        )
+        assert problems == []
+        assert (detect("Overnight", text, rules) is not None) == fires
 
 
 def test_user_can_add_a_guard_and_start_without_defaults() -> None:
@@ -280,6 +312,15 @@ def test_user_can_add_a_guard_and_start_without_defaults() -> None:
         ({"guards": {"g": {"terms": ["x"], "scope": "paragraph"}}}, "guards.g.scope", "overlap"),
         ({"guards": {"g": {"terms": ["x"], "factor": 2}}}, "guards.g.factor", "from 0 to 1"),
         ({"guards": {"g": {"terms": ["x"], "when": "now"}}}, "guards.g.when", "allowed keys"),
+        ({"guards": {"headline": {"terms": ["x"]}}}, "guards.headline", "reserved"),
+        ({"guards": {"context": {"terms": ["x"]}}}, "guards.context", "reserved"),
+        ({"guards": {"g": {"terms": ["x"], "clause": "yes"}}}, "guards.g.clause", "true or false"),
+        ({"guards": {"g": {"terms": ["x"], "denies": 1}}}, "guards.g.denies", "true or false"),
+        (
+            {"rules": [{"id": "strike-iraq-syria", "context_factor": 2}]},
+            "rules[0].context_factor",
+            "from 0 to 1",
+        ),
         ({"lexicons": {"air_strike": ["re:(unclosed"]}}, "lexicons.air_strike[", "bad regular"),
         ({"lexicons": {"air_strike": ["re:(a+)+$"]}}, "lexicons.air_strike[", "backtrack"),
         ({"lexicons": {"air_strike": ["re:(x|xy)*z"]}}, "lexicons.air_strike[", "backtrack"),

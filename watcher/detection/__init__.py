@@ -20,11 +20,20 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from watcher.detection import fields
+from watcher.detection.clauses import same_clause, sentence_roles
 from watcher.detection.fields import PlaceRef, StrikeFields
 from watcher.detection.gazetteer import Place, load_gazetteer
 from watcher.detection.lead import Lead, read_lead
 from watcher.detection.phrases import Tokens, find_phrases, may_occur, tokenize
-from watcher.detection.rules import Cue, Rule, RuleSet, default_rules, load_rules
+from watcher.detection.rules import (
+    RESERVED_GUARDS,
+    Cue,
+    Guard,
+    Rule,
+    RuleSet,
+    default_rules,
+    load_rules,
+)
 
 __all__ = [
     "Detection",
@@ -81,6 +90,12 @@ class _Place:
     end: int
     text: str
     ref: PlaceRef
+    adjective: bool = False  # a demonym, or a country named by its adjective
+
+    @property
+    def named(self) -> bool:
+        """A place named as a place, not by an adjective."""
+        return not self.adjective and self.ref.precision != "demonym"
 
 
 @dataclass(frozen=True)
@@ -95,12 +110,14 @@ class _Lowered:
 class _Candidate:
     cue: Cue
     sentence: int
+    position: int  # the sentence's place in the story (clauses.Roles.positions)
     start: int
     end: int
     score: float
     places: tuple[_Place, ...]
     lowered: tuple[_Lowered, ...]
     where: str  # how the place was found, in words
+    outside: _Place | None  # the place in another country that took the cue away
 
 
 @dataclass(frozen=True)
@@ -110,6 +127,8 @@ class _Document:
     starts: tuple[int, ...]
     word_starts: Sequence[int]
     hits: dict[str, list[tuple[int, int]]]  # phrase list name -> spans
+    roles: tuple[str, ...]  # clauses.ROLES, by sentence
+    positions: tuple[int, ...]  # place in the story, by sentence
     # phrase list name -> sentence -> spans, filled on first use: long texts stay linear
     by_sentence: dict[str, dict[int, list[tuple[int, int]]]] = dataclasses.field(
         default_factory=dict
@@ -181,19 +200,26 @@ def _document(joined: str, title_length: int, tokens: Tokens, rules: RuleSet) ->
         start = after
     if start < len(joined):
         spans.append((start, len(joined)))
+    roles = sentence_roles(joined, spans)
     return _Document(
         text=joined,
         sentences=tuple(spans),
         starts=tuple(span[0] for span in spans),
         word_starts=tokens.starts,
         hits=find_phrases(rules.index, tokens),
+        roles=roles.roles,
+        positions=roles.positions,
     )
 
 
-# "Iraq said", "Syria accuses": a country speaking is an actor, not the place of a strike.
+# "Iraq said", "Syria accuses", "Turkey bombs": a country speaking or striking is an actor, not
+# the place of a strike.
 _SPEAKS = re.compile(
-    r"(?:'s|’s)?\s+(?:has\s+|had\s+)?(?:said|says|say|accused|accuses|claimed|"
-    r"claims|announced|announces|denied|denies|reported|reports|warned|warns)\b"
+    r"(?:'s|’s)?\s+(?:has\s+|had\s+|have\s+)?(?:\w+ly\s+)?(?:said|says|say|accused|accuses|"
+    r"claimed|condemned|condemns|"
+    r"claims|announced|announces|denied|denies|reported|reports|warned|warns|bombs|bombed|"
+    r"pounds|pounded|shells|shelled|strikes|struck|hits|targets|targeted|retaliates|"
+    r"retaliated|launches|launched|fires|fired|carries out|carried out|conducts|conducted)\b"
 )
 
 
@@ -224,6 +250,7 @@ def _places(doc: _Document, rules: RuleSet, window: tuple[int, int] | None = Non
         if window is None
         else gazetteer.places_near(doc.text, [window])
     )
+    demonyms = {span for code in rules.demonyms for span in doc.hits.get(f"demonym:{code}", ())}
     for hit in hits:
         entry = hit.entry
         if not isinstance(entry, Place) or (
@@ -245,6 +272,8 @@ def _places(doc: _Document, rules: RuleSet, window: tuple[int, int] | None = Non
                     lon=entry.lon,
                     precision=str(entry.kind),
                 ),
+                # "Syrian rebels", "an Iranian commander": the country's adjective.
+                adjective=(hit.start, hit.end) in demonyms,
             )
         )
     taken = sorted((place.start, place.end) for place in found)
@@ -334,27 +363,70 @@ def _words_between(doc: _Document, first: tuple[int, int], second: tuple[int, in
     return max(0, doc.word_index(second[0]) - doc.word_index(first[1]))
 
 
-_ELSEWHERE = ("placed in", "nearest place is")
+# Where a projectile came from, not where it hit: "rockets fired from Syrian territory".
+_ORIGIN = re.compile(r"\b(?:from|out of)\s+(?:the\s+|inside\s+|within\s+)?$", re.IGNORECASE)
+# A country or its adjective that names a force or a person's nation, not a place: "an Iranian
+# commander", "Iran-backed militias", "Lebanese Hezbollah fighters".
+_AFFILIATION = re.compile(
+    r"[\s-]+(?:backed|allied|aligned|linked|sponsored|led|funded|revolutionary|guards?|forces?|"
+    r"militias?|militiamen|commanders?|generals?|officers?|advisers?|advisors?|military|troops|"
+    r"fighters|personnel|proxies|proxy|officials?|diplomats?|embassy|consulate|nationals?|"
+    r"brigadier|colonel|lieutenant|major|captain|leaders?|chief|adviser|advisor|origin|made|"
+    r"designed|built|manufactured|supplied|"
+    r"citizens?|hezbollah|quds|irgc|drones?|jets?|warplanes?|missiles?|regime|government)\b",
+    re.IGNORECASE,
+)
+
+
+def _reference(doc: _Document, place: _Place, rule: Rule) -> bool:
+    """Whether a place found in a cue's sentence says nothing of where the strike was."""
+    if _ORIGIN.search(doc.text, max(0, place.start - 20), place.start):
+        return True
+    return (
+        place.ref.precision in ("country", "demonym")
+        and place.ref.country not in rule.countries
+        and _AFFILIATION.match(doc.text, place.end) is not None
+    )
 
 
 def _place_context(
     doc: _Document, rule: Rule, sentence: int, cue_start: int, by_sentence: _Places
-) -> tuple[float, tuple[_Place, ...], str]:
-    """How well the cue is tied to a place in the rule's countries: (factor, places, words)."""
+) -> tuple[float, tuple[_Place, ...], str, _Place | None]:
+    """How well the cue is tied to a place in the rule's countries: (factor, places, words,
+    the place in another country that took the cue away)."""
     # A demonym before the cue is read as the actor ("Iraqi warplanes"), not the place; a named
-    # place in the rule's countries outweighs any demonym ("Iranian-backed forces in Iraq").
+    # place outweighs any demonym ("Iranian-backed forces in Iraq", "Syrian rebel rockets hit
+    # a town in Lebanon").
     own = [
         place
         for place in by_sentence.of(sentence)
-        if place.ref.precision != "demonym"
-        or place.ref.country in rule.countries
-        or place.start > cue_start
+        if (
+            place.ref.precision != "demonym"
+            or place.ref.country in rule.countries
+            or place.start > cue_start
+        )
+        and not _reference(doc, place, rule)
     ]
-    named = [place for place in own if place.ref.precision != "demonym"]
-    if any(place.ref.country in rule.countries for place in named):
-        own, factor = named, 1.0
-    else:
-        factor = rule.demonym_factor
+    if any(place.ref.country in rule.countries for place in own):
+        # A place in another country counts against the cue only in the cue's own clause:
+        # "air strikes killed Syrian soldiers, as tensions between Moscow and Washington grew".
+        own = [
+            place
+            for place in own
+            if place.ref.country in rule.countries
+            or same_clause(doc.text, (place.start, place.end), (cue_start, cue_start))
+        ]
+    named = [place for place in own if place.named]
+    if named:
+        own = named
+    factor = (
+        1.0
+        if any(
+            place.ref.precision != "demonym" and place.ref.country in rule.countries
+            for place in own
+        )
+        else rule.demonym_factor
+    )
     inside = tuple(place for place in own if place.ref.country in rule.countries)
     outside = [place for place in own if place.ref.country not in rule.countries]
     if inside:
@@ -362,10 +434,10 @@ def _place_context(
             after = [place for place in own if place.start > cue_start]
             nearest = min(after or own, key=lambda place: abs(place.start - cue_start))
             if nearest.ref.country not in rule.countries:
-                return 0.4 * factor, inside, f"same sentence, but nearer to {nearest.text}"
-        return factor, inside, "same sentence"
+                return 0.4 * factor, inside, f"same sentence, but nearer to {nearest.text}", None
+        return factor, inside, "same sentence", None
     if outside:
-        return 0.0, (), f"placed in {outside[0].text} ({outside[0].ref.country})"
+        return 0.0, (), f"placed in {outside[0].text} ({outside[0].ref.country})", outside[0]
     looks = [
         (sentence - back, 1.0 - 0.1 * back)
         for back in range(1, rule.window + 1)
@@ -376,15 +448,20 @@ def _place_context(
     if sentence != 0:
         looks.append((0, 0.8))
     for other, factor in looks:
-        places = by_sentence.of(other)
+        places = [place for place in by_sentence.of(other) if not _reference(doc, place, rule)]
         if not places:
             continue
         inside = tuple(place for place in places if place.ref.country in rule.countries)
         if not inside:
-            return 0.0, (), f"nearest place is {places[0].text} ({places[0].ref.country})"
+            return (
+                0.0,
+                (),
+                f"nearest place is {places[0].text} ({places[0].ref.country})",
+                places[0],
+            )
         where = "the headline" if other == 0 else f"sentence {other}"
-        return factor, inside, f"place in {where}"
-    return 0.0, (), "no place in " + " or ".join(rule.countries)
+        return factor, inside, f"place in {where}", None
+    return 0.0, (), "no place in " + " or ".join(rule.countries), None
 
 
 def _candidates(doc: _Document, rules: RuleSet, rule: Rule, places: _Places) -> list[_Candidate]:
@@ -442,23 +519,41 @@ def _candidates(doc: _Document, rules: RuleSet, rule: Rule, places: _Places) -> 
                         hit[0] < term[1] and term[0] < hit[1] for term in terms
                     ):
                         continue
-                    if _guard_applies(doc, guard.scope, guard.near, hit, (start, end), sentence):
+                    if _guard_applies(doc, guard, hit, (start, end), sentence):
                         lowered.append(_Lowered(guard.id, hit[0], hit[1], guard.factor))
                         score *= guard.factor
                         break
-            factor, tied, where = _place_context(doc, rule, sentence, start, places)
+            if doc.roles[sentence] in ("caption", "related"):
+                lowered.append(_Lowered("context", start, end, rule.context_factor))
+                score *= rule.context_factor
+            factor, tied, where, outside = _place_context(doc, rule, sentence, start, places)
             score *= factor
-            if sentence > rule.lead:
+            if doc.positions[sentence] > rule.lead:
                 score *= rule.later_factor
-            found.append(_Candidate(cue, sentence, start, end, score, tied, tuple(lowered), where))
+            found.append(
+                _Candidate(
+                    cue,
+                    sentence,
+                    doc.positions[sentence],
+                    start,
+                    end,
+                    score,
+                    tied,
+                    tuple(lowered),
+                    where,
+                    outside,
+                )
+            )
     # A story led by a strike elsewhere ("Israeli strikes kill 15 in Gaza") mentions Iraq or
-    # Syria in passing: its other cues count for less.
+    # Syria in passing: its cues count for less, unless their own sentence names a place in
+    # Iraq or Syria. A demonym ("an Iranian commander killed in a strike") places no strike.
     lead_elsewhere = next(
         (
             c
             for c in found
-            if c.sentence <= 1
-            and c.where.startswith(_ELSEWHERE)
+            if c.position <= 1
+            and c.outside is not None
+            and c.outside.ref.precision != "demonym"
             and all(lowered.factor > 0 for lowered in c.lowered)
         ),
         None,
@@ -471,21 +566,31 @@ def _candidates(doc: _Document, rules: RuleSet, rule: Rule, places: _Places) -> 
             dataclasses.replace(
                 c, score=c.score * rule.elsewhere_factor, lowered=(*c.lowered, marker)
             )
-            if c.score > 0
+            if c.score > 0 and not _named_here(c)
             else c
             for c in found
         ]
     return found
 
 
+def _named_here(candidate: _Candidate) -> bool:
+    """Whether the cue's own sentence names a town, district or site where it is placed."""
+    return candidate.where == "same sentence" and any(
+        place.ref.precision not in ("country", "demonym") for place in candidate.places
+    )
+
+
 def _guard_applies(
-    doc: _Document, scope: str, near: int, hit: tuple[int, int], cue: tuple[int, int], sentence: int
+    doc: _Document, guard: Guard, hit: tuple[int, int], cue: tuple[int, int], sentence: int
 ) -> bool:
+    scope, near = guard.scope, guard.near
     if scope == "document":
         return True
     if scope == "overlap":
         return hit[0] < cue[1] and cue[0] < hit[1]
     if doc.sentence_of(hit[0]) != sentence:
+        return False
+    if guard.clause and not same_clause(doc.text, hit, cue):
         return False
     if scope == "sentence":
         return True
@@ -500,7 +605,7 @@ def _combine(rule: Rule, candidates: Sequence[_Candidate]) -> tuple[float, list[
     independent evidence."""
     best: dict[int, _Candidate] = {}
     for candidate in candidates:
-        key = min(candidate.sentence, rule.lead + 1)
+        key = min(candidate.position, rule.lead + 1)
         # Of equal scores, the strike told first stands for the sentence ("six were killed in
         # rocket attacks, a day after airstrikes elsewhere left 35 dead").
         if key not in best or (candidate.score, -candidate.start) > (
@@ -905,9 +1010,7 @@ def _fields(
 def _reason(rules: RuleSet, guard: str) -> str:
     if guard in rules.guards:
         return rules.guards[guard].reason
-    if guard == "headline":
-        return "a bare strike word in the headline, with no armed force or aircraft named"
-    return "the story leads with a strike elsewhere"
+    return RESERVED_GUARDS[guard]
 
 
 def explain(title: str, text: str, rules: RuleSet, published: datetime | None = None) -> Verdict:
@@ -956,10 +1059,11 @@ def _verdict(
         if score >= rule.threshold and (best is None or score > best[0]):
             best = (score, rule, kept, candidates)
         elif score < rule.threshold:
-            unsaid = _without_denial(candidates)
+            denying = {guard.id for guard in rules.guards.values() if guard.denies}
+            unsaid = _without_denial(candidates, denying)
             was, kept_unsaid = _combine(rule, unsaid)
             if was >= rule.threshold and any(
-                low.guard == _DENIAL for c in kept_unsaid[:1] for low in c.lowered
+                low.guard in denying for c in kept_unsaid[:1] for low in c.lowered
             ):
                 if reasons is not None:
                     reasons.append(
@@ -992,17 +1096,14 @@ def _verdict(
     return Verdict(detection, tuple(reasons or ()))
 
 
-# The guard whose words deny a strike: a text it alone keeps from firing denies that strike.
-_DENIAL = "denial"
-
-
-def _without_denial(candidates: Sequence[_Candidate]) -> list[_Candidate]:
-    """The candidates as they would score if nothing denied them (the denial stays listed)."""
+def _without_denial(candidates: Sequence[_Candidate], denying: set[str]) -> list[_Candidate]:
+    """The candidates as they would score if no denying guard had lowered them (the denial
+    stays listed)."""
     restored = []
     for candidate in candidates:
         score = candidate.score
         for low in candidate.lowered:
-            if low.guard == _DENIAL and low.factor > 0:
+            if low.guard in denying and low.factor > 0:
                 score /= low.factor
         restored.append(dataclasses.replace(candidate, score=min(score, 1.0)))
     return restored

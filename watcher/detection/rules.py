@@ -52,11 +52,18 @@ PLACE_KINDS = (
     "camp",
     "field",
 )
-GUARD_KEYS = ("reason", "terms", "scope", "near", "factor", "lexicons")
+GUARD_KEYS = ("reason", "terms", "scope", "near", "factor", "lexicons", "clause", "denies")
 # A sub-table named by a language code ([lexicons.ar], [guards.threat.ar]) adds that language's
 # phrases (or a guard's terms) to the lists of the same names: each language's vocabulary sits in
 # a block of its own and is read exactly as the English one.
 LANGUAGE = re.compile(r"[a-z]{2}")
+# Names of the lowerings the engine makes itself, which no guard may take: they show in
+# explanations next to the guards' names and would be read as them.
+RESERVED_GUARDS = {
+    "headline": "a bare strike word in the headline, with no armed force or aircraft named",
+    "elsewhere": "the story leads with a strike elsewhere",
+    "context": "a photo caption or a link to another story, not the story itself",
+}
 RULE_KEYS = (
     "id",
     "description",
@@ -67,6 +74,7 @@ RULE_KEYS = (
     "threshold",
     "lead",
     "later_factor",
+    "context_factor",
     "guards",
     "cues",
 )
@@ -104,6 +112,10 @@ class Guard:
     near: int
     factor: float
     lexicons: tuple[str, ...] | None  # None: acts on every cue lexicon
+    # Acts only when no clause boundary sits between its words and the cue's.
+    clause: bool = False
+    # A text that this guard alone keeps from firing denies that strike (Detection.denial).
+    denies: bool = False
 
 
 @dataclass(frozen=True)
@@ -119,6 +131,8 @@ class Rule:
     later_factor: float
     guards: tuple[str, ...] | None  # None: every guard
     cues: tuple[Cue, ...]
+    # Multiplies cues in photo captions and links to other stories (clauses.ROLES).
+    context_factor: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -265,6 +279,30 @@ def _guard(
     _unknown_keys(
         raw, (*GUARD_KEYS, *(key for key in raw if LANGUAGE.fullmatch(key))), file, path, problems
     )
+    if name in RESERVED_GUARDS:
+        problems.append(
+            Problem(
+                file,
+                path,
+                "reserved guard name: the engine's own lowering "
+                f"({RESERVED_GUARDS[name]}) is explained under it",
+                name,
+                "give the guard another name",
+            )
+        )
+    flags = {}
+    for key in ("clause", "denies"):
+        flags[key] = raw.get(key, False)
+        if not isinstance(flags[key], bool):
+            problems.append(
+                Problem(
+                    file,
+                    f"{path}.{key}",
+                    "must be true or false",
+                    flags[key],
+                    f"write {key} = true or leave it out",
+                )
+            )
     scope = raw.get("scope", "sentence")
     if scope not in SCOPES:
         problems.append(
@@ -315,6 +353,8 @@ def _guard(
         near=int(_number(raw.get("near", 8), file, f"{path}.near", 1, 100, problems, integer=True)),
         factor=_number(raw.get("factor", 0.0), file, f"{path}.factor", 0, 1, problems),
         lexicons=tuple(acts_on) if acts_on is not None else None,
+        clause=flags["clause"] is True,
+        denies=flags["denies"] is True,
     )
 
 
@@ -572,6 +612,9 @@ def _rule(
         ),
         guards=tuple(guard_names) if guard_names is not None else None,
         cues=tuple(cue for cue in cues if cue is not None),
+        context_factor=_number(
+            raw.get("context_factor", 0.0), file, f"{path}.context_factor", 0, 1, problems
+        ),
     )
 
 

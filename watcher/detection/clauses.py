@@ -1,0 +1,113 @@
+"""Sentences' roles and clause boundaries: a text and its sentence spans in, the role of each
+sentence (and its place in the prose) or whether two positions share a clause out; pure.
+
+A news page's text is more than its story: bylines, dates and share buttons on lines of their
+own, photo captions, "Related" and "Read more" lines. These are not the lead of the story, and
+a strike named only in a caption or a link to another story is not what the page reports
+(issue #11). A guard governs a strike word only inside the clause that holds it: "Russia denied
+it, while US jets struck Deir ez-Zor" denies nothing about the US strike.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+# headline: sentence 0; prose: a sentence of the story; meta: a short line with no sentence in
+# it (a byline, a date, "A+ A-"), skipped when the lead is counted; caption: a photo's caption
+# or credit; related: a link to another story ("Related:", "Read more").
+ROLES = ("headline", "prose", "meta", "caption", "related")
+
+_RELATED = re.compile(
+    r"\s*(?:related|read more|read also|also read|see also|more|recommended|watch|listen|"
+    r"suggested|you may also like|most read|trending|further reading|more on this)"
+    r"(?:\s+(?:stories|articles|news|coverage|on\b[^:|]{0,40}))?\s*[:|»>–—-]",
+    re.IGNORECASE,
+)
+# Words that only a caption or a picture credit uses.
+_CAPTION = re.compile(
+    r"\b(?:file photo|in this (?:file )?(?:photo|picture|image)|photo(?:graph)?s?:|images?:|"
+    r"pictures?:|photo by|photo credit|image credit|photo courtesy|image courtesy|"
+    r"getty images|via getty|ap photo|afp photo|reuters photo|photo/|credit:|"
+    r"(?:picture|photo|image) (?:taken|released|shows?|provided)|pictured)\b"
+    r"|\bFILE\s*[-–—:]|\((?:photo|image|picture)\b|/\s*(?:AFP|Reuters|AP|Getty Images|EPA)\s*$",
+    re.IGNORECASE,
+)
+# "By AFP - Aug 15, 2022 - Last updated at ...", "By Jane Doe | Reuters".
+_BYLINE = re.compile(r"(?:by|from|written by|reporting by)\s+\S", re.IGNORECASE)
+# Sentence ends: a line that ends with none of these and is short is not a sentence.
+_ENDS = ".!?\"'”’)"
+_META_WORDS = 7
+
+
+@dataclass(frozen=True)
+class Roles:
+    roles: tuple[str, ...]  # one of ROLES per sentence
+    # The sentence's place in the story: 0 for the headline, 1 for the first prose sentence;
+    # a sentence that is not prose gets the place of the prose sentence before it.
+    positions: tuple[int, ...]
+
+
+def sentence_roles(text: str, spans: Sequence[tuple[int, int]]) -> Roles:
+    """The role of each sentence of text (spans[0] is the headline), read from its line."""
+    roles: list[str] = []
+    positions: list[int] = []
+    position = 0
+    for index, (start, end) in enumerate(spans):
+        if index == 0:
+            roles.append("headline")
+            positions.append(0)
+            continue
+        line_start = text.rfind("\n", 0, start) + 1
+        line_end = text.find("\n", end)
+        line = text[line_start : line_end if line_end >= 0 else len(text)].strip()
+        role = _role(line)
+        if role == "prose" and _bare(line) == _bare(text[spans[0][0] : spans[0][1]]):
+            role = "meta"  # the headline again, as pages print it over the story
+        if role == "prose":
+            position += 1
+        roles.append(role)
+        positions.append(position)
+    return Roles(tuple(roles), tuple(positions))
+
+
+def _role(line: str) -> str:
+    if _RELATED.match(line) and len(line) < 300:
+        return "related"
+    if _CAPTION.search(line):
+        return "caption"
+    words = len(line.split())
+    if (words < _META_WORDS and not line.endswith(tuple(_ENDS))) or (
+        _BYLINE.match(line) and words < 16
+    ):
+        return "meta"
+    return "prose"
+
+
+def _bare(line: str) -> str:
+    return " ".join(re.findall(r"\w+", line.lower()))
+
+
+# Between two clauses: strong punctuation, a dash set off by spaces, or a conjunction that
+# starts a clause of its own. A comma alone is no boundary ("the Pentagon, denying reports
+# that its jets struck Raqqa, said") unless a conjunction follows it.
+_BREAK = re.compile(
+    r"[;:()\[\]]|\s[-–—]\s|[–—]"
+    r"|(?:^|[\s,])(?:while|whereas|but|although|though|meanwhile|however|after|before|"
+    r"since|because|as well as|adding|and then)(?=\s)"
+    r"|,\s*(?:and|or|as|when|which|who|where)\s"
+    # A participle after a comma starts a clause of its own: ", endangering a ceasefire"; so
+    # does the speech verb after a parenthesis: "officials, who asked not to be named, said".
+    r"|,\s*[a-z]+ing\s|,\s*(?:said|says|say|told|added|according)\b",
+    re.IGNORECASE,
+)
+
+
+def same_clause(text: str, first: tuple[int, int], second: tuple[int, int]) -> bool:
+    """Whether nothing between two spans of text starts another clause."""
+    if first[0] > second[0]:
+        first, second = second, first
+    if second[0] <= first[1]:
+        return True
+    return _BREAK.search(text, first[1], second[0]) is None
