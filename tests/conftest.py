@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from apprise.plugins.slack import NotifySlack
@@ -51,3 +52,31 @@ def smtp() -> Iterator[SmtpReceiver]:
     """An SMTP server on 127.0.0.1 (aiosmtpd) that records every message."""
     with smtp_receiver() as receiver:
         yield receiver
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[str]:
+    """One PostgreSQL server for the session (tests/postgres.py); the directory of its socket."""
+    from tests.postgres import postgres_server
+
+    with postgres_server() as socket_dir:
+        yield socket_dir
+
+
+@pytest.fixture
+def postgres_url(postgres: str) -> Iterator[str]:
+    """A fresh, empty PostgreSQL database."""
+    from tests.postgres import fresh_database
+
+    with fresh_database(postgres) as url:
+        yield url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """Every store test runs on both engines: a SQLite file, then a fresh PostgreSQL database."""
+    if request.param == "sqlite":
+        (tmp_path / "state").mkdir()
+        yield f"sqlite:///{tmp_path / 'state' / 'state.db'}"
+    else:
+        yield request.getfixturevalue("postgres_url")

@@ -5,6 +5,7 @@ database newer than this watcher is refused."""
 from __future__ import annotations
 
 import sqlite3
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -69,12 +70,24 @@ def test_the_baseline_revision_is_the_schema_of_the_release(tmp_path: Path) -> N
     assert tables_sql(tmp_path / "fresh.db") == tables_sql(tmp_path / "release.db")
 
 
-def test_the_models_match_the_newest_revision(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'state.db'}"
-    migrations.upgrade(url)
-    with create_engine(url).connect() as db:
+def test_the_models_match_the_newest_revision(database_url: str) -> None:
+    migrations.upgrade(database_url)
+    engine = create_engine(database_url)
+    with engine.connect() as db:
         differences = compare_metadata(MigrationContext.configure(db), metadata)
+    engine.dispose()
     assert differences == [], "write a revision for every change to watcher/store.py's tables"
+
+
+def test_instances_starting_together_upgrade_once(postgres_url: str) -> None:
+    # Three watchers started at the same moment on one empty PostgreSQL database: each waits
+    # for the advisory lock, the first creates the tables, the others find them made.
+    with ThreadPoolExecutor(3) as pool:
+        befores = list(pool.map(lambda _: migrations.upgrade(postgres_url), range(3)))
+    assert sorted(b.current is None for b in befores) == [False, False, True]
+    assert migrations.status(postgres_url).up_to_date
+    stores = [open_store(postgres_url) for _ in range(3)]
+    assert len({s.feed_state("https://a.example/feed").id for s in stores}) == 1
 
 
 @pytest.mark.parametrize("how", ["watcher db upgrade", "run at start"])

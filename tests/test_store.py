@@ -1,5 +1,6 @@
 """The store fails closed: a corrupt or unwritable database stops watcher with a clear message, and
-nothing committed is lost across a crash in the middle of a send."""
+nothing committed is lost across a crash in the middle of a send. Tests that take `database_url` run
+on SQLite and on a real PostgreSQL server (tests/postgres.py)."""
 
 from __future__ import annotations
 
@@ -16,8 +17,8 @@ from watcher.feeds import Item
 from watcher.store import Delivery, open_store, url_digest
 
 
-def _store_with_alert(path: Path):  # type: ignore[no-untyped-def]
-    store = open_store(f"sqlite:///{path}")
+def _store_with_alert(url: str):  # type: ignore[no-untyped-def]
+    store = open_store(url)
     feed = store.feed_state("https://a.example/feed")
     with store.transaction() as db:
         store.record_item(
@@ -45,7 +46,7 @@ def _store_with_alert(path: Path):  # type: ignore[no-untyped-def]
 
 def test_a_corrupt_database_is_refused_not_replaced(tmp_path: Path) -> None:
     path = tmp_path / "state.db"
-    store = _store_with_alert(path)
+    store = _store_with_alert(f"sqlite:///{path}")
     store.engine.dispose()
     for suffix in ("-wal", "-shm"):
         Path(str(path) + suffix).unlink(missing_ok=True)
@@ -69,15 +70,15 @@ def test_an_unwritable_state_path_fails_fast_with_its_path(tmp_path: Path) -> No
     assert str(blocker) in str(caught.value)
 
 
-def test_rows_interrupted_while_sending_become_ambiguous(tmp_path: Path) -> None:
-    store = _store_with_alert(tmp_path / "state.db")
+def test_rows_interrupted_while_sending_become_ambiguous(database_url: str) -> None:
+    store = _store_with_alert(database_url)
     lease = timedelta(minutes=5)
     slack, email = store.claim_next("slack", 0, lease), store.claim_next("email", 0, lease)
     assert slack is not None and email is not None
     assert store.claim_next("email", 0, lease) is None, "claimed rows are not handed out twice"
     store.mark_sent(slack.id)
     # The process dies here, with the email row in `sending`.
-    reopened = open_store(f"sqlite:///{tmp_path / 'state.db'}")
+    reopened = open_store(database_url)
     assert reopened.recover_sending() == 1
     again = reopened.claim_next("email", 0, lease)
     assert again is not None
@@ -85,21 +86,21 @@ def test_rows_interrupted_while_sending_become_ambiguous(tmp_path: Path) -> None
     assert reopened.outbox_counts() == {"sent": 1, "sending": 1}
 
 
-def test_one_outbox_row_per_alert_and_destination(tmp_path: Path) -> None:
-    store = _store_with_alert(tmp_path / "state.db")
+def test_one_outbox_row_per_alert_and_destination(database_url: str) -> None:
+    store = _store_with_alert(database_url)
     assert store.outbox_counts() == {"pending": 2}
     [alert] = store.recent_alerts(5)
     assert [d[0] for d in alert.deliveries] == ["slack", "email"]
 
 
-def test_pruning_forgets_only_items_that_left_their_feed(tmp_path: Path) -> None:
+def test_pruning_forgets_only_items_that_left_their_feed(database_url: str) -> None:
     from datetime import timedelta
 
     from sqlalchemy import select, update
 
     from watcher.store import items, now
 
-    store = open_store(f"sqlite:///{tmp_path / 'state.db'}")
+    store = open_store(database_url)
     feed = store.feed_state("https://a.example/feed")
     with store.transaction() as db:
         for key in ("still-listed", "gone", "alerted"):
@@ -143,12 +144,12 @@ def test_one_running_watcher_per_state_directory(tmp_path: Path) -> None:
         pass  # released
 
 
-def test_history_is_forgotten_only_when_finished_and_old(tmp_path: Path) -> None:
+def test_history_is_forgotten_only_when_finished_and_old(database_url: str) -> None:
     from sqlalchemy import func, select, update
 
     from watcher.store import alerts, detections, events, now, outbox
 
-    store = _store_with_alert(tmp_path / "state.db")
+    store = _store_with_alert(database_url)
     with store.transaction() as db:
         event_id = store.save_event(
             db, None, opened=now(), last_report=now(), reports=1, summary="s", state={}
@@ -217,8 +218,8 @@ def test_a_database_missing_columns_is_refused_with_a_clear_message(tmp_path: Pa
     assert "table outbox lacks url_digest" in str(caught.value)
 
 
-def test_feed_states_are_kept_as_written_and_match_a_fresh_read(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'state.db'}"
+def test_feed_states_are_kept_as_written_and_match_a_fresh_read(database_url: str) -> None:
+    url = database_url
     store = open_store(url)
     feed = store.feed_state("https://a.example/feed")
     store.feed_polled(
@@ -254,8 +255,8 @@ def test_feed_states_are_kept_as_written_and_match_a_fresh_read(tmp_path: Path) 
     assert open_store(url).feed_state(feed.url) == store.feed_state(feed.url)
 
 
-def test_load_feeds_creates_keeps_and_follows_a_move_in_one_go(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'state.db'}"
+def test_load_feeds_creates_keeps_and_follows_a_move_in_one_go(database_url: str) -> None:
+    url = database_url
     store = open_store(url)
     kept = store.feed_state("https://a.example/feed")
     moved = store.feed_state("https://b.example/old")
@@ -292,8 +293,8 @@ def test_load_feeds_creates_keeps_and_follows_a_move_in_one_go(tmp_path: Path) -
     assert later.seen(states[2].id, ["guid:b1"], []) == set()
 
 
-def test_a_new_feeds_items_are_seen_once_recorded_whichever_way(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'state.db'}"
+def test_a_new_feeds_items_are_seen_once_recorded_whichever_way(database_url: str) -> None:
+    url = database_url
     store = open_store(url)
     statements: list[str] = []
     event.listen(store.engine, "before_cursor_execute", lambda *a: statements.append(a[2]))

@@ -80,7 +80,7 @@ def status(url: str) -> SchemaStatus:
 
 def upgrade(url: str, to: str = "head") -> SchemaStatus:
     """Bring the database to the newest revision (or `to`, for tests); returns where it stood
-    before.
+    before, as read under the lock (another instance may have upgraded it meanwhile).
 
     Raises StateError, naming the database and what to do, for a database newer than this
     watcher or one whose tables are not watcher's."""
@@ -111,16 +111,13 @@ def upgrade(url: str, to: str = "head") -> SchemaStatus:
                 )
             if now.pending:
                 command.upgrade(config, to)
-        if before.current is None:
-            log.info("database %s created at revision %s", before.database, before.head)
-        elif before.pending:
+        if now.current is None:
+            log.info("database %s created at revision %s", now.database, now.head)
+        elif now.pending:
             log.warning(
-                "database %s upgraded from %s to revision %s",
-                before.database,
-                before.current,
-                before.head,
+                "database %s upgraded from %s to revision %s", now.database, now.current, now.head
             )
-        return before
+        return now
     except OperationalError as error:
         raise StateError(
             f"cannot upgrade database {parsed.render_as_string(hide_password=True)}: {error.orig}"
