@@ -100,3 +100,39 @@ def test_language_sub_tables_add_to_the_lists_of_the_same_names() -> None:
 def test_a_bad_language_sub_table_of_a_guard_is_reported_with_its_path() -> None:
     _, problems = load_rules({"guards": {"labour": {"ar": {"term": ["اعتصام"]}}}}, "mine.toml")
     assert [(p.path, p.file) for p in problems] == [("guards.labour.ar", "mine.toml")]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "killed", "wounded"),
+    [
+        ("أسفرت الغارة عن مقتل ثلاثة مدنيين وإصابة ٧ آخرين", 3, 7),
+        ("قتل ما لا يقل عن 12 عنصرا في القصف", (12, None), None),
+        ("سقط 4 قتلى و10 جرحى في الهجوم", 4, 10),
+        ("خلف القصف خمسة عشر قتيلا", 15, None),
+        ("ما أدى إلى مقتل شخص وجرح آخر", 1, None),
+        ("استهدفت المسيرة سيارة دون وقوع إصابات", 0, 0),
+        ("اقتصرت الأضرار على الماديات", 0, None),
+        ("وأصيب جنديان بجروح طفيفة", 0, 2),
+        ("أسفر القصف عن مقتل وإصابة 10 أشخاص", None, None),
+    ],
+)
+def test_casualties_written_in_arabic(sentence: str, killed: object, wounded: object) -> None:
+    assert arabic.casualties([(sentence, 0)]) == (killed, wounded)
+
+
+def test_a_toll_later_in_the_text_is_read_when_the_lead_states_none() -> None:
+    lead = "قصفت طائرات مسيرة موقعا قرب الحدود"
+    whole = f"{lead}. وفي وقت لاحق أعلنت مصادر طبية مقتل اثنين من الحراس."
+    assert arabic.casualties([(lead, 0)]) == (None, None)
+    assert arabic.casualties([(lead, 0)], whole) == (2, None)
+
+
+def test_the_agent_is_read_after_the_strike_words() -> None:
+    text = "قصفت طائرات حربية روسية مواقع في ريف إدلب"
+    end = text.index("طائرات") + len("طائرات")
+    assert arabic.agent_follows(text, end, text.index("روسية"))
+    # After a verb of targeting, a name is its object; after "على" it is the target's place.
+    text = "استهدفت القوات التركية"
+    assert not arabic.agent_follows(text, len("استهدفت"), text.index("القوات"))
+    text = "غارات على مواقع النظام"
+    assert not arabic.agent_follows(text, len("غارات"), text.index("النظام"))

@@ -19,7 +19,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from watcher.detection import fields
+from watcher.detection import arabic, fields
 from watcher.detection.clauses import same_clause, sentence_roles
 from watcher.detection.fields import PlaceRef, StrikeFields
 from watcher.detection.gazetteer import Place, load_gazetteer
@@ -677,7 +677,10 @@ def _actor(doc: _Document, rules: RuleSet, fired: Sequence[_Candidate]) -> Menti
             hit
             for hit in kept
             if candidate.end <= hit[0] < sentence_end
-            and _BY.fullmatch(doc.text, candidate.end, hit[0])
+            and (
+                _BY.fullmatch(doc.text, candidate.end, hit[0])
+                or arabic.agent_follows(doc.text, candidate.end, hit[0])
+            )
         ]
         if after:
             nearest = after[0]
@@ -979,7 +982,7 @@ def _fields(
     if not places:
         # Where the text names no town, the country is all an alert can say ("eastern Syria").
         places = countries[:1]
-    killed, wounded = fields.casualties(texts)
+    killed, wounded = fields.casualties(texts, doc.text)
     when, when_text = fields.event_date([text for text, _ in texts], published)
     # Within a sentence, the strike told first is the one whose actor counts.
     in_order = [

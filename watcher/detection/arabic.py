@@ -143,6 +143,45 @@ def forms(word: str) -> tuple[str, ...]:
     return (bare,) if with_article == bare else (bare, with_article)
 
 
+# --- who struck ----------------------------------------------------------------------------------
+
+# Between strike words and a name, words that make the name the target, its owner or its place
+# rather than the striker: "غارات على مواقع النظام" (strikes on the regime's positions).
+_NOT_AGENT = frozenset(
+    fold(word)
+    for word in (
+        "على", "في", "ضد", "نحو", "باتجاه", "داخل", "قرب", "عند", "مواقع", "موقع", "مقر",
+        "مقرات", "نقاط", "نقطة", "تجمعات", "عناصر", "قاعدة", "قواعد", "مناطق", "منطقة", "مخازن",
+        "مستودعات", "قيادي", "قياديين", "رتل", "أرتال", "آليات", "سيارة", "معسكر", "معسكرات",
+    )
+)  # fmt: skip
+_AGENT_GAP = 4
+_TARGETING = ("استهدف", "يستهدف", "تستهدف", "استهداف", "هاجم", "يهاجم", "تهاجم", "مهاجم")
+_BY = re.compile(r"(?:من قبل|بواسطة|بواسطه)\s*$")
+_STOP = re.compile(r"[،,.;:؛!?؟()\n]")
+_WORD = re.compile(r"\w+")
+
+
+def agent_follows(text: str, end: int, start: int) -> bool:
+    """True when the Arabic name at text[start:] is the striker of the strike words ending at
+    `end`: Arabic names the agent after its verb or noun ("قصفت طائرات حربية روسية", "غارات
+    للتحالف الدولي"), within a few words, with no place, target or clause between."""
+    if not ARABIC_LETTER.match(text, start):
+        return False
+    gap = text[end:start]
+    # "نفذت من قبل مليشيات", "بواسطة طائرات": the agent said outright, as after "by".
+    if _BY.search(gap) and not _STOP.search(gap) and len(_WORD.findall(gap)) <= 2 * _AGENT_GAP:
+        return True
+    # After a verb of targeting the name is more often its object: "استهداف القوات الأمريكية".
+    last = _WORD.findall(text[max(0, end - 20) : end])
+    if last and normalize(last[-1]).lstrip("وف").startswith(_TARGETING):
+        return False
+    if _STOP.search(gap):
+        return False
+    words = _WORD.findall(gap)
+    return len(words) <= _AGENT_GAP and not any(fold(word) in _NOT_AGENT for word in words)
+
+
 # --- language ---------------------------------------------------------------------------------
 
 # Share of letters that must be Arabic for a text to be read as Arabic: a headline quoted in
@@ -179,6 +218,214 @@ _COUNTS = {
 def count_word(word: str) -> int | None:
     """The number a word writes out (ثلاثة → 3, عشرات → 20, ٥ → 5), or None."""
     normal = normalize(word)
-    if normal.isdigit():
-        return int(normal)
+    if normal.lstrip("وف").isdigit():  # "و10": and 10
+        return int(normal.lstrip("وف"))
     return _COUNTS.get(_cut_proclitics(normal)) or _COUNTS.get(normal)
+
+
+# --- casualties ---------------------------------------------------------------------------------
+
+# Words of killing and wounding, as normalize writes them and without proclitics: nouns (مقتل،
+# قتلى، شهداء، جرحى، إصابة) and verbs (قتل، استشهد، أصيب).
+_KILLED = frozenset((
+    "مقتل", "قتل", "قتلي", "قتيل", "قتيلا", "قتلوا", "قتلت", "يقتل", "مصرع", "استشهاد", "استشهد",
+    "استشهدوا", "شهيد", "شهيدا", "شهداء", "وفاه", "حتفه", "حتفهم", "حتفهما", "ضحايا", "ضحيه",
+))  # fmt: skip
+_WOUNDED = frozenset((
+    "اصابه", "اصابات", "جرحي", "جريح", "جريحا", "جرح", "اصيب", "اصيبوا", "اصيبت", "مصاب",
+    "مصابا", "مصابين", "المصابين", "جروح",
+))  # fmt: skip
+# Nouns written after their number ("ثلاثة قتلى", "12 جريحا").
+_COUNTED_NOUNS = frozenset((
+    "قتلي", "جرحي", "شهداء", "قتيلا", "جريحا", "قتيل", "جريح", "اصابات", "مصابين", "ضحايا",
+    "شهيدا",
+))  # fmt: skip
+# One or two people named without a number: "مقتل شخص" (one killed), "مقتل عنصرين" (two).
+_ONE = frozenset((
+    "شخص", "مدني", "عنصر", "جندي", "طفل", "امراه", "مواطن", "رجل", "قيادي", "مسوول", "مقاتل",
+    "ضابط", "سايق", "شاب", "طفله", "احد", "احدي", "طبيب", "صحفي", "ناشط", "قايد", "عامل",
+    "مسعف", "مزارع", "راعي", "فتي", "فتاه", "سيده", "مدرس", "موظف", "متعاقد",
+))  # fmt: skip
+_TWO = frozenset((
+    "شخصين", "عنصرين", "جنديين", "طفلين", "مواطنين", "مقاتلين", "ضابطين", "قتيلان", "قتيلين",
+    "شهيدين", "جريحين", "جريحان", "شخصان", "عنصران", "جنديان", "طفلان", "مدنيان", "مواطنان",
+))  # fmt: skip
+# Plural verbs whose subject, with its number, comes first: "12 مقاتلا ... لقوا حتفهم".
+_SUBJECT_FIRST = frozenset(("حتفهم", "حتفهما", "قتلوا", "استشهدوا", "اصيبوا"))
+# "ما لا يقل عن", "أكثر من", "على الأقل": the figure is a floor.
+_FLOOR = re.compile(r"(?:لا يقل عن|اكثر من|يزيد عن|يزيد علي|يفوق)\s*$")
+_AT_LEAST = re.compile(r"^\s*(?:\S+\s+)?علي الاقل")
+# Patterns are written as normalize writes the text (ئ as ي, ة as ه). No one hurt, or only
+# things: "دون وقوع إصابات", "لم يسفر عن أي قتلى", "أضرار مادية".
+_NO_TOLL = re.compile(
+    r"(?:دون|بدون|لم\s+\S+|لا|عدم|نفي|نفت)\s+(?:\S+\s+){0,4}?"
+    r"(?:اصابات|خساير|ضحايا|قتلي|اصابه|اضرار)"
+)
+_THINGS_ONLY = re.compile(r"(?:اضرار|خساير)\S*\s+مادي|اقتصرت\s+(?:\S+\s+)?علي\s+الماديات")
+_TOKEN = re.compile(r"[^\W_]+")
+
+Count = int | tuple[int, int | None]
+
+
+def _number_at(words: list[str], at: int) -> tuple[int, int] | None:
+    """The number written at words[at] (digits or words, "خمسة عشر", "ثلاثة وعشرين") and the
+    index after it, or None."""
+    following = at + 1
+    # "أحد عشر" (eleven); "أحد" alone is "one of", read with the nouns of one person.
+    if words[at] in ("احد", "احدي") and following < len(words) and words[following] == "عشر":
+        return 11, following + 1
+    value = count_word(words[at])
+    if value is None:
+        return None
+    if following < len(words) and value < 10 and _cut_proclitics(words[following]) == "عشر":
+        return value + 10, following + 1
+    if following < len(words) and value < 10 and words[following].startswith("و"):
+        tens = count_word(words[following][1:])
+        if tens is not None and tens >= 20 and tens % 10 == 0:
+            return value + tens, following + 1
+    return value, following
+
+
+# Months, Syriac and Latin names as normalize writes them: "15 أيلول" is a date, not a toll.
+_MONTHS = frozenset((
+    "كانون", "شباط", "اذار", "نيسان", "ايار", "حزيران", "تموز", "اب", "ايلول", "تشرين", "يناير",
+    "فبراير", "مارس", "ابريل", "مايو", "يونيو", "يوليو", "اغسطس", "سبتمبر", "اكتوبر", "نوفمبر",
+    "ديسمبر",
+))  # fmt: skip
+
+
+def _is_date(words: list[str], after: int) -> bool:
+    return after < len(words) and words[after] in _MONTHS
+
+
+def _number_before(words: list[str], at: int) -> tuple[int, int] | None:
+    """The number ending at words[at], read from its first word ("خمسة عشر" from عشر)."""
+    if at:
+        longer = _number_at(words, at - 1)
+        if longer is not None and longer[1] > at:
+            return longer
+    return _number_at(words, at)
+
+
+def _toll(words: list[str], anchors: frozenset[str]) -> list[tuple[int, Count]]:
+    """(word index, count) of every toll the words state with one of the anchors."""
+    found: list[tuple[int, Count]] = []
+    bare = [_cut_proclitics(word) for word in words]
+    for at, word in enumerate(bare):
+        if word not in anchors and words[at] not in anchors:
+            continue
+        if word in _TWO:
+            found.append((at, 2))
+            continue
+        # "مقتل وإصابة 10": killed and wounded told together, neither alone.
+        if (
+            at + 1 < len(words)
+            and words[at + 1].startswith("و")
+            and _cut_proclitics(words[at + 1][1:]) in _KILLED | _WOUNDED
+        ) or (
+            at
+            and words[at].startswith("و")
+            and (bare[at - 1] in _KILLED | _WOUNDED or words[at - 1] in _KILLED | _WOUNDED)
+        ):
+            continue
+        counted = False
+        # A plural noun follows its number: "7 قتلى على الأقل وأكثر من 12 جريحا".
+        if word in _COUNTED_NOUNS:
+            for back in range(at - 1, max(-1, at - 4), -1):
+                number = _number_before(words, back)
+                if number is not None:
+                    floor = _FLOOR.search(" ".join(words[max(0, back - 4) : back]) + " ")
+                    floor = floor or _AT_LEAST.match(" ".join(words[at + 1 : at + 3]))
+                    found.append((at, (number[0], None) if floor else number[0]))
+                    counted = True
+                    break
+            if counted:
+                continue
+        # After the anchor: "مقتل 3 مدنيين", "مقتل ما لا يقل عن 10 أشخاص".
+        for ahead in range(at + 1, min(at + 6, len(words)) if word not in _SUBJECT_FIRST else 0):
+            number = _number_at(words, ahead)
+            if number is not None and not _is_date(words, number[1]):
+                floor = _FLOOR.search(" ".join(words[at + 1 : ahead]) + " ") or _AT_LEAST.match(
+                    " ".join(words[number[1] : number[1] + 3])
+                )
+                found.append((at, (number[0], None) if floor else number[0]))
+                counted = True
+                break
+            if bare[ahead] in _KILLED | _WOUNDED:
+                break
+        if counted:
+            continue
+        # "ارتفاع عدد القتلى إلى 4", "حصيلة الضحايا 12": the figure a few words on.
+        if at and bare[at - 1] in ("عدد", "حصيله"):
+            for ahead in range(at + 1, min(at + 20, len(words))):
+                number = _number_at(words, ahead)
+                if number is not None and (words[ahead - 1] == "الي" or ahead == at + 1):
+                    found.append((at, number[0]))
+                    counted = True
+                    break
+            if counted:
+                continue
+        # Before it: "3 قتلى", "ثلاثة جرحى", "عشرات القتلى", "12 مقاتلا ... لقوا حتفهم".
+        reach = 8 if word in _SUBJECT_FIRST else 4
+        for back in range(at - 1, max(-1, at - reach), -1):
+            if bare[back] in _KILLED | _WOUNDED:
+                break
+            number = _number_before(words, back)
+            if number is not None:
+                floor = _FLOOR.search(" ".join(words[max(0, back - 4) : back]) + " ")
+                found.append((at, (number[0], None) if floor else number[0]))
+                counted = True
+                break
+        if not counted and at + 1 < len(words):
+            if bare[at + 1] in _ONE or words[at + 1] in _ONE:
+                found.append((at, 1))
+            elif bare[at + 1] in _TWO or words[at + 1] in _TWO:
+                found.append((at, 2))
+    return found
+
+
+_SENTENCE_END = re.compile(r"[.!؟?\n]+")
+
+
+def casualties(
+    sentences: list[tuple[str, int]], whole: str = ""
+) -> tuple[Count | None, Count | None]:
+    """Killed and wounded counts of Arabic sentences (each with the offset of its strike
+    words): in the first sentence that states one, the count nearest to the strike words, else
+    the first the whole text states; 0 killed when the text says no one was hurt, or tells the
+    wounded or the damage and names no death."""
+    killed, wounded, none_hurt, things_only = _tolls(sentences)
+    if whole and (killed is None or wounded is None):
+        rest = [(part, 0) for part in _SENTENCE_END.split(whole) if part.strip()]
+        more_killed, more_wounded, none_hurt, things_only = _tolls(rest)
+        killed = more_killed if killed is None else killed
+        wounded = more_wounded if wounded is None else wounded
+    if killed is None and (none_hurt or things_only or wounded is not None):
+        killed = 0
+    if wounded is None and none_hurt:
+        wounded = 0
+    return killed, wounded
+
+
+def _tolls(sentences: list[tuple[str, int]]) -> tuple[Count | None, Count | None, bool, bool]:
+    """The killed and wounded counts of the first sentences stating them, and whether any
+    sentence says no one was hurt, or tells damage to things."""
+    killed: Count | None = None
+    wounded: Count | None = None
+    none_hurt = things_only = False
+    for sentence, cue in sentences:
+        normal = normalize(sentence)
+        words = _TOKEN.findall(normal)
+        cue_at = len(_TOKEN.findall(normalize(sentence[:cue])))
+        for anchors, held in ((_KILLED, "killed"), (_WOUNDED, "wounded")):
+            tolls = _toll(words, anchors)
+            if not tolls:
+                continue
+            nearest = min(tolls, key=lambda toll: abs(toll[0] - cue_at))[1]
+            if held == "killed" and killed is None:
+                killed = nearest
+            elif held == "wounded" and wounded is None:
+                wounded = nearest
+        none_hurt = none_hurt or bool(_NO_TOLL.search(normal))
+        things_only = things_only or bool(_THINGS_ONLY.search(normal))
+    return killed, wounded, none_hurt, things_only

@@ -14,6 +14,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from watcher.detection import arabic
+
 Count = int | tuple[int, int | None]
 
 
@@ -262,9 +264,15 @@ def _best(
     return chosen if chosen is not None else vague
 
 
-def casualties(sentences: Sequence[tuple[str, int]]) -> tuple[Count | None, Count | None]:
+def casualties(
+    sentences: Sequence[tuple[str, int]], whole: str = ""
+) -> tuple[Count | None, Count | None]:
     """Killed and wounded counts: in the first sentence that states one, the count nearest to
-    the strike words (sentences given with the offset of their strike words)."""
+    the strike words (sentences given with the offset of their strike words). Arabic text is
+    read by arabic.casualties, which also reads the whole text when those sentences state no
+    toll (Arabic reports often end on "no casualties" or "material damage")."""
+    if sentences and arabic.language(" ".join(sentence for sentence, _ in sentences)) == "ar":
+        return arabic.casualties(list(sentences), whole)
     return _best(_KILLED, sentences), _best(_WOUNDED, sentences)
 
 
