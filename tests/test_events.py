@@ -430,6 +430,108 @@ def test_score_grouping_counts_merges_splits_and_alerts() -> None:
     }
 
 
+def test_a_follow_up_naming_the_strikes_day_joins_days_later_and_one_naming_none_does_not() -> None:
+    state = opened(report("a", killed=2))
+    follow_up = report("b", "Toll from Sunday's US strike rises", outlet="x", hours=96, killed=5)
+    decision = cluster(follow_up, [state], SETTINGS)
+    assert (decision.event_id, decision.action) == (1, "update")
+    undated = replace(follow_up, event_date=None)
+    assert cluster(undated, [state], SETTINGS).action == "new"
+    # Ten days on, the event is closed to it.
+    assert cluster(report("c", outlet="x", hours=250), [state], SETTINGS).action == "new"
+
+
+def test_a_report_that_says_little_joins_the_event_nothing_speaks_against() -> None:
+    state = opened(report("a", "US jets bomb militia depot south of Baghdad"))
+    vague = report(
+        "b", "Explosions heard overnight", outlet="x", hours=3, places=(), actors=(), target=None
+    )
+    assert cluster(vague, [state], SETTINGS).event_id == 1
+    # Only the governorate in common and another target: that may be another strike.
+    other = report(
+        "c",
+        "Rockets hit checkpoint in Babil",
+        outlet="y",
+        hours=3,
+        places=(PlaceKey("babil", "Babil", "IQ", "babil", "governorate"),),
+        actors=(),
+        target="an army checkpoint",
+    )
+    assert cluster(other, [state], SETTINGS).action == "new"
+
+
+def test_a_round_up_joins_one_event_and_does_not_chain_another_strike_to_it() -> None:
+    state = opened(report("a"))
+    round_up = report(
+        "r",
+        "US strikes Jurf al-Sakhar; another raid reported near Al Qaim",
+        outlet="x",
+        hours=2,
+        places=(JURF, QAIM),
+    )
+    state = cluster(round_up, [state], SETTINGS).state
+    assert QAIM in state.places and QAIM not in state.core_places
+    qaim = report(
+        "q",
+        "US jets hit headquarters near Al Qaim",
+        outlet="y",
+        hours=3,
+        places=(QAIM,),
+        target="militia headquarters",
+    )
+    assert cluster(qaim, [state], SETTINGS).action == "new"
+
+
+def test_a_retaliation_that_names_the_attacked_base_is_another_strike() -> None:
+    attack = opened(
+        report(
+            "a",
+            "Rockets hit Ain al-Asad air base",
+            actors=(),
+            target="Ain al-Asad air base",
+            strike_type="missile_rocket",
+            places=(ASAD, ANBAR),
+        )
+    )
+    retaliation = report(
+        "b",
+        "US strikes militia sites near Al Qaim after attack on Ain al-Asad",
+        outlet="x",
+        hours=20,
+        places=(QAIM, ASAD),
+        target="militia weapons depots",
+    )
+    assert cluster(retaliation, [attack], SETTINGS).action == "new"
+
+
+def test_a_region_holds_the_places_within_its_reach() -> None:
+    suly = PlaceKey("suly", "Sulaymaniyah", "IQ", "sulaymaniyah", "city", 35.56, 45.43)
+    region = PlaceKey("kri", "Kurdistan Region", "IQ", None, "region", 36.2, 44.5)
+    state = opened(
+        report(
+            "a",
+            "Turkish drone hits car in Sulaymaniyah",
+            actors=("Turkey",),
+            places=(suly,),
+            target="a car",
+        )
+    )
+    vague = report(
+        "b",
+        "Drone strike in Kurdistan Region kills three",
+        outlet="x",
+        hours=2,
+        actors=("Turkey",),
+        places=(region,),
+        target="a vehicle",
+    )
+    assert cluster(vague, [state], SETTINGS).event_id == 1
+    basra = PlaceKey("basra", "Basra", "IQ", "basra", "city", 30.5, 47.8)
+    far = replace(vague, places=(region,), item_key="guid:c", alias="alias:c")
+    state_far = opened(report("a", actors=("Turkey",), places=(basra,), target="a car"))
+    assert cluster(far, [state_far], SETTINGS).action == "new"
+
+
 # --- the stories -------------------------------------------------------------------------------
 
 

@@ -332,8 +332,16 @@ def match_score(report: Report, state: EventState, settings: EventSettings) -> f
         return None
     if report.countries and state.countries and not set(report.countries) & set(state.countries):
         return None
-    place = _place_score(report.places, state.core_places or state.places, settings)
+    core = state.core_places or state.places
+    place = _place_score(report.places, core, settings)
     if place is None:
+        return None
+    # The site a report leads with is the one it says was hit: another site far from every
+    # site of the event is another strike, whatever else the report mentions ("in response to
+    # the attack on the base at ...").
+    lead = _lead(report)
+    sites = [p for p in core if p.level == "place"]
+    if lead and lead[0].level == "place" and sites and _place_score(lead, sites, settings) is None:
         return None
     wording = max((similarity(report.fingerprint, fp) for _, fp in state.fingerprints), default=0.0)
     score = place + 4.0 * wording
@@ -670,6 +678,7 @@ def _place_score(
     if any(a.id == b.id or _distance_km(a, b) <= settings.near_km for a, b in named):
         return 2.0
     best: float | None = None
+    apart = False
     for a in ours:
         for b in theirs:
             if "country" in (a.level, b.level):
@@ -678,13 +687,14 @@ def _place_score(
                 continue
             if _scope(a) == _scope(b):
                 return 1.0
-            # A region ("Kurdistan Region") holds what lies within its reach.
-            region = "region" in (a.level, b.level) and a.country == b.country
-            if region and _distance_km(a, b) <= settings.region_km:
-                return 1.0
-            if a.country == b.country:
+            if "region" in (a.level, b.level) and a.country == b.country:
+                # A region ("Kurdistan Region") holds what lies within its reach, and no more.
+                if _distance_km(a, b) <= settings.region_km:
+                    return 1.0
+                apart = True
+            elif a.country == b.country:
                 best = 0.0
-    return best
+    return None if apart and best is None else best
 
 
 def _lead(report: Report) -> tuple[PlaceKey, ...]:
