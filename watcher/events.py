@@ -372,9 +372,14 @@ def match_score(report: Report, state: EventState, settings: EventSettings) -> f
         score += 1.0 if same_actor else -2.0
     # A governorate sees several strikes on a busy day: a report that names places, none near
     # the event's (a governorate in common at most), or another target, must also share the
-    # actor or some of the wording. A report that names no place joins on nothing against it.
+    # actor, the target or some of the wording. A report that names no place joins on nothing
+    # against it.
     against = shared_target is False or (report.places and state.places and place < 2)
-    if place < 2 and against and not (same_actor or wording >= settings.vague_similarity):
+    if (
+        place < 2
+        and against
+        and not (same_actor or shared_target or wording >= settings.vague_similarity)
+    ):
         return None
     # Reports out within hours of each other that name days too far apart (see _times_fit):
     # the join needs a named place and nothing against it.
