@@ -321,6 +321,11 @@ def test_user_can_add_a_guard_and_start_without_defaults() -> None:
             "rules[0].context_factor",
             "from 0 to 1",
         ),
+        (
+            {"rules": [{"id": "strike-iraq-syria", "window_decay": -1}]},
+            "rules[0].window_decay",
+            "from 0 to 1",
+        ),
         ({"lexicons": {"air_strike": ["re:(unclosed"]}}, "lexicons.air_strike[", "bad regular"),
         ({"lexicons": {"air_strike": ["re:(a+)+$"]}}, "lexicons.air_strike[", "backtrack"),
         ({"lexicons": {"air_strike": ["re:(x|xy)*z"]}}, "lexicons.air_strike[", "backtrack"),

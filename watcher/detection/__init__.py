@@ -186,7 +186,9 @@ def _boundaries(text: str, position: int) -> Iterator[tuple[int, int]]:
         position = end
 
 
-def _document(joined: str, title_length: int, tokens: Tokens, rules: RuleSet) -> _Document:
+def _document(
+    joined: str, title_length: int, tokens: Tokens, rules: RuleSet, published: datetime | None
+) -> _Document:
     spans = [(0, title_length)]
     start = title_length + 2
     # The title ends with "\n\n": no . ! or ? right before the body.
@@ -200,7 +202,7 @@ def _document(joined: str, title_length: int, tokens: Tokens, rules: RuleSet) ->
         start = after
     if start < len(joined):
         spans.append((start, len(joined)))
-    roles = sentence_roles(joined, spans)
+    roles = sentence_roles(joined, spans, published.date() if published else None)
     return _Document(
         text=joined,
         sentences=tuple(spans),
@@ -363,8 +365,14 @@ def _words_between(doc: _Document, first: tuple[int, int], second: tuple[int, in
     return max(0, doc.word_index(second[0]) - doc.word_index(first[1]))
 
 
-# Where a projectile came from, not where it hit: "rockets fired from Syrian territory".
-_ORIGIN = re.compile(r"\b(?:from|out of)\s+(?:the\s+|inside\s+|within\s+)?$", re.IGNORECASE)
+# Where a projectile came from, not where it hit: "rockets fired from Syrian territory", "jets
+# launched missiles from over the Mediterranean".
+_ORIGIN = re.compile(
+    r"\b(?:(?:from|out of)\s+(?:over\s+|above\s+|across\s+)?(?:the\s+|inside\s+|within\s+)?"
+    # Who is accused or blamed is the actor: "Syria accuses Israel of launching airstrikes".
+    r"|(?:accus\w*|blam\w*)\s+(?:on\s+)?)$",
+    re.IGNORECASE,
+)
 # A country or its adjective that names a force or a person's nation, not a place: "an Iranian
 # commander", "Iran-backed militias", "Lebanese Hezbollah fighters".
 _AFFILIATION = re.compile(
@@ -434,19 +442,24 @@ def _place_context(
             after = [place for place in own if place.start > cue_start]
             nearest = min(after or own, key=lambda place: abs(place.start - cue_start))
             if nearest.ref.country not in rule.countries:
-                return 0.4 * factor, inside, f"same sentence, but nearer to {nearest.text}", None
+                return (
+                    rule.nearer_elsewhere_factor * factor,
+                    inside,
+                    f"same sentence, but nearer to {nearest.text}",
+                    None,
+                )
         return factor, inside, "same sentence", None
     if outside:
         return 0.0, (), f"placed in {outside[0].text} ({outside[0].ref.country})", outside[0]
     looks = [
-        (sentence - back, 1.0 - 0.1 * back)
+        (sentence - back, 1.0 - rule.window_decay * back)
         for back in range(1, rule.window + 1)
         if sentence - back >= 1
     ]
     if sentence + 1 < len(doc.sentences):
-        looks.append((sentence + 1, 0.7))
+        looks.append((sentence + 1, rule.next_sentence_factor))
     if sentence != 0:
-        looks.append((0, 0.8))
+        looks.append((0, rule.headline_place_factor))
     for other, factor in looks:
         places = [place for place in by_sentence.of(other) if not _reference(doc, place, rule)]
         if not places:
@@ -526,6 +539,9 @@ def _candidates(doc: _Document, rules: RuleSet, rule: Rule, places: _Places) -> 
             if doc.roles[sentence] in ("caption", "related"):
                 lowered.append(_Lowered("context", start, end, rule.context_factor))
                 score *= rule.context_factor
+            elif doc.roles[sentence] == "background" and rule.background_factor < 1:
+                lowered.append(_Lowered("background", start, end, rule.background_factor))
+                score *= rule.background_factor
             factor, tied, where, outside = _place_context(doc, rule, sentence, start, places)
             score *= factor
             if doc.positions[sentence] > rule.lead:
@@ -1043,7 +1059,7 @@ def _verdict(
         if reasons is not None:
             reasons.extend(f"{rule.id}: no strike words" for rule in rules.rules)
         return Verdict(None, tuple(reasons or ()))
-    doc = _document(joined, len(title), tokens, rules)
+    doc = _document(joined, len(title), tokens, rules, published)
     places = _Places(doc, rules)
     best: tuple[float, Rule, list[_Candidate], list[_Candidate]] | None = None
     denied: tuple[float, Rule, list[_Candidate], list[_Candidate]] | None = None

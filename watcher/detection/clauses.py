@@ -13,27 +13,17 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
+
+from watcher.detection import lead
 
 # headline: sentence 0; prose: a sentence of the story; meta: a short line with no sentence in
-# it (a byline, a date, "A+ A-"), skipped when the lead is counted; caption: a photo's caption
-# or credit; related: a link to another story ("Related:", "Read more").
-ROLES = ("headline", "prose", "meta", "caption", "related")
+# it (a byline, a date, "A+ A-") or the headline printed again, skipped when the lead is
+# counted; caption: a photo's caption or credit; related: a link to another story ("Related:",
+# "Read more"); background: after the lede, a sentence about an earlier strike ("last month",
+# an older date). Captions, links and background are told apart by lead.context_of.
+ROLES = ("headline", "prose", "meta", "caption", "related", "background")
 
-_RELATED = re.compile(
-    r"\s*(?:related|read more|read also|also read|see also|more|recommended|watch|listen|"
-    r"suggested|you may also like|most read|trending|further reading|more on this)"
-    r"(?:\s+(?:stories|articles|news|coverage|on\b[^:|]{0,40}))?\s*[:|»>–—-]",
-    re.IGNORECASE,
-)
-# Words that only a caption or a picture credit uses.
-_CAPTION = re.compile(
-    r"\b(?:file photo|in this (?:file )?(?:photo|picture|image)|photo(?:graph)?s?:|images?:|"
-    r"pictures?:|photo by|photo credit|image credit|photo courtesy|image courtesy|"
-    r"getty images|via getty|ap photo|afp photo|reuters photo|photo/|credit:|"
-    r"(?:picture|photo|image) (?:taken|released|shows?|provided)|pictured)\b"
-    r"|\bFILE\s*[-–—:]|\((?:photo|image|picture)\b|/\s*(?:AFP|Reuters|AP|Getty Images|EPA)\s*$",
-    re.IGNORECASE,
-)
 # "By AFP - Aug 15, 2022 - Last updated at ...", "By Jane Doe | Reuters".
 _BYLINE = re.compile(r"(?:by|from|written by|reporting by)\s+\S", re.IGNORECASE)
 # Sentence ends: a line that ends with none of these and is short is not a sentence.
@@ -49,8 +39,11 @@ class Roles:
     positions: tuple[int, ...]
 
 
-def sentence_roles(text: str, spans: Sequence[tuple[int, int]]) -> Roles:
-    """The role of each sentence of text (spans[0] is the headline), read from its line."""
+def sentence_roles(
+    text: str, spans: Sequence[tuple[int, int]], published: date | None = None
+) -> Roles:
+    """The role of each sentence of text (spans[0] is the headline), read from the sentence
+    and its line."""
     roles: list[str] = []
     positions: list[int] = []
     position = 0
@@ -66,6 +59,11 @@ def sentence_roles(text: str, spans: Sequence[tuple[int, int]]) -> Roles:
         if role == "prose" and _bare(line) == _bare(text[spans[0][0] : spans[0][1]]):
             role = "meta"  # the headline again, as pages print it over the story
         if role == "prose":
+            # The lede is the lead whatever it recalls; after it, an earlier strike is context.
+            context = lead.context_of(text[start:end], published)
+            if context in (lead.CAPTION, lead.RELATED) or (context and position):
+                role = str(context)
+        if role == "prose":
             position += 1
         roles.append(role)
         positions.append(position)
@@ -73,10 +71,6 @@ def sentence_roles(text: str, spans: Sequence[tuple[int, int]]) -> Roles:
 
 
 def _role(line: str) -> str:
-    if _RELATED.match(line) and len(line) < 300:
-        return "related"
-    if _CAPTION.search(line):
-        return "caption"
     words = len(line.split())
     if (words < _META_WORDS and not line.endswith(tuple(_ENDS))) or (
         _BYLINE.match(line) and words < 16

@@ -63,6 +63,7 @@ RESERVED_GUARDS = {
     "headline": "a bare strike word in the headline, with no armed force or aircraft named",
     "elsewhere": "the story leads with a strike elsewhere",
     "context": "a photo caption or a link to another story, not the story itself",
+    "background": "background about an earlier strike, not the one the story reports",
 }
 RULE_KEYS = (
     "id",
@@ -75,6 +76,11 @@ RULE_KEYS = (
     "lead",
     "later_factor",
     "context_factor",
+    "background_factor",
+    "nearer_elsewhere_factor",
+    "window_decay",
+    "next_sentence_factor",
+    "headline_place_factor",
     "guards",
     "cues",
 )
@@ -133,6 +139,23 @@ class Rule:
     cues: tuple[Cue, ...]
     # Multiplies cues in photo captions and links to other stories (clauses.ROLES).
     context_factor: float = 0.0
+    # Multiplies cues in sentences after the lede about earlier strikes (clauses.ROLES).
+    background_factor: float = 1.0
+    # How a cue is tied to a place (default_rules.toml says each in words).
+    nearer_elsewhere_factor: float = 0.4
+    window_decay: float = 0.1
+    next_sentence_factor: float = 0.7
+    headline_place_factor: float = 0.8
+
+
+# The rule's factors with a default in Rule, read by _rule.
+_FACTORS = (
+    "background_factor",
+    "nearer_elsewhere_factor",
+    "window_decay",
+    "next_sentence_factor",
+    "headline_place_factor",
+)
 
 
 @dataclass(frozen=True)
@@ -590,6 +613,13 @@ def _rule(
     cues = [
         _cue(cue, f"{path}.cues[{n}]", lexicons, file, problems) for n, cue in enumerate(raw_cues)
     ]
+    factors = {
+        field.name: _number(
+            raw.get(field.name, field.default), file, f"{path}.{field.name}", 0, 1, problems
+        )
+        for field in dataclasses.fields(Rule)
+        if field.name in _FACTORS
+    }
     return Rule(
         id=rule_id,
         description=str(raw.get("description", "")),
@@ -615,6 +645,11 @@ def _rule(
         context_factor=_number(
             raw.get("context_factor", 0.0), file, f"{path}.context_factor", 0, 1, problems
         ),
+        background_factor=factors["background_factor"],
+        nearer_elsewhere_factor=factors["nearer_elsewhere_factor"],
+        window_decay=factors["window_decay"],
+        next_sentence_factor=factors["next_sentence_factor"],
+        headline_place_factor=factors["headline_place_factor"],
     )
 
 
