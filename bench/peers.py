@@ -25,7 +25,11 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-FARM = Path(__file__).resolve().parents[2] / "shared" / "bench" / "feedfarm.py"
+# The shared bench beside the checkout; WATCHER_FEEDFARM names it where the checkout is elsewhere.
+FARM = Path(
+    os.environ.get("WATCHER_FEEDFARM")
+    or Path(__file__).resolve().parents[2] / "shared" / "bench" / "feedfarm.py"
+)
 DEFAULT_PEERS = Path("/tmp/peers")
 
 

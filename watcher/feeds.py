@@ -23,13 +23,10 @@ The pipeline treats an item as seen when either its key or its alias is known.
 from __future__ import annotations
 
 import contextlib
-import copy
-import functools
 import hashlib
 import io
 import logging
 import re
-import types
 import unicodedata
 import xml.etree.ElementTree as ElementTree
 from collections import Counter
@@ -98,10 +95,6 @@ _BLOCK_TAGS = frozenset(
      "tr", "table", "section", "article", "pre", "hr", "dd", "dt", "figcaption"}
 )  # fmt: skip
 _SKIP_TAGS = frozenset({"script", "style", "template", "noscript"})
-# The keys FeedParserDict.__getitem__ answers specially, besides those of its key map.
-_FEEDPARSER_SPECIAL_KEYS = frozenset(
-    {"category", "enclosures", "license", "updated", "updated_parsed"}
-)
 
 
 @dataclass(frozen=True)
@@ -315,16 +308,15 @@ def _parse_document(
 ) -> tuple[str | None, list[_Entry]]:
     import feedparser
 
-    _quicken_feedparser()
     # BytesIO, never str: feedparser opens a str that is not a URL as a local file (finding 2).
-    # The base URL stays: feedparser resolves a permalink guid against it, and stored item
-    # keys hold the result. No HTML sanitiser and no relative-URI rewriting in the markup:
-    # `_plain_text` keeps only the text, and they cost an eighth of a parse (bench/README.md).
-    # Without a Content-Type, feedparser would read a document that declares no encoding as
-    # ISO-8859-1.
+    # No HTML sanitiser and no relative-URI rewriting in the markup: `_plain_text` keeps only
+    # the text, and they cost an eighth of a parse (bench/README.md). No base URL either:
+    # given one, feedparser joins it with each element's at every start tag, a third of a farm
+    # feed's parse; `_entry` joins the two values that need it (DESIGN.md). Without a
+    # Content-Type, feedparser would read a document that declares no encoding as ISO-8859-1.
     parsed = feedparser.parse(
         io.BytesIO(raw),
-        response_headers={"content-location": base_url, "content-type": content_type},
+        response_headers={"content-type": content_type},
         sanitize_html=False,
         resolve_relative_uris=False,
     )
@@ -340,64 +332,6 @@ def _parse_document(
     return title, [_entry(entry, base_url, now) for entry in entries]
 
 
-def _quicken_feedparser() -> None:
-    """Three of feedparser's costs per element, made cheaper in the worker with the same answers
-    (tests/test_feeds.py parses with and without them). The three together took feedparser's
-    parse of a farm feed from 5.1 to 3.0 ms (DESIGN.md). Each replacement keeps the original
-    as `__wrapped__`.
-
-    - Given a base URL, feedparser joins it with each element's own (xml:base) at every start
-      tag, through `make_safe_absolute_uri`, which is pure (its arguments and a constant list of
-      schemes): its answers are remembered.
-    - `FeedParserDict.get` runs `__getitem__`'s special cases and key map for every key; it is
-      asked for a content type at every piece of text. Keys that neither names get a plain dict
-      lookup, which is what `__getitem__` ends in for them.
-    - At the end of each text element, feedparser deep-copies its content parameters, a dict
-      of strings and None: a copy of the dict is the same thing.
-    """
-    import feedparser.mixin
-    from feedparser.util import FeedParserDict
-
-    # Each is replaced unless it already is, so that a call after one was put back redoes it.
-    join = feedparser.mixin.make_safe_absolute_uri
-    if not hasattr(join, "__wrapped__"):
-        remembered = functools.lru_cache(maxsize=256)(join)
-
-        @functools.wraps(join)
-        def joined(base: str, rel: str | None = None) -> str:
-            # Long values (a feed's own xml:base) are joined afresh, so the cache stays small.
-            if len(base or "") + len(rel or "") > 2048:
-                return str(join(base, rel))
-            return str(remembered(base, rel))
-
-        feedparser.mixin.make_safe_absolute_uri = joined
-
-    get = FeedParserDict.get
-    if not hasattr(get, "__wrapped__"):
-        special = frozenset(FeedParserDict.keymap) | _FEEDPARSER_SPECIAL_KEYS
-
-        @functools.wraps(get)
-        def plain_get(self: FeedParserDict, key: Any, default: Any = None) -> Any:
-            if key in special:
-                return get(self, key, default)
-            return dict.get(self, key, default)
-
-        FeedParserDict.get = plain_get
-
-    deepcopy = feedparser.mixin.copy.deepcopy
-    if not hasattr(deepcopy, "__wrapped__"):
-
-        @functools.wraps(deepcopy)
-        def flat_copy(value: Any) -> Any:
-            if type(value) is FeedParserDict and all(
-                v is None or type(v) is str for v in value.values()
-            ):
-                return FeedParserDict(value)
-            return deepcopy(value)
-
-        feedparser.mixin.copy = types.SimpleNamespace(deepcopy=flat_copy, copy=copy.copy)
-
-
 def _entry(entry: dict[str, Any], base_url: str, now: datetime) -> _Entry:
     content = entry.get("content") or []
     bodies = [entry.get("summary") or ""] + [part.get("value") or "" for part in content]
@@ -405,7 +339,16 @@ def _entry(entry: dict[str, Any], base_url: str, now: datetime) -> _Entry:
     texts = [
         _plain_text(body, SUMMARY_MAX, multiline=True) for body in dict.fromkeys(bodies) if body
     ]
-    guid = _plain_text(str(entry.get("id") or ""), None) or None
+    raw_id = str(entry.get("id") or "")
+    if raw_id and entry.get("guidislink"):
+        # Given the feed's URL as its base, feedparser would have joined a permalink guid with it
+        # (a plain urljoin), and stored item keys hold the result: the parse has no base
+        # (`_parse_document`), so the join is done here.
+        try:
+            raw_id = urljoin(base_url, raw_id)
+        except ValueError:
+            raw_id = ""
+    guid = _plain_text(raw_id, None) or None
     if guid is not None and len(guid) > GUID_MAX:
         guid = "sha256:" + hashlib.sha256(guid.encode()).hexdigest()
     return _Entry(
