@@ -58,6 +58,16 @@ def test_captions_related_lines_and_background_are_context() -> None:
     assert 6 not in read_lead(sentences).context
 
 
+def test_a_paragraph_tying_the_strike_to_an_earlier_attack_is_background() -> None:
+    sentences = [
+        "Jets strike Qaim",
+        "Jets struck a depot in Qaim on Sunday.",
+        "The raid comes days after a rocket attack in Erbil killed two people.",
+        "Officials said a bombing last week killed six.",
+    ]
+    assert read_lead(sentences).context == {2: BACKGROUND, 3: BACKGROUND}
+
+
 def test_the_lede_is_never_background() -> None:
     sentences = ["Strike hits Mosul", "A drone struck a car in Mosul, weeks after a raid there."]
     assert read_lead(sentences).context == {}
@@ -164,6 +174,13 @@ def test_the_first_place_is_a_place_the_strike_hit(title: str, text: str, first:
         ("The raid killed three to five civilians and injured eleven.", (3, 5), 11),
         ("A dozen soldiers were killed in the shelling.", 12, None),
         ("The strike killed nine children and 14 others.", 23, None),
+        ("At least one man lost his life and two others were wounded.", (1, None), 2),
+        ("Officials said 12 militia fighters had died in the raids.", 12, None),
+        ("Eleven villagers, including a teacher, died in the shelling.", 11, None),
+        ("Two members of the Border Guards (BG) were killed by a drone.", 2, None),
+        ("One soldier was killed and 18 others wounded in the attacks.", 1, 18),
+        ("The drone strike killed a senior commander of the group.", 1, None),
+        ("The rockets hit a warehouse but caused no injuries.", 0, 0),
     ],
 )
 def test_numbers_written_as_words_count(

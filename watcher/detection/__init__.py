@@ -956,6 +956,11 @@ def _lead_places(
     return result, countries
 
 
+# The sentences (headline included) in which a toll is looked for when the strike sentences
+# give none.
+_TOLL_SENTENCES = 13
+
+
 def _fields(
     doc: _Document,
     rules: RuleSet,
@@ -994,6 +999,12 @@ def _fields(
         if index not in fired_sentences and not roles.is_context(index)
     )
     texts.extend(told(c) for c in ordered if c.sentence >= 4)
+    # Reports often give the toll, or say there was none, a few paragraphs down.
+    texts.extend(
+        (doc.sentence_text(index), 0)
+        for index in range(4, min(_TOLL_SENTENCES, len(doc.sentences)))
+        if index not in fired_sentences and not roles.is_context(index)
+    )
     places, countries = _lead_places(doc, rules, rule, roles, ordered, by_sentence)
     if not places:
         # Where the text names no town, the country is all an alert can say ("eastern Syria").

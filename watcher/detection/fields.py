@@ -108,12 +108,12 @@ _AMOUNT = (
 )
 _KILL_VERB = (
     r"(?:killed|killing|kill|kills|dead|died|die|slain|(?:claimed|claiming|claims) the lives of"
-    r"|lives|deaths|death toll)"
+    r"|lost (?:his|her|their) li(?:fe|ves)|martyred|martyring|lives|deaths|death toll)"
 )
 _WOUND_VERB = r"(?:wounded|wounding|wound|wounds|injured|injuring|injure|injures|injuries|hurt)"
 _BETWEEN = r"(?:between\s+(?P<blow>" + _NUMBER + r")\s+and\s+(?P<bhigh>" + _NUMBER + r"))"
 # "Kills 5", "killing at least 44 people", "left 12 dead", "claimed the lives of 10".
-_ANY_VERB = r"(?:killed|killing|dead|died|wounded|wounding|injured|injuring|hurt)"
+_ANY_VERB = r"(?:killed|killing|dead|died|lost|wounded|wounding|injured|injuring|hurt)"
 # The count after a verb must not be the subject of the next one: "3 killed 5 injured".
 _AFTER = (
     r"(?:{verb})\s+(?:(?:the lives of|a total of|another|an estimated)\s+)?(?:{b}|{a})\b"
@@ -125,8 +125,11 @@ _BEFORE = (
     + _ANY_VERB[3:-1]
     + r"|and\s+"
     + _ANY_VERB
-    + r")\b)[^\W\d][\w'’-]*){{0,5}}"
-    r"\s+(?:(?:were|was|have been|had been|are|been|people|reported|reportedly)\s+){{0,2}}"
+    + r")\b)\(?[^\W\d][\w'’-]*\)?){{0,7}}"
+    # "At least 36 people, including children, have died"
+    r"(?:,\s+(?:including|among them|mostly|most of them)\s[^,.;]{{1,60}},)?"
+    r"\s+(?:(?:were|was|have been|had been|has been|are|been|have|had|people|reported|"
+    r"reportedly)\s+){{0,2}}"
     r"(?:{verb})\b"
 )
 
@@ -145,7 +148,18 @@ _NO_TOLL = (
     r"\b(?P<low>no)\s+(?:casualties|causalities|fatalities|{verb}|(?:one|one else)\s+was\s+"
     r"(?:{verb}))\b"
 )
-_KILLED = tuple(_compile(form, _KILL_VERB) for form in (_AFTER, _BEFORE, _SINGLE, _NO_TOLL))
+# One person as the object of the verb: "the strike killed a senior commander of the group".
+_ONE_PERSON = re.compile(
+    r"\b(?:killed|killing|kills|kill)\s+(?P<low>an?|one)\s+(?:[\w'’-]+\s+){0,6}?"
+    r"(?:leader|commander|official|executive|member|fighter|soldier|civilian|man|woman|child|"
+    r"boy|girl|person|militant|operative|contractor|officer|figure|journalist|general|chief|"
+    r"guard|driver|emir)\b",
+    re.IGNORECASE,
+)
+_KILLED = (
+    *(_compile(form, _KILL_VERB) for form in (_AFTER, _BEFORE, _SINGLE, _NO_TOLL)),
+    _ONE_PERSON,
+)
 _WOUNDED = tuple(_compile(form, _WOUND_VERB) for form in (_AFTER, _BEFORE, _SINGLE, _NO_TOLL))
 # "Dozens were killed ... including at least 29 in one district": the figure given is a floor.
 _INCLUDING = re.compile(
@@ -154,7 +168,9 @@ _INCLUDING = re.compile(
 )
 # "killing nine children and 14 others": the toll is the sum.
 _AND_OTHERS = re.compile(
-    rf"\s+(?:[\w'’-]+\s+){{0,2}}?and\s+(?P<more>{_NUMBER})\s+(?:others|more|other people)\b",
+    rf"\s+(?:[\w'’-]+\s+){{0,2}}?and\s+(?P<more>{_NUMBER})\s+(?:others|more|other people)\b"
+    # "one person was killed and 18 others wounded": the others are the wounded.
+    rf"(?!\s+(?:(?:were|was|have been|had been)\s+)?{_WOUND_VERB}\b)",
     re.IGNORECASE,
 )
 
@@ -270,10 +286,14 @@ def casualties(
     """Killed and wounded counts: in the first sentence that states one, the count nearest to
     the strike words (sentences given with the offset of their strike words). Arabic text is
     read by arabic.casualties, which also reads the whole text when those sentences state no
-    toll (Arabic reports often end on "no casualties" or "material damage")."""
+    toll (Arabic reports often end on "no casualties" or "material damage"). Where an English
+    text says no one was hurt ("caused no injuries") and states no death, none died."""
     if sentences and arabic.language(" ".join(sentence for sentence, _ in sentences)) == "ar":
         return arabic.casualties(list(sentences), whole)
-    return _best(_KILLED, sentences), _best(_WOUNDED, sentences)
+    killed, wounded = _best(_KILLED, sentences), _best(_WOUNDED, sentences)
+    if killed is None and wounded == 0:
+        killed = 0
+    return killed, wounded
 
 
 _WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")

@@ -84,7 +84,9 @@ _RELATED = re.compile(
 # "weeks ago", "in 2019", "the last of which", "previously".
 _EARLIER = re.compile(
     r"\b(?:(?:an?|the|its)\s+(?:\w+\s+)?earlier\b|earlier\s+(?:this|that|last)\s+"
-    r"(?:month|year)|last\s+(?:month|year|summer|winter|spring|autumn|fall)|previous(?:ly)?\b|"
+    r"(?:month|year)|last\s+(?:week|month|year|summer|winter|spring|autumn|fall)|previous(?:ly)?\b|"
+    r"(?:comes?|came)\s+(?:just\s+)?(?:(?:a|two|three|several|\d+)\s+)?(?:(?:hours?|days?|weeks?)\s+)?"
+    r"after|"
     r"(?:a|one|two|three|several|\d+)\s+(?:weeks?|months?|years?)\s+(?:ago|earlier|before)|"
     r"in\s+(?:early|mid|late)?-?\s*(?:19|20)\d\d\b|since\s+(?:19|20)\d\d\b|the\s+last\s+of\s+which|"
     r"in\s+the\s+past\s+(?:months|years)|has\s+(?:long\s+)?(?:carried out|conducted|launched)|"
