@@ -12,12 +12,13 @@ from watcher.cli import main
 
 RECORDS = Path(__file__).parent / "data" / "rule_edit_records.jsonl"
 
-# An edit that fixes one miss (a phrase the shipped lexicons lack), breaks one labour story (a
-# word that also means a walkout) and moves one alert's place (a village the gazetteer lacks).
+# An edit that fixes one miss (a phrase the shipped lexicons lack), breaks one economy story (a
+# strike word that is also a figure's goal) and moves one alert's place (a village the gazetteer
+# lacks).
 EDIT = """
 [lexicons]
 air_strike = ["kinetic engagement*"]
-strike_word = ["walkout*"]
+strike_word = ["target", "targets"]
 
 [[places]]
 name = "Tall Shifa"
@@ -53,7 +54,7 @@ def test_json_lists_each_changed_record_and_both_scores(
     assert {key: change["effect"] for key, change in changes.items()} == {
         "kinetic-hajin": "fixed",
         "drone-tall-shifa": "fields",
-        "teachers-walkout-erbil": "broken",
+        "oil-target-basra": "broken",
     }
     fixed = changes["kinetic-hajin"]
     assert (fixed["before"]["verdict"], fixed["after"]["verdict"]) == ("none", "strike")
@@ -63,9 +64,9 @@ def test_json_lists_each_changed_record_and_both_scores(
     assert moved["title"] == "Drone strike hits car in Tall Shifa, Nineveh province"
     assert moved["before"]["place"] != moved["after"]["place"] == "Tall Shifa (IQ)"
     assert moved["before"]["killed"] == moved["after"]["killed"] == 2
-    broken = changes["teachers-walkout-erbil"]
+    broken = changes["oil-target-basra"]
     assert broken["label"] is False and broken["after"]["verdict"] == "strike"
-    assert broken["kind"] == "labor_strike"
+    assert broken["kind"] == "economy"
 
 
 def test_text_shows_scores_side_by_side_and_explains_each_change(
@@ -81,12 +82,12 @@ def test_text_shows_scores_side_by_side_and_explains_each_change(
     assert " ".join(lines[4].split()) == "after 0.800 1.000 0.889 4 1 0 3"
     assert "3 of 8 records read differently: 1 fixed, 1 broken, 1 with other fields" in out
     assert (
-        "- teachers-walkout-erbil [labor_strike] broken, labelled not a strike: "
-        "Teachers stage walkout in Erbil over unpaid salaries" in lines
+        "- oil-target-basra [economy] broken, labelled not a strike: "
+        "Iraq meets oil export target as Basra terminals expand" in lines
     )
     assert "    before: no strike" in lines
     assert any(
-        line.startswith("    why after:") and "“walkout”" in line and "Erbil (IQ)" in line
+        line.startswith("    why after:") and "“target”" in line and "Basra (IQ)" in line
         for line in lines
     )
     assert "rockets-anbar" not in out and "football-basra" not in out
