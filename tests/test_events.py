@@ -148,6 +148,34 @@ def test_report_from_adapts_a_detection_of_a_feed_item() -> None:
     assert cluster(replace(got, outlet="x"), [state], SETTINGS).event_id == 1
 
 
+@pytest.mark.parametrize(
+    ("evidence", "claimed"),
+    [
+        ("Kataib Hezbollah claimed responsibility for the drone attack.", True),
+        ("تبنّت المقاومة الإسلامية في العراق الهجوم بطائرة مسيّرة على القاعدة.", True),
+        ("أعلنت الجماعة مسؤوليتها عن القصف الصاروخي.", True),
+        ("قصفت طائرة مسيّرة مجهولة موقعاً قرب القائم.", False),
+        ("A drone struck a position near Al Qaim, officials said.", False),
+    ],
+)
+def test_a_claim_is_read_in_either_language(evidence: str, claimed: bool) -> None:
+    strike = StrikeFields(
+        strike_type="air_drone",
+        actor="militia: Kataib Hezbollah",
+        actor_text=None,
+        target=None,
+        places=(),
+        countries=("IQ",),
+        killed=None,
+        wounded=None,
+        event_date=None,
+        event_date_text=None,
+    )
+    detection = Detection("strike", 0.9, strike, (evidence,), (), ())
+    item = Item("guid:1", "alias:1", "1", None, "", evidence, T0)
+    assert report_from(detection, item, "wire-a", T0).claimed is claimed
+
+
 def test_first_report_opens_an_event_with_its_fields() -> None:
     first = report("a", killed=2)
     decision = cluster(first, [], SETTINGS)
@@ -502,6 +530,19 @@ def test_a_retaliation_that_names_the_attacked_base_is_another_strike() -> None:
         target="militia weapons depots",
     )
     assert cluster(retaliation, [attack], SETTINGS).action == "new"
+
+
+def test_a_new_place_is_news_only_when_hit_in_another_governorate() -> None:
+    state = opened(report("a"))
+    baghdad_ref = replace(BAGHDAD, name="south of Baghdad")
+    for places, news in [
+        ((JURF, QAIM), True),  # a town in Anbar: another governorate
+        ((JURF, baghdad_ref), False),  # where the strike was measured from
+        ((JURF, ANBAR), False),  # a governorate alone says no place hit
+        ((JURF, IRAQ), False),
+    ]:
+        decision = cluster(report("b", outlet="x", hours=1, places=places), [state], SETTINGS)
+        assert ("place" in decision.kinds) is news, places
 
 
 def test_a_region_holds_the_places_within_its_reach() -> None:

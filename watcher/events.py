@@ -227,7 +227,13 @@ _STOPWORD_TEXT = (
 )
 _STOPWORDS = frozenset(_STOPWORD_TEXT.split())
 _DENIAL = re.compile(r"\b(den(?:y|ies|ied|ial)|refut\w*|retract\w*|correction|no strike)\b", re.I)
-_CLAIM = re.compile(r"\bclaim(?:s|ed|ing)? (?:of )?responsibility\b|\bclaimed\b", re.I)
+# A claim of responsibility, in English or Arabic ("تبنّت", "أعلنت مسؤوليتها عن"): an Arabic
+# claim and an English report of one strike are one event (issue #12).
+_CLAIM = re.compile(
+    r"\bclaim(?:s|ed|ing)? (?:of )?responsibility\b|\bclaimed\b"
+    r"|تبن\u0651?[تى]|مسؤوليت(?:ها|ه)\s+عن",
+    re.I,
+)
 _LEAD_WORDS = 60
 # Gazetteer kinds that name an area rather than a strike site.
 _COUNTRY_KINDS = frozenset({"country", "demonym"})
@@ -599,16 +605,18 @@ def _changes(
         if _low(new) != _low(old) and _low(new):
             said = f"{name} {_show(old)} → {_show(new)}" if old else f"{name}: {_show(new)}"
             changes.append(("casualties", said))
-    # A place is news when it is in a governorate the event did not cover yet: another town of
-    # a covered governorate is a detail ("west of Aleppo city"), unless the event had no named
-    # place at all. Regions and countries say nothing new; the store keeps every place anyway.
+    # A place hit is news when it is in a governorate the event did not cover yet: another town
+    # of a covered governorate is a detail, unless the event had no named place at all. A
+    # governorate, a region or a country says nothing new, nor does a point the strike was
+    # near or measured from, which the detector names with its words ("west of Aleppo",
+    # "near Hasakah"). The store keeps every place either way.
     covered = {_scope(p) for p in before.places if p.level in ("place", "city", "governorate")}
     vague = not any(p.level in ("place", "city") for p in before.places)
     known = {p.id for p in before.places}
     for place in report.places:
-        if place.id in known or place.level in ("country", "region"):
+        if place.id in known or place.level not in ("place", "city") or _beside(place):
             continue
-        if _scope(place) not in covered or (vague and place.level in ("place", "city")):
+        if _scope(place) not in covered or vague:
             changes.append(("place", f"new place: {place.name}"))
     # A claim of responsibility and the first attribution are news; another outlet blaming
     # someone else is not (outlets often name the side that reported the strike).
@@ -700,6 +708,12 @@ def _place_score(
             elif a.country == b.country:
                 best = 0.0
     return None if apart and best is None else best
+
+
+def _beside(place: PlaceKey) -> bool:
+    """Whether the detector names the place as a point the strike was near or measured from:
+    it writes the words before the name ("near Damascus", "south of Baghdad")."""
+    return place.name[:1].islower()
 
 
 def _lead(report: Report) -> tuple[PlaceKey, ...]:
