@@ -60,8 +60,13 @@ def sentence_roles(
             role = "meta"  # the headline again, as pages print it over the story
         if role == "prose":
             # The lede is the lead whatever it recalls; after it, an earlier strike is context.
-            context = lead.context_of(text[start:end], published)
-            if context in (lead.CAPTION, lead.RELATED) or (context and position):
+            sentence = text[start:end]
+            context = lead.context_of(sentence, published)
+            if context == lead.BACKGROUND and not position:
+                # The lede is the lead whatever it recalls, unless it dates its events well
+                # before publication ("the attack of April 4 2017" in a July story).
+                context = context if lead.context_of(sentence) is None else None
+            if context is not None:
                 role = str(context)
         if role == "prose":
             position += 1
