@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import socket
 import sys
 import textwrap
 from collections.abc import Callable, Sequence
@@ -153,7 +154,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     if not config.targets:
         log.warning("no [targets] configured: alerts are recorded but sent nowhere")
     with exclusive(config.settings.state_directory):
-        store = open_store(config.settings.database)
+        # Named by host and state directory: a restart is the same instance, which recovers
+        # its own interrupted sends (and only those, on a database several instances share).
+        instance = f"{socket.gethostname()}:{config.settings.state_directory}"
+        store = open_store(config.settings.database, instance=instance)
         if not args.once:
             from watcher.daemon import Daemon
 

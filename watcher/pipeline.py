@@ -72,7 +72,9 @@ def make_client(config: Config) -> HttpClient:
 @dataclass(frozen=True)
 class FeedResult:
     feed: str
-    status: str  # polled | not-modified | failed | retired | waiting | interrupted
+    # polled | not-modified | failed | retired | waiting | interrupted | elsewhere (another
+    # instance holds the feed's lease)
+    status: str
     new: int = 0
     baseline: int = 0
     detections: int = 0
@@ -84,6 +86,13 @@ def run_feed(ctx: Context, feed: Feed) -> FeedResult:
     """Poll one feed and take each new item through to the outbox. Never raises for bad input."""
     store = ctx.store
     state = store.feed_state(feed.url)
+    # On a database several instances share, the one holding the feed's lease polls it; it
+    # holds it a little over one interval with its jitter, renewing it at each poll, so that
+    # another takes the feed over within that time when it stops.
+    lease = timedelta(seconds=feed.interval * (1 + ctx.config.settings.jitter) + 60)
+    if not store.take_feed(state.id, lease):
+        return FeedResult(feed.name, "elsewhere")
+    state = store.feed_state(feed.url)  # read afresh when the feed was taken over
     if state.retired:
         return FeedResult(feed.name, "retired", error=state.retired)
     if state.not_before and now() < state.not_before:
@@ -418,7 +427,7 @@ def _record_detection(
     # hold canonical links, stay global so that one article in two feeds is one report.
     report = replace(report, item_key=f"{state.id}/{report.item_key}")
     silences = store.silences(active_at=seen_at)
-    with ctx.events_lock:
+    with ctx.events_lock, store.events_turn():
         decision = _cluster(ctx, report, seen_at)
         if detection.denial and decision.event_id is None:
             # A denial of a strike that no open event holds is not news: record it, open nothing.

@@ -11,6 +11,7 @@ import hashlib
 import json
 import logging
 import os
+import socket
 import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
@@ -45,6 +46,7 @@ from sqlalchemy import (
     union_all,
     update,
 )
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Connection
 from sqlalchemy.engine.url import make_url
 from sqlalchemy.exc import DatabaseError, OperationalError
@@ -60,6 +62,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 SCHEMA_VERSION = 1
+# Any fixed number: the PostgreSQL advisory lock that orders event decisions across instances.
+_EVENTS_LOCK = 0x77617464
 
 metadata = MetaData()
 
@@ -90,6 +94,10 @@ feeds = Table(
     Column("not_before", DateTime(timezone=True)),  # backoff and Retry-After
     # ok | failing | silent: what the last source-health alert said, so that it is said once
     Column("health", String(16), nullable=False, default="ok"),
+    # Several instances on one database (PostgreSQL): the one that polls the feed, and until
+    # when (`Store.take_feed`). Unused on SQLite, which one instance holds.
+    Column("lease_owner", Text),
+    Column("lease_until", DateTime(timezone=True)),
 )
 
 items = Table(
@@ -177,6 +185,7 @@ outbox = Table(
     Column("last_error", Text),
     Column("sent", DateTime(timezone=True)),
     Column("created", DateTime(timezone=True), nullable=False),
+    Column("claimed_by", Text),  # the instance that moved the row to `sending`
     UniqueConstraint("alert_id", "target", "url_index"),
     Index("outbox_due", "status", "next_attempt"),
 )
@@ -372,8 +381,14 @@ class Store:
     """The database. Methods that take a `db` connection work inside the caller's transaction;
     the others are one short transaction each."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, instance: str | None = None) -> None:
         self.engine = engine
+        # Who this process is among the instances sharing the database: its feed leases and
+        # outbox claims carry it. `watcher run` names it by host and state directory, so that
+        # a restarted instance recognises its own interrupted sends.
+        self.instance = instance or f"{socket.gethostname()}:{os.getpid()}"
+        # SQLite is held by one instance (`exclusive`); PostgreSQL may be shared by several.
+        self.shared = engine.dialect.name == "postgresql"
         # One transaction at a time in this process: SQLite takes one writer anyway, and its
         # sleep-and-retry busy handler is unfair; with 32 pollers one waited past busy_timeout
         # (bench/README.md). Re-entrant, so that a nested call in one thread cannot deadlock.
@@ -448,6 +463,59 @@ class Store:
             for row in rows:
                 self._remember(row, new=row.url in fresh)
 
+    def take_feed(self, feed_id: int, lease: timedelta) -> bool:
+        """May this instance poll the feed now? On a shared database (PostgreSQL) the feed's
+        lease is taken or renewed for `lease` when it is free, expired or already this
+        instance's, else another instance polls it and the answer is no. The row is claimed
+        with FOR UPDATE SKIP LOCKED, so that two instances never wait on each other for it.
+
+        A feed taken over from another instance is read afresh: this process's copy of its row
+        (ETag, failures) and its belief that the row holds no items may both be out of date.
+        One instance alone on SQLite always may."""
+        if not self.shared:
+            return True
+        moment = now()
+        with self.transaction(durable=False) as db:
+            row = db.execute(
+                select(feeds.c.lease_owner, feeds.c.lease_until)
+                .where(feeds.c.id == feed_id)
+                .with_for_update(skip_locked=True)
+            ).first()
+            if row is None:
+                return False  # another instance is taking it at this moment
+            owner, until = row.lease_owner, _aware(row.lease_until)
+            if owner not in (None, self.instance) and until is not None and until > moment:
+                return False
+            db.execute(
+                update(feeds)
+                .where(feeds.c.id == feed_id)
+                .values(lease_owner=self.instance, lease_until=moment + lease)
+            )
+        if owner not in (None, self.instance):
+            # Taken over: the other instance may have recorded items and polled since.
+            with self._turn:
+                self._forget(feed_id)
+                self._itemless.discard(feed_id)
+        return True
+
+    @contextmanager
+    def events_turn(self) -> Iterator[None]:
+        """Held while a report is clustered and its event recorded, so that one strike opens one
+        event whichever instance sees it first: a PostgreSQL advisory lock on a connection of
+        its own, across the reading of open events and the transaction that records the
+        decision. Within one process the caller's own lock orders its threads."""
+        if not self.shared:
+            yield
+            return
+        with self.engine.connect() as connection:
+            connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": _EVENTS_LOCK})
+            connection.commit()
+            try:
+                yield
+            finally:
+                connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": _EVENTS_LOCK})
+                connection.commit()
+
     def _new_feeds(self, db: Connection, urls: Sequence[str]) -> list[str]:
         """Rows for feeds seen for the first time: the row of the feed each had moved from
         when the config now names where it moved (a 301), else a new one. Returns the URLs
@@ -460,7 +528,16 @@ class Store:
             self._forget(feed_id)
             db.execute(update(feeds).where(feeds.c.id == feed_id).values(url=url))
         fresh = [url for url in urls if url not in moved]
-        if fresh:
+        if fresh and self.shared:
+            # Instances starting together make the same rows: the first one's stands.
+            db.execute(
+                postgresql.insert(feeds)
+                .values(url=bindparam("url"), current_url=bindparam("url"), polls=0, failures=0)
+                .values(health="ok")
+                .on_conflict_do_nothing(index_elements=["url"]),
+                [{"url": url} for url in fresh],
+            )
+        elif fresh:
             db.execute(_FEED_NEW, [{"url": url} for url in fresh])
         return fresh
 
@@ -618,7 +695,11 @@ class Store:
         self._itemless.discard(feed_id)
         seen = now()
         db.execute(
-            insert(items),
+            # On a shared database a feed taken over mid-poll may see its items recorded by the
+            # instance that held it: recorded once, whoever is first.
+            postgresql.insert(items).on_conflict_do_nothing(index_elements=["feed_id", "key"])
+            if self.shared
+            else insert(items),
             [
                 {
                     "feed_id": feed_id,
@@ -848,11 +929,17 @@ class Store:
     # The states a row goes through, and who moves it, are described in watcher/delivery.py.
 
     def recover_sending(self) -> int:
-        """Rows left in `sending` by a crash may have been delivered: mark them ambiguous."""
+        """Rows left in `sending` by a crash may have been delivered: mark them ambiguous.
+
+        On a shared database only this instance's own claims: another instance's rows in
+        `sending` are in flight there, and become due again only when their lease runs out."""
+        mine = outbox.c.status == "sending"
+        if self.shared:
+            mine = mine & (outbox.c.claimed_by == self.instance)
         with self.transaction() as db:
             result = db.execute(
                 update(outbox)
-                .where(outbox.c.status == "sending")
+                .where(mine)
                 .values(
                     status="ambiguous",
                     ambiguous=outbox.c.ambiguous + 1,
@@ -898,6 +985,7 @@ class Store:
                 .where(outbox.c.id == row.id, outbox.c.status == row.status)
                 .values(
                     status="sending",
+                    claimed_by=self.instance,
                     attempts=outbox.c.attempts + 1,
                     ambiguous=ambiguous,
                     next_attempt=moment + lease,
@@ -1211,7 +1299,7 @@ def _event_record(row: Any) -> EventRecord:
     )
 
 
-def open_store(url: str, *, upgrade: bool = True) -> Store:
+def open_store(url: str, *, upgrade: bool = True, instance: str | None = None) -> Store:
     """Open (or create) the database; fail closed on a corrupt or unwritable one.
 
     The schema is brought to this watcher's newest revision (watcher/migrations, after a backup of
@@ -1251,7 +1339,7 @@ def open_store(url: str, *, upgrade: bool = True) -> Store:
             f"database {parsed.render_as_string(hide_password=True)} is unusable ({error.orig}); "
             "restore it from a backup or move it away to start afresh"
         ) from None
-    return Store(engine)
+    return Store(engine, instance)
 
 
 @contextmanager
