@@ -27,6 +27,7 @@ def _detected(title: str, text: str, published: datetime | None = None) -> Detec
         ("NAJAF, Iraq (AP) — A mortar round fell.", "NAJAF, Iraq (AP) — "),
         ("Beirut, Lebanon (AFP) – Jets struck Homs.", "Beirut, Lebanon (AFP) – "),
         ("BAGHDAD: US jets bombed Ramadi.", "BAGHDAD: "),
+        ("Damascus, The Daily Courier: Jets hit Homs.", "Damascus, The Daily Courier: "),
         ("US jets bombed Ramadi on Monday.", ""),
         ("ISIS fighters - about 40 of them - were hit.", ""),
     ],
@@ -159,6 +160,29 @@ def test_a_region_does_not_lead_when_a_town_inside_it_is_named() -> None:
         ),
         # Where no town is named, the country with its direction.
         ("Jets strike militants in eastern Syria", "", "eastern Syria"),
+        # A later strike sentence that names the town says more than the country.
+        (
+            "US drone targets militant leader in Syria",
+            "A US drone targeted a senior militant leader in Syria on Thursday. "
+            "Officials said they were confident he was hit. "
+            "The group has lost several commanders this year. "
+            "Its fighters are thought to number in the hundreds. "
+            "Analysts said the group would choose a new leader. "
+            "The drone strike in Raqqa hit his car as he left a meeting.",
+            "Raqqa",
+        ),
+        # Where the teller is is no place of the strike.
+        (
+            "Jets strike camp in Idlib",
+            "According to a source in neighbouring Latakia, jets struck a camp near Salqin.",
+            "near Salqin",
+        ),
+        # A city that names its governorate stands for it: the town in it leads.
+        (
+            "Turkish drones bomb Iraq's Sulaymaniyah",
+            "The drones attacked a village in Penjwen district on Saturday morning.",
+            "Penjwen",
+        ),
     ],
 )
 def test_the_first_place_is_a_place_the_strike_hit(title: str, text: str, first: str) -> None:

@@ -747,9 +747,9 @@ _BROAD = frozenset(("governorate", "province", "region"))
 # A named site or town this close to a named city is inside it or at its edge ("Mezzeh" and
 # "Damascus", "Kufa" and "Najaf").
 _INSIDE_KM = 30.0
-# Who says where, in the order of place roles: a place hit, a place the strike was near, a
-# point to measure from.
-_ROLE_RANK = {fields.HIT: 0, fields.NEAR: 1, fields.REFERENCE: 2}
+# Who says where, in the order of place roles: a place hit or one the strike was near (of
+# those, the finer leads: "near Tabqa dam" before "Raqqa"), then a point to measure from.
+_ROLE_RANK = {fields.HIT: 0, fields.NEAR: 0, fields.REFERENCE: 1}
 _DIRECTION_BEFORE = re.compile(
     r"\b((?:north|south|east|west|north-?east|north-?west|south-?east|south-?west)(?:ern)?"
     r"|central)\s+$",
@@ -769,7 +769,7 @@ def _distance_km(a: PlaceRef, b: PlaceRef) -> float:
 
 
 # A region with no governorate (the Kurdistan Region) holds the towns this close to its middle.
-_REGION_KM = 200.0
+_REGION_KM = 250.0
 
 
 def _inside(broad: PlaceRef, other: PlaceRef) -> bool:
@@ -790,10 +790,18 @@ def _coarseness(place: PlaceRef, others: Sequence[PlaceRef], rules: RuleSet) -> 
     if place.precision != "city":
         return 0
     gazetteer = rules.gazetteer or load_gazetteer()
-    size = gazetteer.place(place.id).population or 0
+    entry = gazetteer.place(place.id)
+    size = entry.population or 0
+    # A city that gives its governorate its name ("Sulaymaniyah", "Idlib") stands for the
+    # governorate as often as for the city.
+    capital = (
+        place.governorate is not None and entry.name.casefold() == place.governorate.casefold()
+    )
     for other in others:
         if other.id == place.id or other.precision in (*_BROAD, "country", "demonym"):
             continue
+        if capital and other.governorate == place.governorate:
+            return 1
         if _distance_km(place, other) > _INSIDE_KM:
             continue
         if other.precision != "city" or (gazetteer.place(other.id).population or 0) < size:
@@ -880,6 +888,7 @@ def _lead_places(
     rule: Rule,
     roles: Lead,
     ordered: Sequence[_Candidate],
+    candidates: Sequence[_Candidate],
     by_sentence: _Places,
 ) -> tuple[list[PlaceRef], list[PlaceRef]]:
     """The places of the lead strike, the one an alert leads with first, and the countries
@@ -935,6 +944,16 @@ def _lead_places(
             for index in range(min(rule.lead + 1, len(doc.sentences)))
             if not roles.is_context(index)
         ]
+        if first.precision == "country":
+            # With only a country so far, a later sentence that tells a strike in a town of
+            # it says more ("... the air strike in Raqqa").
+            lead_sentences += sorted(
+                {
+                    c.sentence
+                    for c in candidates
+                    if c.score > 0 and c.sentence > rule.lead and not roles.is_context(c.sentence)
+                }
+            )
         for index in lead_sentences:
             better = next(
                 (
@@ -947,6 +966,8 @@ def _lead_places(
                         or (said[0] == fields.NEAR and first_role == fields.HIT)
                     )
                     and _upgrade(first, first_role, place.ref)
+                    # not the city that holds the place the strike was near
+                    and _coarseness(place.ref, [first], rules) == 0
                 ),
                 None,
             )
@@ -1005,7 +1026,7 @@ def _fields(
         for index in range(4, min(_TOLL_SENTENCES, len(doc.sentences)))
         if index not in fired_sentences and not roles.is_context(index)
     )
-    places, countries = _lead_places(doc, rules, rule, roles, ordered, by_sentence)
+    places, countries = _lead_places(doc, rules, rule, roles, ordered, candidates, by_sentence)
     if not places:
         # Where the text names no town, the country is all an alert can say ("eastern Syria").
         places = countries[:1]

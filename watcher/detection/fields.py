@@ -455,12 +455,20 @@ _DIRECTION = re.compile(
 )
 
 
+# Where the teller is: "a field source in neighbouring Latakia", "according to residents in X".
+_TELLER_IN = re.compile(
+    r"\b(?:sources?|correspondents?|reporters?|spokes(?:man|woman|person)|monitor|activists?|"
+    r"journalists?)\s+(?:\w+\s+){0,2}?(?:in|from|based in)\s+(?:the\s+)?(?:neighbou?ring\s+)?$",
+    re.IGNORECASE,
+)
+
+
 def place_role(text: str, start: int, end: int) -> tuple[str, str]:
     """How the text at start:end (a place name) is used, and the words that say so
     ("west of", "near"): HIT, NEAR, REFERENCE or ORIGIN. Reads the 60 characters before."""
-    if _ORIGIN_AFTER.match(text, end):
-        return ORIGIN, ""
     before = text[max(0, start - 60) : start]
+    if _ORIGIN_AFTER.match(text, end) or _TELLER_IN.search(before):
+        return ORIGIN, ""
     reference = _REFERENCE.search(before)
     if reference:
         direction = _DIRECTION.search(reference.group("words"))

@@ -42,7 +42,10 @@ _DATELINE = re.compile(
     r"(?:\s*,\s*[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*){0,2}){0,2}"
     r"\s*\((?:AP|AFP|Reuters|CNN|dpa|DPA|Xinhua|Anadolu|AA|UPI"
     r"|[A-Z][\w .]{1,24}(?:Press|News|Agency))\)"
-    r")\s*(?:—|–|--|-|:)\s+"
+    # "Damascus, The Gulf Observer:": a town, then the outlet's name and a colon.
+    r"|[A-Z][a-z'’-]+(?:\s+[A-Z][a-z'’-]+)?,\s+(?:The\s+)?[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*){0,3}"
+    r"(?=\s*:)"
+    r")\s*(?:—|–|--|-|:)\s+(?=[\"“‘']?[A-Z0-9])"
 )
 
 
