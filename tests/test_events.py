@@ -690,3 +690,36 @@ def test_stories_through_the_detector_group_into_their_events() -> None:
     assert scores["report_accuracy"] >= 0.95, table
     assert scores["new_alerts"] == scores["true_events"] == scores["events_with_one_new"], table
     assert all(d.changes for d in decisions if d.action == "update")
+
+
+def test_an_arabic_and_an_english_report_of_one_strike_are_one_event() -> None:
+    """Grouping reads place ids, governorates, actor keys and days, never the wording alone, so
+    reports in two languages join (issue #12); another strike the same night stays apart."""
+    rules = default_rules()
+    night = datetime(2025, 4, 3, 22, 0, tzinfo=UTC)
+    stories = [
+        (
+            "US strikes Iran-backed militia depots in Syria's Al Mayadin",
+            "US fighter jets struck weapons depots of Iran-backed groups in Al Mayadin in Deir "
+            "ez-Zor province on Thursday night, the Pentagon said.",
+        ),
+        (
+            "غارات أمريكية على مستودعات أسلحة في الميادين",
+            "شنت طائرات حربية أمريكية غارات على مستودعات أسلحة تابعة لفصائل موالية لإيران في "
+            "مدينة الميادين بريف دير الزور مساء الخميس.",
+        ),
+        (
+            "Turkish drone strikes car near Qamishli",
+            "A Turkish drone struck a car near Qamishli on Thursday night, killing two fighters, "
+            "the Syrian Democratic Forces said.",
+        ),
+    ]
+    reports = []
+    for n, (title, text) in enumerate(stories):
+        when = night + timedelta(hours=n)
+        detection = detect(title, text, rules, when)
+        assert detection is not None, title
+        item = Item(f"guid:{n}", f"alias:{n}", str(n), None, title, text, when)
+        reports.append(report_from(detection, item, f"outlet-{n}", when))
+    decisions = cluster_all(reports, SETTINGS)
+    assert [(d.state.id, d.action) for d in decisions] == [(1, "new"), (1, "silent"), (2, "new")]
