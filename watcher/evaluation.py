@@ -177,21 +177,13 @@ class _Item:
 
 
 def _arrivals(records: Sequence[Mapping[str, Any]]) -> dict[str, datetime]:
-    """When each record is replayed as seen: its publication time. A feed item is always seen
-    when it comes out, but some records have no date. Such a record is replayed as seen at the
-    first time known of the strike it is labelled with: its first dated record, or the day its
-    label begins with ("2023-10-05-...") if that is earlier; a record with neither is not
-    replayed. (Replaying them all at one made-up time would put strikes years apart in one
-    window.)"""
-    first: dict[str, datetime] = {}
-    for record in records:
-        label = record.get("event")
-        when = _published(record) or _published({"date": str(label)[:10]})
-        if when is not None and label is not None:
-            first[str(label)] = min(when, first.get(str(label), when))
+    """When each record is replayed as seen: its publication time, as a feed item is seen when
+    it comes out. A record with no date is not replayed (and is counted as `not_replayed`): any
+    time given to it here would come from its label or its place in the file, which both tell
+    the grouping which strike it reports."""
     arrivals = {}
     for record in records:
-        when = _published(record) or first.get(str(record.get("event")))
+        when = _published(record)
         if when is not None:
             arrivals[str(record["id"])] = when
     return arrivals
@@ -205,8 +197,8 @@ def group_events(
     """Replay the detections in date order through events.cluster, as the pipeline does (a
     denial that joins no open event opens none), and score the grouping against `event`.
 
-    Besides events.score_grouping's counts: `undated` records replayed at their strike's first
-    dated record, `not_replayed` records with no time at all (see _arrivals)."""
+    Besides events.score_grouping's counts: `not_replayed`, the labelled records with no
+    publication time, which are left out (see _arrivals) and counted as unassigned."""
     settings = settings or events.EventSettings()
     found = {o.id: o.verdict.detection for o in outcomes}
     arrivals = _arrivals(records)
@@ -241,9 +233,6 @@ def group_events(
         assignments[rid] = (state.id, decision.action)
     scores = events.score_grouping(records, assignments)
     labelled = [r for r in records if r.get("event") is not None]
-    scores["undated"] = sum(
-        1 for r in labelled if _published(r) is None and str(r["id"]) in arrivals
-    )
     scores["not_replayed"] = sum(1 for r in labelled if str(r["id"]) not in arrivals)
     return scores
 
