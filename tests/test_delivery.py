@@ -163,6 +163,9 @@ def test_a_slow_receiver_gets_at_most_three_copies_and_blocks_nothing(
     assert arrived[3] - queued <= timedelta(seconds=60), "alerts behind a slow one go on time"
     assert store.outbox_counts() == {"sent": 2, "dead": 1}
     errors = [r for r in caplog.records if r.levelno == logging.ERROR]
+    [health] = [r.getMessage() for r in errors if "target health" in r.getMessage()]
+    assert health.startswith("target health: slack is failing: 1 alert dead since 2026-11-27")
+    errors = [r for r in errors if "target health" not in r.getMessage()]
     assert len(errors) == 1 and "may have arrived" in errors[0].getMessage()
 
 
@@ -224,6 +227,8 @@ def test_a_rejected_credential_is_dead_lettered_once_and_shown(
         clock.advance()
     assert len(slack.paths) == 1, "a permanent failure is not retried"
     errors = [r.getMessage() for r in caplog.records if r.levelno == logging.ERROR]
+    assert sum("target health: slack is failing" in message for message in errors) == 1
+    errors = [message for message in errors if "target health" not in message]
     assert len(errors) == 1 and "401" in errors[0]
     assert store.outbox_counts() == {"dead": 1}
     [(alert_id, target, attempts, why)] = store.dead_letters()

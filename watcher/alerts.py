@@ -50,7 +50,7 @@ class AlertContent:
     """What the pipeline knows about one alert, as plain data; text fields may come from feeds."""
 
     event_id: int
-    kind: str  # "new" | "update" | "test" | "summary" | "health"
+    kind: str  # "new" | "update" | "test" | "summary" | "health" (sources) | "target"
     headline: str
     outlet: str
     published: datetime | None
@@ -209,9 +209,9 @@ def _clean_fields(content: AlertContent) -> _Fields:
 
 
 def _title(f: _Fields) -> str:
-    if f.kind in ("summary", "health"):
-        label = "Summary" if f.kind == "summary" else "Source health"
-        return clean_text(f"{label}: {f.headline}", TITLE_MAX)
+    labels = {"summary": "Summary", "health": "Source health", "target": "Target health"}
+    if f.kind in labels:
+        return clean_text(f"{labels[f.kind]}: {f.headline}", TITLE_MAX)
     where = next((value for label, value in f.lines if label == "Where"), "").split("; ")[0]
     what = next((value for label, value in f.lines if label == "What"), "")
     by = next((value for label, value in f.lines if label == "By"), "")

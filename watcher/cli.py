@@ -326,6 +326,7 @@ def cmd_alerts(args: argparse.Namespace) -> int:
         return _retry_dead(ctx.config, ctx.store, args.target)
     counts = ctx.store.outbox_counts()
     print("outbox: " + (", ".join(f"{n} {s}" for s, n in sorted(counts.items())) or "empty"))
+    _print_targets(ctx.config, ctx.store)
     for alert_id, target, attempts, why in ctx.store.dead_letters(args.limit):
         print(f"dead: alert #{alert_id} to {target} after {attempts} attempt(s) — {why}")
     for alert in ctx.store.recent_alerts(args.limit):
@@ -337,6 +338,14 @@ def cmd_alerts(args: argparse.Namespace) -> int:
             extra = f" — {error}" if error and status != "sent" else ""
             print(f"    {target}: {status} after {attempts} attempt(s){extra}")
     return EXIT_OK
+
+
+def _print_targets(config: Config, store: Store) -> None:
+    """Each target's health, as the operator alerts and the metrics judge it."""
+    from watcher.delivery import target_health
+
+    for health in target_health(store, config):
+        print(f"target {health.describe()}")
 
 
 def _retry_dead(config: Config, store: Store, target: str | None) -> int:

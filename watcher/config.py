@@ -69,6 +69,9 @@ class Delivery:
     max_attempts: int = 20
     ambiguous_resends: int = 2
     workers: int = 4
+    # A target whose oldest failed alert has waited this long, or that has dead deliveries,
+    # is reported to the other targets as failing (issue #15).
+    target_failing_after: float = 900.0
 
 
 @dataclass(frozen=True)
@@ -201,6 +204,16 @@ def parse_duration(value: object) -> float:
         # Far beyond this, date arithmetic overflows; no setting needs more than ten years.
         raise ValueError("must be at most ten years")
     return seconds
+
+
+def _duration_between(low: float, high: float) -> Callable[[object], float]:
+    def convert(value: object) -> float:
+        seconds = parse_duration(value)
+        if not low <= seconds <= high:
+            raise ValueError(f"must be from {low:g} s to {high:g} s")
+        return seconds
+
+    return convert
 
 
 def _number(low: float, high: float | None = None) -> Callable[[object], float]:
@@ -673,6 +686,7 @@ _DELIVERY_KEYS = (
     "max_attempts",
     "ambiguous_resends",
     "workers",
+    "target_failing_after",
 )
 
 
@@ -718,6 +732,14 @@ def _read_delivery(reader: _Reader, data: object) -> Delivery:
             "write e.g. 2",
         ),
         workers=reader.get(table, "delivery", "workers", _count(1), base.workers, "write e.g. 4"),
+        target_failing_after=reader.get(
+            table,
+            "delivery",
+            "target_failing_after",
+            _duration_between(60, 7 * 86400),
+            base.target_failing_after,
+            'write a duration from "1m" to "7d", e.g. "15m"',
+        ),
     )
 
 

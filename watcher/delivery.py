@@ -33,11 +33,11 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from watcher import alerts as alerting
 from watcher.config import Config
-from watcher.store import OutboxRow, Store, now, url_digest
+from watcher.store import OutboxRow, Store, TargetFailures, now, url_digest
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +71,7 @@ def deliver_pending(
     gets no new claim after SWEEP_SECONDS, nor any once `stopping` is set: the sweep then ends
     with the sends in flight.
     """
+    report_targets(store, config)
     destinations = store.due_destinations()
     if not destinations:
         return DeliveryResult()
@@ -129,7 +130,10 @@ def _deliver(store: Store, config: Config, row: OutboxRow, url: str | None, labe
         log.error("alert %d: not sent: %s", row.alert_id, why)
         return "dead"
     alert = alerting.Alert(title=row.title, text=row.text, markdown=row.markdown, html=row.html)
-    if row.redelivery is not None:
+    waited = now() - row.queued if row.queued else timedelta(0)
+    if row.redelivery is not None or (
+        row.last_error and waited >= timedelta(seconds=delivery.target_failing_after)
+    ):
         alert = alerting.mark_late(alert, _late_note(row))
     where = f"alert {row.alert_id} to {label}"
     try:
@@ -185,11 +189,131 @@ def _deliver(store: Store, config: Config, row: OutboxRow, url: str | None, labe
 
 
 def _late_note(row: OutboxRow) -> str:
-    """Why the alert comes late: queued when, given up when and why, sent again on request."""
+    """Why the alert comes late: queued when, and given up when and why and sent again on
+    request, or failing since it was queued and why."""
     queued = f"queued {row.queued:%Y-%m-%d %H:%M} UTC" if row.queued else "queued earlier"
     if row.redelivery is None:
-        return queued
+        return f"{queued}; {row.target} failed until now ({row.last_error})"
     return (
         f"{queued}, given up at {row.redelivery.dead_since:%Y-%m-%d %H:%M} UTC "
         f"({row.redelivery.reason}) and sent again on request"
     )
+
+
+# --- targets' health ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TargetHealth:
+    """A configured target as `watcher alerts`, the metrics and the operator alerts see it.
+
+    health: "failing" (dead deliveries, or a failed alert waiting for longer than
+    `target_failing_after`), "retrying" (failed alerts, waiting for less than that) or "ok".
+    reported: what the last operator alert about it said, "ok" or "failing".
+    """
+
+    target: str
+    health: str
+    failures: TargetFailures
+    reported: str
+
+    def failed(self) -> str:
+        """The failed deliveries and the last error, in words; "" when there are none."""
+        f = self.failures
+        parts = []
+        if f.dead:
+            parts.append(f"{_alerts(f.dead)} dead since {_when(f.dead_since)}")
+        if f.waiting:
+            parts.append(f"{_alerts(f.waiting)} waiting since {_when(f.waiting_since)}")
+        if f.last_error and parts:
+            parts.append(f"last error: {f.last_error}")
+        return ", ".join(parts)
+
+    def describe(self) -> str:
+        """One line: the target, its health and its failed deliveries."""
+        failed = self.failed()
+        return f"{self.target}: {self.health}" + (f" — {failed}" if failed else "")
+
+
+def _alerts(count: int) -> str:
+    return f"{count} alert{'s' if count != 1 else ''}"
+
+
+def _when(moment: datetime | None) -> str:
+    return f"{moment:%Y-%m-%d %H:%M} UTC" if moment else "an unknown time"
+
+
+def target_health(store: Store, config: Config) -> list[TargetHealth]:
+    """Every configured target's health, read from the outbox now."""
+    failures = store.target_failures()
+    reported = store.reported_health()
+    failing_after = timedelta(seconds=config.delivery.target_failing_after)
+    moment = now()
+    found = []
+    for name in config.targets:
+        f = failures.get(name, TargetFailures())
+        if f.dead or (f.waiting_since is not None and moment - f.waiting_since >= failing_after):
+            health = "failing"
+        else:
+            health = "retrying" if f.waiting else "ok"
+        found.append(TargetHealth(name, health, f, reported.get(name, "ok")))
+    return found
+
+
+def report_targets(store: Store, config: Config) -> int:
+    """One operator alert to the other targets when a target starts failing, and one more when
+    it works again (its dead and waiting deliveries all sent), as source-health alerts are for
+    feeds. Returns how many were queued."""
+    queued = 0
+    for health in target_health(store, config):
+        if health.health == "failing" and health.reported != "failing":
+            headline = f"{health.target} is failing: {health.failed()}"
+            detail = (
+                f"The other targets still get every alert. When {health.target} is fixed, "
+                "its waiting alerts go out marked late; send the dead ones again with "
+                f"`watcher alerts --retry-dead --target {health.target}`."
+            )
+            queued += _report(store, config, health, "failing", headline, detail)
+        elif health.health == "ok" and health.reported == "failing":
+            headline = f"{health.target} works again"
+            detail = f"Every alert queued for {health.target} has been delivered."
+            queued += _report(store, config, health, "ok", headline, detail)
+    return queued
+
+
+def _report(
+    store: Store, config: Config, health: TargetHealth, now_health: str, headline: str, detail: str
+) -> bool:
+    # Imported here: the pipeline imports every stage, and only this alert needs its routing.
+    from watcher.pipeline import destinations
+
+    others = [name for name in config.targets if name != health.target]
+    content = alerting.AlertContent(
+        event_id=0,
+        kind="target",
+        headline=headline,
+        outlet="watcher",
+        published=now(),
+        link=None,
+        rule_id="target-health",
+        score=0.0,
+        evidence=(detail,),
+        reports=0,
+        outlets=("watcher",),
+    )
+    alert = alerting.render_alert(content)
+    # One transaction: the alert is queued exactly when the health it reports is stored, and
+    # the compare and set lets one process only say it.
+    with store.transaction() as db:
+        if not store.set_target_health(db, health.target, health.reported, now_health):
+            return False
+        store.record_alert(
+            db,
+            event_id=None,
+            kind="target",
+            alert=alert,
+            deliveries=destinations(config, others),
+        )
+    level = logging.ERROR if now_health == "failing" else logging.WARNING
+    log.log(level, "target health: %s; told %s", headline, ", ".join(others) or "no other target")
+    return True

@@ -84,6 +84,34 @@ class StoreCollector(Collector):
         for key, count in by_health.items():
             health.add_metric([key], count)
         yield health
+        yield from _targets(ctx)
+
+
+def _targets(ctx: Context) -> Iterator[GaugeMetricFamily]:
+    """Each target's health as `watcher alerts` shows it and the operator alerts judge it."""
+    from watcher.delivery import target_health
+
+    failing = GaugeMetricFamily(
+        "watcher_target_failing",
+        "1 while a target is failing: dead deliveries, or a failed alert waiting longer than "
+        "target_failing_after",
+        labels=["target"],
+    )
+    dead = GaugeMetricFamily(
+        "watcher_target_dead_deliveries", "Dead deliveries by target", labels=["target"]
+    )
+    waiting = GaugeMetricFamily(
+        "watcher_target_failed_waiting",
+        "Deliveries waiting after a failed attempt, by target",
+        labels=["target"],
+    )
+    for health in target_health(ctx.store, ctx.config):
+        failing.add_metric([health.target], 1 if health.health == "failing" else 0)
+        dead.add_metric([health.target], health.failures.dead)
+        waiting.add_metric([health.target], health.failures.waiting)
+    yield failing
+    yield dead
+    yield waiting
 
 
 def serve(address: str, context: Callable[[], Context]) -> None:

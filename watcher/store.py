@@ -35,6 +35,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     bindparam,
+    case,
     create_engine,
     event,
     func,
@@ -203,6 +204,16 @@ redeliveries = Table(
     Column("requested", DateTime(timezone=True), nullable=False),
 )
 
+# What the last operator alert about a target said ("ok" | "failing"), so that it is said once
+# (as feeds.health is for sources). The failure itself is read from the outbox, not kept here.
+target_health = Table(
+    "target_health",
+    metadata,
+    Column("target", Text, primary_key=True),
+    Column("health", String(16), nullable=False),
+    Column("changed", DateTime(timezone=True), nullable=False),
+)
+
 
 silences = Table(
     "silences",
@@ -324,6 +335,17 @@ class Redelivery:
 
     reason: str
     dead_since: datetime
+
+
+@dataclass(frozen=True)
+class TargetFailures:
+    """One target's failed deliveries as the outbox has them now."""
+
+    dead: int = 0
+    dead_since: datetime | None = None  # when the first of them was given up
+    waiting: int = 0  # not sent yet, after one failed attempt or more
+    waiting_since: datetime | None = None  # when the oldest of those was queued
+    last_error: str | None = None  # of the latest queued failed delivery
 
 
 @dataclass(frozen=True)
@@ -1090,6 +1112,70 @@ class Store:
                 put_back[row.target] = put_back.get(row.target, 0) + 1
         return put_back
 
+    def target_failures(self) -> dict[str, TargetFailures]:
+        """Each target with failed deliveries: how many are dead or still waiting, since when,
+        and the last error."""
+        failed = outbox.c.attempts > 0
+        waiting = outbox.c.status.in_(("pending", "ambiguous", "sending"))
+        dead = outbox.c.status == "dead"
+        with self.transaction() as db:
+            rows = db.execute(
+                select(
+                    outbox.c.target,
+                    func.sum(case((dead, 1), else_=0)),
+                    func.min(case((dead, outbox.c.next_attempt))),
+                    func.sum(case((waiting, 1), else_=0)),
+                    func.min(case((waiting, outbox.c.created))),
+                    func.max(outbox.c.id),
+                )
+                .where(failed, dead | waiting)
+                .group_by(outbox.c.target)
+            ).all()
+            errors = dict(
+                db.execute(
+                    select(outbox.c.id, outbox.c.last_error).where(
+                        outbox.c.id.in_([row[5] for row in rows])
+                    )
+                ).all()
+            )
+        return {
+            row[0]: TargetFailures(
+                dead=int(row[1] or 0),
+                dead_since=_aware(_datetime(row[2])),
+                waiting=int(row[3] or 0),
+                waiting_since=_aware(_datetime(row[4])),
+                last_error=errors.get(row[5]),
+            )
+            for row in rows
+        }
+
+    def reported_health(self) -> dict[str, str]:
+        """What the last operator alert said of each target: "ok" or "failing"."""
+        with self.transaction() as db:
+            rows = db.execute(select(target_health.c.target, target_health.c.health)).all()
+        return {row[0]: row[1] for row in rows}
+
+    def set_target_health(self, db: Connection, target: str, was: str, health: str) -> bool:
+        """Compare and set, in the caller's transaction: the target's reported health goes
+        from `was` to `health`; False when another process changed it first."""
+        moment = now()
+        changed = db.execute(
+            update(target_health)
+            .where(target_health.c.target == target, target_health.c.health == was)
+            .values(health=health, changed=moment)
+        )
+        if changed.rowcount == 1:
+            return True
+        if was != "ok":
+            return False
+        known = db.execute(
+            select(target_health.c.target).where(target_health.c.target == target)
+        ).first()
+        if known is not None:
+            return False
+        db.execute(insert(target_health).values(target=target, health=health, changed=moment))
+        return True
+
     def dead_counts(self) -> dict[str, int]:
         """Dead rows per target."""
         with self.transaction() as db:
@@ -1209,6 +1295,13 @@ class Store:
         except DatabaseError as error:
             log.error("database is not writable: %s", error.orig)
             return False
+
+
+def _datetime(value: object) -> datetime | None:
+    """An aggregate of a DateTime column: SQLite gives MIN(...) back as text."""
+    if value is None or isinstance(value, datetime):
+        return value
+    return datetime.fromisoformat(str(value))
 
 
 def _new_id(result: Any) -> int:
