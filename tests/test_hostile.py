@@ -368,7 +368,9 @@ def test_c6_failing_notifiers_never_log_their_tokens(
         for r in caplog.records
         if r.levelno >= logging.WARNING and r.name == "watcher.delivery"
     ]
-    assert len(failures) == 2, failures  # one per destination, masked
+    # One per destination, masked, and the dead one's target reported failing to the other.
+    assert len(failures) == 3, failures
+    assert failures[-1].startswith("target health: slack is failing"), failures
     assert token not in caplog.text and password not in caplog.text
     stored = db_path(ctx).read_bytes() + db_path(ctx).with_name("state.db-wal").read_bytes()
     assert token.encode() not in stored and password.encode() not in stored

@@ -69,11 +69,12 @@ def deliver_pending(
     it wait for the next sweep instead of each paying a timeout now (reliability.md finding 4),
     and a failing row is retried later, behind the rows that were due after it. A destination
     gets no new claim after SWEEP_SECONDS, nor any once `stopping` is set: the sweep then ends
-    with the sends in flight.
+    with the sends in flight. Then each target's health is judged, and a change reported to the
+    other targets (`report_targets`).
     """
-    report_targets(store, config)
     destinations = store.due_destinations()
     if not destinations:
+        report_targets(store, config)
         return DeliveryResult()
     lease = timedelta(seconds=3 * config.delivery.timeout + LEASE_MARGIN)
 
@@ -102,6 +103,9 @@ def deliver_pending(
     workers = min(config.delivery.workers, len(destinations))
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="send") as pool:
         outcomes = [outcome for done in pool.map(drain, destinations) for outcome in done]
+    # Judged after the sends: a target whose alerts waited while watcher was stopped is given
+    # this sweep's attempt before it is called failing. What this queues goes out next sweep.
+    report_targets(store, config)
     return DeliveryResult(
         sent=outcomes.count("sent"),
         dead=outcomes.count("dead"),
