@@ -35,6 +35,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from sqlalchemy.exc import IntegrityError
+
 from watcher import alerts as alerting
 from watcher.config import Config
 from watcher.store import OutboxRow, Store, TargetFailures, now, url_digest
@@ -307,17 +309,21 @@ def _report(
     )
     alert = alerting.render_alert(content)
     # One transaction: the alert is queued exactly when the health it reports is stored, and
-    # the compare and set lets one process only say it.
-    with store.transaction() as db:
-        if not store.set_target_health(db, health.target, health.reported, now_health):
-            return False
-        store.record_alert(
-            db,
-            event_id=None,
-            kind="target",
-            alert=alert,
-            deliveries=destinations(config, others),
-        )
+    # the compare and set lets one process only say it (instances sharing a database: the one
+    # whose first row for the target loses the race gets an IntegrityError and says nothing).
+    try:
+        with store.transaction() as db:
+            if not store.set_target_health(db, health.target, health.reported, now_health):
+                return False
+            store.record_alert(
+                db,
+                event_id=None,
+                kind="target",
+                alert=alert,
+                deliveries=destinations(config, others),
+            )
+    except IntegrityError:
+        return False
     level = logging.ERROR if now_health == "failing" else logging.WARNING
     log.log(level, "target health: %s; told %s", headline, ", ".join(others) or "no other target")
     return True

@@ -205,7 +205,7 @@ redeliveries = Table(
 )
 
 # What the last operator alert about a target said ("ok" | "failing"), so that it is said once
-# (as feeds.health is for sources; revision 0003). The failure itself is read from the outbox.
+# (as feeds.health is for sources; revision 0004). The failure itself is read from the outbox.
 target_health = Table(
     "target_health",
     metadata,

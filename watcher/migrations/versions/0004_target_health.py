@@ -1,7 +1,7 @@
 """target_health: what the last operator alert said of each target, so that it is said once
 (issue #15).
 
-Revision 0003, after 0002. The rules for a revision are in DESIGN.md
+Revision 0004, after 0003. The rules for a revision are in DESIGN.md
 ("Schema changes"): plain `op` calls (batch_alter_table for SQLite), data moved in SQL, no import of
 watcher's own tables, and the models in watcher/store.py changed to match.
 """
@@ -9,8 +9,8 @@ watcher's own tables, and the models in watcher/store.py changed to match.
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0003"
-down_revision = "0002"
+revision = "0004"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 
