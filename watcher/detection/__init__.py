@@ -582,17 +582,24 @@ def _candidates(doc: _Document, rules: RuleSet, rule: Rule, places: _Places) -> 
             dataclasses.replace(
                 c, score=c.score * rule.elsewhere_factor, lowered=(*c.lowered, marker)
             )
-            if c.score > 0 and not _named_here(c)
+            if c.score > 0 and not _named_here(doc, rule, c, places)
             else c
             for c in found
         ]
     return found
 
 
-def _named_here(candidate: _Candidate) -> bool:
-    """Whether the cue's own sentence names a town, district or site where it is placed."""
-    return candidate.where == "same sentence" and any(
-        place.ref.precision not in ("country", "demonym") for place in candidate.places
+def _named_here(doc: _Document, rule: Rule, candidate: _Candidate, places: _Places) -> bool:
+    """Whether the cue's own sentence names a town, district or site where it is placed, and
+    no place in another country ("the first such strikes on the Lebanese town of Hermel since
+    the fall of Qusayr" goes on with the story elsewhere)."""
+    return (
+        candidate.where == "same sentence"
+        and any(place.ref.precision not in ("country", "demonym") for place in candidate.places)
+        and not any(
+            place.ref.country not in rule.countries and not _reference(doc, place, rule)
+            for place in places.of(candidate.sentence)
+        )
     )
 
 
