@@ -85,6 +85,35 @@ BROKEN: list[tuple[str, str, list[str]]] = [
         FEED + '[[detection.places]]\nname = "Tall Nowhere"\ncountry = "IQ"\nlat = 96.2\n',
         ["detection.places[0].lat: must be a number from -90 to 90 (got 96.2)"],
     ),
+    (
+        "route-matchers-that-name-nothing",
+        FEED
+        + 'tags = ["wire"]\n[targets.slack]\nurl = "json://a.example"\n'
+        + '[[routes]]\ntargets = ["slack"]\ncountries = ["Iraq"]\n'
+        + 'governorates = ["anbar"]\ntags = ["wires"]\nmin_score = 5\n',
+        [
+            "routes[0].countries: is not an ISO 3166 alpha-2 country code (got 'IRAQ')",
+            "routes[0].governorates: names no governorate of the gazetteer (got 'anbar'); "
+            "write 'Anbar'",
+            "routes[0].tags: is a tag no feed has (got 'wires'); use one of: wire",
+            "routes[0].min_score: must be between 0 and 1",
+        ],
+    ),
+    (
+        "counts-and-durations-out-of-limits",
+        '[watcher]\nworkers = 100000\nretention = "1h"\nsilent_after = "5m"\n'
+        + FEED
+        + '[delivery]\nretry_initial = "2h"\nretry_max = "1h"\nmax_attempts = 100000\n'
+        + 'target_failing_after = "10s"\n',
+        [
+            "watcher.workers: must be a whole number from 1 to 256",
+            "watcher.retention: must be at least 1d",
+            "watcher.silent_after: must be at least 1h",
+            "delivery.max_attempts: must be a whole number from 1 to 1000",
+            "delivery.retry_max: is shorter than retry_initial",
+            "delivery.target_failing_after: must be at least 1m",
+        ],
+    ),
     ("delivery-timeout-zero", FEED + "[delivery]\ntimeout = 0\n", ["delivery.timeout:"]),
     ("events-bad-type", FEED + '[events]\nwindow_hours = "long"\n', ["events.window_hours:"]),
     (
@@ -188,3 +217,14 @@ def test_p6_a_broken_reload_keeps_the_old_config_and_reports_everything(
     config.write_text(good.replace("rss.xml", "other.xml"))
     assert daemon.reload() is True
     assert daemon.ctx.config.feeds[0].url.endswith("other.xml")
+
+
+def test_a_silence_must_name_a_rule_the_config_has(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text(f'[watcher]\nstate_directory = "{tmp_path}"\n' + FEED)
+    assert main(["-c", str(config), "silence", "add", "--rule", "no-such-rule"]) == 2
+    assert "no rule named 'no-such-rule'; the config has: " in capsys.readouterr().err
+    assert main(["-c", str(config), "silence", "list"]) == 0
+    assert capsys.readouterr().out == "", "nothing was added"

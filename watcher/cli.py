@@ -390,7 +390,7 @@ def cmd_events(args: argparse.Namespace) -> int:
 def cmd_silence(args: argparse.Namespace) -> int:
     from datetime import timedelta
 
-    from watcher.config import parse_duration
+    from watcher.config import parse_duration, rule_ids
     from watcher.store import now
 
     ctx = _context(args.config)
@@ -399,6 +399,13 @@ def cmd_silence(args: argparse.Namespace) -> int:
         if not (args.rule or args.place or args.actor or args.target):
             print(
                 "watcher: a silence needs at least one of --rule, --place, --actor, --target",
+                file=sys.stderr,
+            )
+            return EXIT_CONFIG
+        if args.rule and args.rule not in rule_ids(ctx.config.rules):
+            print(
+                f"watcher: no rule named {args.rule!r}; the config has: "
+                f"{', '.join(sorted(rule_ids(ctx.config.rules)))}",
                 file=sys.stderr,
             )
             return EXIT_CONFIG

@@ -209,11 +209,21 @@ def parse_duration(value: object) -> float:
 def _duration_between(low: float, high: float) -> Callable[[object], float]:
     def convert(value: object) -> float:
         seconds = parse_duration(value)
-        if not low <= seconds <= high:
-            raise ValueError(f"must be from {low:g} s to {high:g} s")
+        if seconds < low:
+            raise ValueError(f"must be at least {_spoken(low)}")
+        if seconds > high:
+            raise ValueError(f"must be at most {_spoken(high)}")
         return seconds
 
     return convert
+
+
+def _spoken(seconds: float) -> str:
+    """A duration as it would be written in the file: "1d", "15m", "90s"."""
+    for unit in ("d", "h", "m"):
+        if seconds >= _UNITS[unit] and seconds % _UNITS[unit] == 0:
+            return f"{seconds / _UNITS[unit]:g}{unit}"
+    return f"{seconds:g}s"
 
 
 def _number(low: float, high: float | None = None) -> Callable[[object], float]:
@@ -227,10 +237,12 @@ def _number(low: float, high: float | None = None) -> Callable[[object], float]:
     return convert
 
 
-def _count(low: int) -> Callable[[object], int]:
+def _count(low: int, high: int | None = None) -> Callable[[object], int]:
     def convert(value: object) -> int:
         if isinstance(value, bool) or not isinstance(value, int) or value < low:
             raise ValueError(f"must be a whole number ≥ {low}")
+        if high is not None and value > high:
+            raise ValueError(f"must be a whole number from {low} to {high}")
         return value
 
     return convert
@@ -347,26 +359,36 @@ def _read_settings(reader: _Reader, data: object) -> Settings:
             0,
             "write how many items of a new feed may alert on its first poll, e.g. 0",
         ),
-        workers=reader.get(table, "watcher", "workers", _count(1), 16, "write e.g. 16"),
-        per_host=reader.get(table, "watcher", "per_host", _count(1), 4, "write e.g. 4"),
+        # Upper limits: each worker is a thread and each slot a connection to one host.
+        workers=reader.get(
+            table, "watcher", "workers", _count(1, 256), 16, "write from 1 to 256, e.g. 16"
+        ),
+        per_host=reader.get(
+            table, "watcher", "per_host", _count(1, 64), 4, "write from 1 to 64, e.g. 4"
+        ),
         failure_backoff_max=reader.get(
             table,
             "watcher",
             "failure_backoff_max",
-            parse_duration,
+            _duration_between(MIN_INTERVAL, MAX_DURATION),
             6 * 3600.0,
-            'write a duration, e.g. "6h"',
+            'write a duration of a minute or more, e.g. "6h"',
         ),
         failures_before_error=reader.get(
-            table, "watcher", "failures_before_error", _count(1), 3, "write e.g. 3"
+            table,
+            "watcher",
+            "failures_before_error",
+            _count(1, 1000),
+            3,
+            "write from 1 to 1000, e.g. 3",
         ),
         silent_after_hours=reader.get(
             table,
             "watcher",
             "silent_after",
-            parse_duration,
+            _duration_between(3600, MAX_DURATION),
             72 * 3600.0,
-            'write a duration, e.g. "3d"',
+            'write a duration of an hour or more, e.g. "3d"',
         )
         / 3600,
         storm_limit=reader.get(
@@ -392,17 +414,18 @@ def _read_settings(reader: _Reader, data: object) -> Settings:
             table,
             "watcher",
             "max_bytes",
-            _count(1024),
+            _count(1024, 2**30),
             5 * 2**20,
-            "write a byte count, e.g. 5242880",
+            "write a byte count from 1024 to 1073741824, e.g. 5242880",
         ),
         retention_days=reader.get(
             table,
             "watcher",
             "retention",
-            parse_duration,
+            # Shorter, and items still listed by a feed would be forgotten and alert again.
+            _duration_between(86400, MAX_DURATION),
             90 * 86400.0,
-            'write a duration, e.g. "90d"',
+            'write a duration of a day or more, e.g. "90d"',
         )
         / 86400,
         metrics_listen=reader.get(
@@ -669,7 +692,9 @@ def _read_routes(
                     'write e.g. ["Anbar", "Deir ez-Zor"]',
                 ),
                 tags=reader.get(table, path, "tags", _strings, NONE, 'write e.g. ["wire"]'),
-                min_score=reader.get(table, path, "min_score", _number(0), 0.0, "write e.g. 0.5"),
+                min_score=reader.get(
+                    table, path, "min_score", _number(0, 1), 0.0, "write a score from 0 to 1"
+                ),
                 stop=reader.get(table, path, "stop", _bool, False, "write true or false"),
                 update_on=reader.get(
                     table, path, "update_on", _change_kinds, update_on, _UPDATE_FIX
@@ -677,6 +702,49 @@ def _read_routes(
             )
         )
     return tuple(routes)
+
+
+def _check_route_matchers(
+    reader: _Reader, routes: Sequence[Route], feeds: Sequence[Feed], rules: RuleSet
+) -> None:
+    """What a route's matchers name must exist: a country code, a governorate as the gazetteer
+    names it (matching is exact, so "anbar" would never match "Anbar"), a tag some feed has.
+    A matcher naming nothing matches nothing, and its alerts would silently go elsewhere."""
+    if not routes:
+        return
+    from watcher.detection.gazetteer import load_gazetteer
+
+    places = (rules.gazetteer or load_gazetteer()).places.values()
+    governorates = sorted({p.name for p in places if p.kind == "governorate"})
+    folded = {name.casefold(): name for name in governorates}
+    tags = sorted({tag for feed in feeds for tag in feed.tags})
+    for index, route in enumerate(routes):
+        path = f"routes[{index}]"
+        for code in route.countries:
+            if not re.fullmatch(r"[A-Z]{2}", code):
+                reader.problem(
+                    f"{path}.countries",
+                    "is not an ISO 3166 alpha-2 country code",
+                    code,
+                    'write e.g. ["IQ", "SY"]',
+                )
+        for name in route.governorates:
+            if name not in governorates:
+                near = folded.get(name.casefold())
+                reader.problem(
+                    f"{path}.governorates",
+                    "names no governorate of the gazetteer",
+                    name,
+                    f"write {near!r}" if near else f"use one of: {', '.join(governorates)}",
+                )
+        for tag in route.tags:
+            if tag not in tags:
+                reader.problem(
+                    f"{path}.tags",
+                    "is a tag no feed has",
+                    tag,
+                    f"use one of: {', '.join(tags)}" if tags else "add tags = [...] to [[feeds]]",
+                )
 
 
 _DELIVERY_KEYS = (
@@ -721,17 +789,24 @@ def _read_delivery(reader: _Reader, data: object) -> Delivery:
             'write a duration, e.g. "1h"',
         ),
         max_attempts=reader.get(
-            table, "delivery", "max_attempts", _count(1), base.max_attempts, "write e.g. 20"
+            table,
+            "delivery",
+            "max_attempts",
+            _count(1, 1000),
+            base.max_attempts,
+            "write from 1 to 1000, e.g. 20",
         ),
         ambiguous_resends=reader.get(
             table,
             "delivery",
             "ambiguous_resends",
-            _count(0),
+            _count(0, 10),
             base.ambiguous_resends,
-            "write e.g. 2",
+            "write from 0 to 10, e.g. 2",
         ),
-        workers=reader.get(table, "delivery", "workers", _count(1), base.workers, "write e.g. 4"),
+        workers=reader.get(
+            table, "delivery", "workers", _count(1, 64), base.workers, "write from 1 to 64, e.g. 4"
+        ),
         target_failing_after=reader.get(
             table,
             "delivery",
@@ -741,6 +816,17 @@ def _read_delivery(reader: _Reader, data: object) -> Delivery:
             'write a duration from "1m" to "7d", e.g. "15m"',
         ),
     )
+
+
+def _check_delivery(reader: _Reader, delivery: Delivery) -> None:
+    """Limits that hold between two values of [delivery]."""
+    if delivery.retry_max < delivery.retry_initial:
+        reader.problem(
+            "delivery.retry_max",
+            f"is shorter than retry_initial ({delivery.retry_initial:g} s)",
+            delivery.retry_max,
+            "write a retry_max at least as long as retry_initial",
+        )
 
 
 def _ints(value: object) -> tuple[int, ...]:
@@ -811,8 +897,10 @@ def parse_config(text: str, file: str = "<config>") -> Config:
     else:
         rules = default_rules()
     delivery = _read_delivery(reader, data.get("delivery"))
+    _check_delivery(reader, delivery)
     events = _read_events(reader, data.get("events"))
     routes = _read_routes(reader, data.get("routes"), targets, rules, events.update_on)
+    _check_route_matchers(reader, routes, feeds, rules)
     if routes:
         # The events stage makes an update of any change some route takes; each route then
         # gets the updates of its own kinds (pipeline.route).
