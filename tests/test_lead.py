@@ -211,3 +211,32 @@ def test_numbers_written_as_words_count(
     sentence: str, killed: fields.Count | None, wounded: fields.Count | None
 ) -> None:
     assert fields.casualties([(sentence, 0)]) == (killed, wounded)
+
+
+@pytest.mark.parametrize(
+    ("title", "text", "actor"),
+    [
+        # The target's name is no striker: "attacks US air bases".
+        ("Iran attacks US air bases in Iraq with ballistic missiles", "", "Iran"),
+        # A struck country named before the strike words is the place: "Syria airstrikes".
+        (
+            "Questions in Congress after Syria airstrikes",
+            "Last week, the United States carried out airstrikes in eastern Syria, officials said.",
+            "United States",
+        ),
+        # A name that qualifies the strike words is the striker, after "in" too.
+        (
+            "Shelling kills five in Aleppo",
+            "Five people were killed in rebel shelling of a district of Aleppo on Saturday.",
+            "rebels",
+        ),
+        # After "in" and before no strike word, a state is a place.
+        (
+            "Jets strike Deir ez-Zor",
+            "Israeli jets struck a depot in Deir ez-Zor in Syria, the monitor said.",
+            "Israel",
+        ),
+    ],
+)
+def test_the_actor_is_who_struck(title: str, text: str, actor: str) -> None:
+    assert _detected(title, text).fields.actor == actor

@@ -646,8 +646,22 @@ def _combine(rule: Rule, candidates: Sequence[_Candidate]) -> tuple[float, list[
 # "rebel-held", "IS-controlled", "insurgent strongholds", "regime positions": the actor names
 # the place or the target, not who struck.
 _HELD = re.compile(
-    r"(?:'s|’s)?[\s-]*(?:held|controlled|run|strongholds?|positions?|targets?|bastions?|hideouts?|"
-    r"areas?|territory|camps?|convoys?|bases?|headquarters|checkpoints?|outposts?)\b",
+    r"(?:'s|’s)?[\s-]*(?:(?:air|military|army|naval|troops['’]?|forces['’]?)\s+)?"
+    r"(?:held|controlled|run|backed|allied|aligned|affiliated|linked|supported|strongholds?|"
+    r"positions?|targets?|bastions?|hideouts?|areas?|territory|camps?|convoys?|bases?|"
+    r"headquarters|checkpoints?|outposts?|media|embassy|consulate)\b",
+    re.IGNORECASE,
+)
+# A state named after these is where the strike fell or what it hit ("air strikes in Syria",
+# "an attack on US forces"), not who struck.
+_PLACED = re.compile(
+    r"\b(?:in|into|on|onto|over|across|inside|within|at|against|toward|towards)\s+(?:the\s+)?$",
+    re.IGNORECASE,
+)
+# Strike words right after an actor's name: the name qualifies them ("rebel shelling").
+_STRIKE_NOUN = re.compile(
+    r"[\s-]+(?:[\w-]+\s+)?(?:air\s*strikes?|strikes?|raids?|bombing|bombardment|shelling|"
+    r"attacks?|fire|rockets?|missiles?|drones?|jets?|warplanes?|aircraft|artillery)\b",
     re.IGNORECASE,
 )
 # The agent right after the strike words: "attacks by Jaish al-Islam", "strikes carried out by
@@ -657,7 +671,9 @@ _BY = re.compile(r"\s*(?:[\w'’-]+\s+){0,3}?by\s+(?:[\w'’-]+\s+){0,2}")
 _CLAUSE = re.compile(r"\b(?:while|whereas|but|after|before|when|since)\b|;")
 
 
-def _actor(doc: _Document, rules: RuleSet, fired: Sequence[_Candidate]) -> Mention | None:
+def _actor(
+    doc: _Document, rules: RuleSet, fired: Sequence[_Candidate], struck: Sequence[str] = ()
+) -> Mention | None:
     """Who struck: the agent named after the strike words following "by" ("mortar attacks by
     Jaish al-Islam"), else the actor named nearest before them (the subject); actors joined by
     "and"/"or" are named together."""
@@ -671,8 +687,18 @@ def _actor(doc: _Document, rules: RuleSet, fired: Sequence[_Candidate]) -> Menti
     # A longer phrase wins over one inside it ("US-led coalition" over "US"), and of two
     # actors side by side the first names the second ("Daesh terrorists").
     kept: list[tuple[int, int, str]] = []
+    # The countries the rule places strikes in.
+    countries = [span for code in struck for span in doc.hits.get(f"country:{code}", ())]
     for hit in hits:
         if _HELD.match(doc.text, hit[1]):
+            continue
+        before_strike = bool(_STRIKE_NOUN.match(doc.text, hit[1]))
+        # "in Syria", "on US forces": a place or a target, unless it qualifies the strike words
+        # ("killed in rebel shelling", "in US drone strikes").
+        if not before_strike and _PLACED.search(doc.text, max(0, hit[0] - 12), hit[0]):
+            continue
+        # "Syria airstrikes": a struck country's name before the strike words is the place.
+        if before_strike and any(a <= hit[0] and hit[1] <= b for a, b in countries):
             continue
         if kept and hit[0] < kept[-1][1]:
             if hit[1] - hit[0] > kept[-1][1] - kept[-1][0]:
@@ -1048,7 +1074,7 @@ def _fields(
             key=lambda c: c.start,
         )
     ]
-    actor = _actor(doc, rules, in_order)
+    actor = _actor(doc, rules, in_order, rule.countries)
     start = lead.end - doc.sentences[lead.sentence][0]
     found = StrikeFields(
         strike_type=_strike_type(lead, ordered, candidates),
