@@ -47,25 +47,32 @@ def sentence_roles(
     roles: list[str] = []
     positions: list[int] = []
     position = 0
+    headline = _bare(text[spans[0][0] : spans[0][1]]) if spans else ""
+    # A paragraph's sentences share its line: it is read once.
+    by_line: dict[int, str] = {}
     for index, (start, end) in enumerate(spans):
         if index == 0:
             roles.append("headline")
             positions.append(0)
             continue
         line_start = text.rfind("\n", 0, start) + 1
-        line_end = text.find("\n", end)
-        line = text[line_start : line_end if line_end >= 0 else len(text)].strip()
-        role = _role(line)
-        if role == "prose" and _bare(line) == _bare(text[spans[0][0] : spans[0][1]]):
-            role = "meta"  # the headline again, as pages print it over the story
-        if role == "prose":
-            # The lede is the lead whatever it recalls; after it, an earlier strike is context.
+        role = by_line.get(line_start, "")
+        if not role:
+            line_end = text.find("\n", end)
+            line = text[line_start : line_end if line_end >= 0 else len(text)].strip()
+            role = _role(line)
+            if role == "prose" and len(line) < 2 * len(headline) + 20 and _bare(line) == headline:
+                role = "meta"  # the headline again, as pages print it over the story
+            by_line[line_start] = role
+        if role in ("prose", "meta"):
+            # After the lede, an earlier strike is context; a short line may be a caption or a
+            # link ("Related: Rockets hit Aleppo").
             sentence = text[start:end]
             context = lead.context_of(sentence, published)
-            if context == lead.BACKGROUND and not position:
+            if context == lead.BACKGROUND and (role == "meta" or not position):
                 # The lede is the lead whatever it recalls, unless it dates its events well
                 # before publication ("the attack of April 4 2017" in a July story).
-                context = context if lead.context_of(sentence) is None else None
+                context = context if role == "prose" and lead.context_of(sentence) is None else None
             if context is not None:
                 role = str(context)
         if role == "prose":
