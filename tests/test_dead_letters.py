@@ -150,6 +150,7 @@ def test_a_day_with_the_mail_server_down(
         told = [str(p) for p in slack.payloads if "Target health" in str(p)]
         assert len(told) == 1, "one operator alert about email, however long it fails"
         assert "email is failing: 1 alert waiting since 2026-11-27 06:00 UTC" in told[0]
+        assert "last error: E-Mail: Connection error while submitting email to" in told[0]
         assert smtp.messages == []
         dead = store.dead_counts()["email"]
         assert 0 < dead < alerts, "the day's first alerts ran out of attempts, the last did not"

@@ -379,19 +379,21 @@ def _scheme(url: str) -> str:
     return url.partition("://")[0].lower() if "://" in url else ""
 
 
-# While check_url() runs, what apprise logs in this context is kept here for its reason and
-# not printed: its plugins log the reason they refuse a URL (or drop a recipient) at WARNING,
-# and the check reports it once, as a config problem. Outside check_url() the filter passes
-# every record on.
-_heard: ContextVar[list[str] | None] = ContextVar("watcher_alerts_heard", default=None)
+# What apprise logs at WARNING and above in this context, while check_url() or send() runs:
+# its plugins say there why they refuse a URL (or drop a recipient), or why a send failed when
+# no HTTP answer tells ("Connection error while submitting email to ..."). check_url() reports
+# it once, as a config problem, so the record is not printed then (the flag); send() lets it
+# through. Outside both the filter passes every record on.
+_heard: ContextVar[tuple[list[str], bool] | None] = ContextVar("watcher_alerts_heard", default=None)
 
 
 def _hear(record: logging.LogRecord) -> bool:
-    heard = _heard.get()
-    if heard is None or record.levelno < logging.WARNING:
+    listening = _heard.get()
+    if listening is None or record.levelno < logging.WARNING:
         return True
+    heard, quiet = listening
     heard.append(record.getMessage())
-    return False
+    return not quiet
 
 
 logging.getLogger(apprise.LOGGER_NAME).addFilter(_hear)
@@ -481,7 +483,7 @@ def check_url(url: str) -> UrlCheck:
     cannot use the URL, including what it warns about while loading it (a recipient dropped
     as invalid means alerts that would never reach that person)."""
     heard: list[str] = []
-    token = _heard.set(heard)
+    token = _heard.set((heard, True))
     try:
         plugin, reason = _instantiate(url)
     finally:
@@ -495,7 +497,9 @@ def check_url(url: str) -> UrlCheck:
     return UrlCheck(_privacy_url(url, plugin), "")
 
 
-def _classify(result: apprise.AppriseResult, seen: list[object], service: str) -> Outcome:
+def _classify(
+    result: apprise.AppriseResult, seen: list[object], service: str, heard: list[str]
+) -> Outcome:
     # notify() returns an AppriseResult: true only on SUCCESS, never `is True` (finding 6).
     if result:
         return Outcome("sent", f"{service}: accepted")
@@ -517,7 +521,8 @@ def _classify(result: apprise.AppriseResult, seen: list[object], service: str) -
         if status in _PERMANENT_STATUS or b"invalid_token" in last.content[:200]:
             return Outcome("dead", detail + " (credentials or destination rejected)")
         return Outcome("retry", detail)
-    return Outcome("retry", f"{service}: not delivered")
+    # No HTTP exchange to judge by (SMTP, for one): apprise's own last word on it, if any.
+    return Outcome("retry", f"{service}: {heard[-1] if heard else 'not delivered'}")
 
 
 def send(url: str, alert: Alert, fmt: str, *, timeout: float = 10.0) -> Outcome:
@@ -541,15 +546,19 @@ def send(url: str, alert: Alert, fmt: str, *, timeout: float = 10.0) -> Outcome:
     body = {"text": alert.text, "markdown": alert.markdown, "html": alert.html}[wanted.value]
 
     seen: list[object] = []
+    heard: list[str] = []
     token = _seen.set(seen)
+    listening = _heard.set((heard, False))
     try:
         # The call deadline backs up the socket timeouts when a receiver drips its answer.
         result = notifier.notify(
             body=body, title=alert.title, body_format=wanted, timeout=3 * timeout
         )
     finally:
+        _heard.reset(listening)
         _seen.reset(token)
-    outcome = _classify(result, seen, str(plugin.service_name))
+    said = [_scrub(message, url) for message in heard]
+    outcome = _classify(result, seen, str(plugin.service_name), said)
     log.debug(
         "send to %s: %s (%s)",
         _privacy_url(url, plugin),
