@@ -156,7 +156,9 @@ def test_hostile_feeds_cost_one_log_line_each_and_leave_the_rest_alone(
             serve(server, f"/{name}.xml", rss([]))
         assert {r.status for r in run_once(ctx)} == {"polled"}
         for name, (title, body) in normal.items():
-            serve(server, f"/{name}.xml", rss([Entry(title, body, f"{name}-1", server.url("/a"))]))
+            # Each story links to its own page: one link for all three is one article.
+            link = server.url(f"/{name}-story")
+            serve(server, f"/{name}.xml", rss([Entry(title, body, f"{name}-1", link)]))
         for name, (route, _) in hostile.items():
             server.routes[f"/{name}.xml"] = route  # type: ignore[assignment]
         external_dtd = (HOSTILE / "xxe-external-dtd.xml").read_text()
