@@ -376,14 +376,35 @@ def _retry_dead(config: Config, store: Store, target: str | None) -> int:
 
 
 def cmd_events(args: argparse.Namespace) -> int:
+    import json
+
+    from watcher.web import exports
+    from watcher.web.queries import Filters, list_events
+
     ctx = _context(args.config)
-    for record in ctx.store.recent_events(args.limit):
-        print(
-            f"event {record.id}  opened {when(record.opened)}  {record.reports} report(s)  "
-            f"{record.summary}"
+    try:
+        filters = Filters.from_args(
+            {key: getattr(args, key) or "" for key in ("country", "governorate", "actor")}
+            | {"since": args.since or "", "until": args.until or ""}
         )
-        for title, link, outlet, decision in ctx.store.event_reports(record.id):
-            print(f"    [{decision}] {outlet}: {title}" + (f" <{link}>" if link else ""))
+    except ValueError as error:
+        print(f"watcher events: {error}", file=sys.stderr)
+        return EXIT_CONFIG
+    found = list_events(ctx.store.engine, filters, limit=args.limit)
+    if args.format == "json":
+        sys.stdout.write(exports.to_json(found))
+    elif args.format == "csv":
+        sys.stdout.write(exports.to_csv(found))
+    elif args.format == "geojson":
+        sys.stdout.write(json.dumps(exports.to_geojson(found), ensure_ascii=False, indent=2) + "\n")
+    else:
+        for event in found:
+            print(
+                f"event {event.id}  opened {when(event.state.opened)}  "
+                f"{event.state.reports} report(s)  {event.summary}"
+            )
+            for title, link, outlet, decision in ctx.store.event_reports(event.id):
+                print(f"    [{decision}] {outlet}: {title}" + (f" <{link}>" if link else ""))
     return EXIT_OK
 
 
@@ -620,6 +641,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     events = command("events", cmd_events, "list recent events with their reports")
     events.add_argument("-n", "--limit", type=int, default=20, help="how many (default 20)")
+    events.add_argument(
+        "--format",
+        choices=("text", "json", "csv", "geojson"),
+        default="text",
+        help="text with reports (default); json; csv with ACLED-like columns; geojson points",
+    )
+    events.add_argument("--country", help="only events in this country, e.g. IQ")
+    events.add_argument("--governorate", help="only events in this governorate, e.g. Babil")
+    events.add_argument("--actor", help="only events whose actor's name holds this")
+    events.add_argument("--since", help="only events on or after this day, e.g. 2026-11-24")
+    events.add_argument("--until", help="only events on or before this day")
     command("send-test", cmd_send_test, "send a sample alert to every target now")
     silence = command(
         "silence",

@@ -182,9 +182,13 @@ format = "text"
 """
 
 
-def run_demo(keep: bool = False, out: TextIO = sys.stdout) -> int:
+def run_demo(keep: bool = False, out: TextIO = sys.stdout, state: Path | None = None) -> int:
+    """Run the demo; its state is kept when `keep` or when a `state` directory is given."""
     outlets, stories = load_stories()
-    state = Path(tempfile.mkdtemp(prefix="watcher-demo-"))
+    if state is not None:
+        keep = True
+    else:
+        state = Path(tempfile.mkdtemp(prefix="watcher-demo-"))
     try:
         with DemoSite(outlets, stories, out) as site:
             config = parse_config(demo_config(site, state), str(state / "demo.toml"))
