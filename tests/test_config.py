@@ -191,3 +191,17 @@ def test_the_commented_detection_example_loads(
     assert [f.entry.name for f in found] == ["Tall Shifa"]
     [example] = [r for r in run_examples(config.rules) if r.example.file != "default_rules.toml"]
     assert example.example.name == "drone-strike-sinjar" and example.failures == ()
+
+
+def test_web_listen_beyond_loopback_needs_a_token(monkeypatch: pytest.MonkeyPatch) -> None:
+    base = '[[feeds]]\nurl = "https://a.example/f"\n[watcher]\n'
+    assert parse_config(base + 'web_listen = "127.0.0.1:8470"\n', "c.toml").settings.web_token == ""
+    [message] = problems(base + 'web_listen = "0.0.0.0:8470"\n')
+    assert "bad.toml: watcher.web_listen: listens beyond loopback without a token" in message
+    assert "web_token_env" in message
+    [message] = problems(base + 'web_listen = "[::]:8470"\nweb_token_env = "WEB_TOKEN_UNSET"\n')
+    assert "watcher.web_token_env: names an environment variable that is unset" in message
+    monkeypatch.setenv("WEB_TOKEN", "t0ken")
+    config = parse_config(base + 'web_listen = "0.0.0.0:8470"\nweb_token_env = "WEB_TOKEN"\n', "c")
+    assert (config.settings.web_listen, config.settings.web_token) == ("0.0.0.0:8470", "t0ken")
+    assert "t0ken" not in repr(config.settings)

@@ -96,6 +96,9 @@ class Settings:
     max_bytes: int = 5 * 2**20
     metrics_listen: str = ""
     retention_days: float = 90.0
+    web_listen: str = ""
+    # Read from the environment or a systemd credential at load; never written in the file.
+    web_token: str = field(default="", repr=False)
 
 
 @dataclass(frozen=True)
@@ -292,6 +295,9 @@ _SETTINGS_KEYS = (
     "max_bytes",
     "metrics_listen",
     "retention",
+    "web_listen",
+    "web_token_env",
+    "web_token_credential",
 )
 
 
@@ -436,7 +442,59 @@ def _read_settings(reader: _Reader, data: object) -> Settings:
             "",
             'write host:port, e.g. "127.0.0.1:9464"',
         ),
+        **_web_settings(reader, table),
     )
+
+
+def _web_settings(reader: _Reader, table: Mapping[str, Any]) -> dict[str, str]:
+    """web_listen, and the token every request must carry when it is set. Beyond loopback a
+    token is required: the view shows what the feeds said and where alerts went (issue #14)."""
+    listen = reader.get(
+        table, "watcher", "web_listen", _listen, "", 'write host:port, e.g. "127.0.0.1:8470"'
+    )
+    env = reader.get(
+        table, "watcher", "web_token_env", _string, "", "write the name of an environment variable"
+    )
+    credential = reader.get(
+        table,
+        "watcher",
+        "web_token_credential",
+        _string,
+        "",
+        "write the name of a systemd credential",
+    )
+    token = ""
+    if env:
+        token = os.environ.get(env, "").strip()
+        if not token:
+            reader.problem(
+                "watcher.web_token_env",
+                "names an environment variable that is unset or empty",
+                env,
+                f"set {env} to a long random string in the service's environment",
+            )
+    elif credential:
+        lines = _read_credential(reader, "watcher.web_token_credential", credential, "a token")
+        token = lines[0] if lines else ""
+    host = listen.rpartition(":")[0].strip("[]")
+    if listen and not token and not (env or credential) and not _is_loopback(host):
+        reader.problem(
+            "watcher.web_listen",
+            "listens beyond loopback without a token",
+            listen,
+            'set web_token_env = "WATCHER_WEB_TOKEN" or web_token_credential = "web-token", '
+            'or listen on "127.0.0.1:PORT"',
+        )
+    return {"web_listen": listen, "web_token": token}
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def _interval(
@@ -586,8 +644,10 @@ def _check_urls(reader: _Reader, sources: Sequence[tuple[str, str, str]]) -> Non
             )
 
 
-def _read_credential(reader: _Reader, path: str, name: str) -> list[str]:
-    """A systemd credential (LoadCredential=): one apprise URL per line, # comments allowed."""
+def _read_credential(
+    reader: _Reader, path: str, name: str, what: str = "one apprise URL per line"
+) -> list[str]:
+    """A systemd credential (LoadCredential=): one value per line, # comments allowed."""
     directory = os.environ.get("CREDENTIALS_DIRECTORY")
     if not directory:
         reader.problem(
@@ -609,7 +669,7 @@ def _read_credential(reader: _Reader, path: str, name: str) -> list[str]:
         return []
     urls = [line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")]
     if not urls:
-        reader.problem(path, "the credential is empty", name, "put one apprise URL per line in it")
+        reader.problem(path, "the credential is empty", name, f"put {what} in it")
     return urls
 
 

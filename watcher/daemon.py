@@ -169,6 +169,12 @@ class Daemon:
         )
         if self.ctx.config.settings.metrics_listen:
             metrics.serve(self.ctx.config.settings.metrics_listen, lambda: self.ctx)
+        web = None
+        if self.ctx.config.settings.web_listen:
+            from watcher.web.app import serve  # werkzeug and Jinja2 only when the view is on
+
+            settings = self.ctx.config.settings
+            web = serve(settings.web_listen, lambda: self.ctx, settings.web_token)
         sandbox.warm(PARSE_MODULES)  # the first polls' parses need not wait for the workers
         self.scheduler.start()
         self._install_signals()
@@ -178,6 +184,8 @@ class Daemon:
         self._wait()
         log.info("stopping: waiting for running polls and sends to finish")
         notify("STOPPING=1")
+        if web is not None:
+            web.stop()  # no page is read from a store that is shutting down
         self.scheduler.shutdown(wait=True)
         sandbox.close()  # the parse workers: no poll is left to use them
         self.ctx.client.close()
@@ -241,6 +249,12 @@ class Daemon:
             # finding 7: a regex error is no ValueError), the daemon keeps running the old one.
             log.exception("reload failed unexpectedly")
             return self._reload_failed(f"{type(error).__name__}: {error}")
+        before = self.ctx.config.settings
+        if (config.settings.web_listen, config.settings.web_token) != (
+            before.web_listen,
+            before.web_token,
+        ):
+            log.warning("web_listen and the web view's token change at the next start, not now")
         previous = self.ctx.client
         self.ctx = Context(
             config=config,
