@@ -268,3 +268,11 @@ def test_the_daemon_serves_the_view_beyond_loopback_only_with_the_token(
         systemd.sock.close()
     assert daemon.returncode == 0, stderr
     assert "daemon-token" not in stderr
+
+
+def test_the_readme_shows_the_events_page() -> None:
+    """The picture is the events page as tests/test_web_browser.py screenshots it."""
+    root = Path(__file__).resolve().parent.parent
+    picture = root / "docs" / "events.png"
+    assert picture.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "](docs/events.png)" in (root / "README.md").read_text()

@@ -124,7 +124,7 @@ class Outline:
     name: str
     country: str
     path: str  # SVG path data
-    label: tuple[float, float]
+    label: tuple[float, float] | None  # where its name is written, None when it is too small
 
 
 @dataclass(frozen=True)
@@ -161,7 +161,14 @@ def outlines() -> tuple[Outline, ...]:
         outer = max((p[0] for p in region.polygons), key=len)
         lon = sum(x for x, _ in outer) / len(outer)
         lat = sum(y for _, y in outer) / len(outer)
-        drawn.append(Outline(region.name, region.country, " ".join(parts), shape.point(lon, lat)))
+        # A name fits a governorate at least this wide; smaller ones (Damascus inside Rif
+        # Dimashq, Quneitra) say theirs on hover, as every outline does.
+        wide = (
+            shape.point(max(x for x, _ in outer), lat)[0]
+            - shape.point(min(x for x, _ in outer), lat)[0]
+        )
+        label = shape.point(lon, lat) if wide >= 45 and region.ids else None
+        drawn.append(Outline(region.name, region.country, " ".join(parts), label))
     return tuple(drawn)
 
 
