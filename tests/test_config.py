@@ -205,3 +205,17 @@ def test_web_listen_beyond_loopback_needs_a_token(monkeypatch: pytest.MonkeyPatc
     config = parse_config(base + 'web_listen = "0.0.0.0:8470"\nweb_token_env = "WEB_TOKEN"\n', "c")
     assert (config.settings.web_listen, config.settings.web_token) == ("0.0.0.0:8470", "t0ken")
     assert "t0ken" not in repr(config.settings)
+
+
+def test_the_web_token_can_come_from_a_systemd_credential(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    base = '[[feeds]]\nurl = "https://a.example/f"\n[watcher]\nweb_listen = "0.0.0.0:8470"\n'
+    (tmp_path / "web-token").write_text("# the view's token\ncr3d-token\n")
+    (tmp_path / "empty").write_text("# nothing\n")
+    monkeypatch.setenv("CREDENTIALS_DIRECTORY", str(tmp_path))
+    config = parse_config(base + 'web_token_credential = "web-token"\n', "c.toml")
+    assert config.settings.web_token == "cr3d-token"
+    [message] = problems(base + 'web_token_credential = "empty"\n')
+    assert "watcher.web_token_credential: the credential is empty" in message
+    assert "put a token in it" in message
