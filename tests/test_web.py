@@ -25,10 +25,11 @@ from watcher.web.app import CSP, WebServer, WebView
 PAGES = ["/", "/map", "/health", "/events/1", "/events.atom", "/events.geojson", "/events.csv"]
 
 
-def context_for(tmp_path: Path, feeds: str = "") -> Context:
+def context_for(tmp_path: Path, feeds: str = "", database: str = "") -> Context:
     config = parse_config(
         f'[watcher]\nstate_directory = "{tmp_path}"\n'
-        'allow_private_networks = ["127.0.0.1/32"]\n'
+        + (f'database = "{database}"\n' if database else "")
+        + 'allow_private_networks = ["127.0.0.1/32"]\n'
         + (feeds or '[[feeds]]\nurl = "https://demo-wire.example/feed"\nname = "Demo Wire"\n'),
         str(tmp_path / "config.toml"),
     )
@@ -37,9 +38,11 @@ def context_for(tmp_path: Path, feeds: str = "") -> Context:
 
 
 @pytest.fixture
-def sample(tmp_path: Path) -> Iterator[tuple[Context, dict[str, int]]]:
-    _, ids = sample_store(f"sqlite:///{tmp_path / 'state.db'}")
-    ctx = context_for(tmp_path)
+def sample(tmp_path: Path, database_url: str) -> Iterator[tuple[Context, dict[str, int]]]:
+    """The sample events on SQLite, then on PostgreSQL: every page reads both alike."""
+    store, ids = sample_store(database_url)
+    store.engine.dispose()
+    ctx = context_for(tmp_path, database=database_url)
     yield ctx, ids
     ctx.client.close()
     ctx.store.engine.dispose()

@@ -18,12 +18,14 @@ from watcher.web.queries import Filters, event_reports, list_events
 
 
 @pytest.fixture
-def sample(tmp_path: Path) -> tuple[Path, dict[str, int]]:
-    store, ids = sample_store(f"sqlite:///{tmp_path / 'state.db'}")
+def sample(tmp_path: Path, database_url: str) -> tuple[Path, dict[str, int]]:
+    """The sample events on SQLite, then on PostgreSQL: the same queries read both."""
+    store, ids = sample_store(database_url)
     store.engine.dispose()
     config = tmp_path / "config.toml"
     config.write_text(
-        f'[watcher]\nstate_directory = "{tmp_path}"\n[[feeds]]\nurl = "https://a.example/f"\n'
+        f'[watcher]\nstate_directory = "{tmp_path}"\ndatabase = "{database_url}"\n'
+        '[[feeds]]\nurl = "https://a.example/f"\n'
     )
     return config, ids
 
@@ -97,8 +99,8 @@ def test_filters_narrow_the_export(
     assert "since must be a date" in capsys.readouterr().err
 
 
-def test_reports_come_in_order_with_what_each_added(tmp_path: Path) -> None:
-    store, ids = sample_store(f"sqlite:///{tmp_path / 'state.db'}")
+def test_reports_come_in_order_with_what_each_added(database_url: str) -> None:
+    store, ids = sample_store(database_url)
     reports = event_reports(store.engine, ids["jurf"])
     assert [r.outlet for r in reports] == ["Demo Wire", "Baghdad Daily"]
     assert reports[0].added == ("first report",)
