@@ -61,6 +61,10 @@ def test_one_instance_polls_a_feed_until_its_lease_runs_out(postgres_url: str) -
     assert second.seen(feed.id, ["guid:1"], []) == {"guid:1"}
     assert second.feed_state(URL).etag == '"e1"'
     assert not first.take_feed(feed.id, LEASE)
+    # A clean stop hands the feed over at once.
+    assert second.release_feeds() == 1
+    assert first.take_feed(feed.id, LEASE)
+    assert second.release_feeds() == 0, "nothing of its own left"
 
 
 def test_instances_starting_together_make_each_feed_once(postgres_url: str) -> None:

@@ -187,6 +187,11 @@ class Daemon:
         if web is not None:
             web.stop()  # no page is read from a store that is shutting down
         self.scheduler.shutdown(wait=True)
+        # On a shared database, the other instances take this one's feeds at their next polls
+        # instead of when the leases would have run out.
+        released = self.ctx.store.release_feeds()
+        if released:
+            log.info("%d feed leases released to the other instances", released)
         sandbox.close()  # the parse workers: no poll is left to use them
         self.ctx.client.close()
         log.info("stopped")

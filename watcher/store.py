@@ -520,6 +520,19 @@ class Store:
                 self._itemless.discard(feed_id)
         return True
 
+    def release_feeds(self) -> int:
+        """At a clean stop, end this instance's leases now; returns how many. (SQLite: none.)"""
+        if not self.shared:
+            return 0
+        moment = now()
+        with self.transaction(durable=False) as db:
+            result = db.execute(
+                update(feeds)
+                .where(feeds.c.lease_owner == self.instance, feeds.c.lease_until > moment)
+                .values(lease_until=moment)
+            )
+        return int(result.rowcount or 0)
+
     @contextmanager
     def events_turn(self) -> Iterator[None]:
         """Held while a report is clustered and its event recorded, so that one strike opens one
