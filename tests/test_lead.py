@@ -205,6 +205,8 @@ def test_the_first_place_is_a_place_the_strike_hit(title: str, text: str, first:
         ("One soldier was killed and 18 others wounded in the attacks.", 1, 18),
         ("The drone strike killed a senior commander of the group.", 1, None),
         ("The rockets hit a warehouse but caused no injuries.", 0, 0),
+        ("Six guards were injured when the drone hit the compound.", 0, 6),
+        ("Over 100 fighters were estimated to have been killed in the raid.", (100, None), None),
     ],
 )
 def test_numbers_written_as_words_count(

@@ -129,7 +129,7 @@ _BEFORE = (
     # "At least 36 people, including children, have died"
     r"(?:,\s+(?:including|among them|mostly|most of them)\s[^,.;]{{1,60}},)?"
     r"\s+(?:(?:were|was|have been|had been|has been|are|been|have|had|people|reported|"
-    r"reportedly)\s+){{0,2}}"
+    r"reportedly|(?:estimated|reported|said|believed|thought|confirmed) to have been)\s+){{0,2}}"
     r"(?:{verb})\b"
 )
 
@@ -287,11 +287,14 @@ def casualties(
     the strike words (sentences given with the offset of their strike words). Arabic text is
     read by arabic.casualties, which also reads the whole text when those sentences state no
     toll (Arabic reports often end on "no casualties" or "material damage"). Where an English
-    text says no one was hurt ("caused no injuries") and states no death, none died."""
+    text counts the hurt ("caused no injuries", "six guards were injured") and states no
+    death, none died."""
     if sentences and arabic.language(" ".join(sentence for sentence, _ in sentences)) == "ar":
         return arabic.casualties(list(sentences), whole)
     killed, wounded = _best(_KILLED, sentences), _best(_WOUNDED, sentences)
-    if killed is None and wounded == 0:
+    if killed is None and isinstance(wounded, int):
+        # A report that counts the hurt and names no dead ("six guards were injured") tells
+        # that none died, as Arabic reads it too.
         killed = 0
     return killed, wounded
 
