@@ -83,6 +83,9 @@ def test_filters_narrow_the_events_page_and_a_bad_date_is_a_400(
     assert f'data-event-id="{ids["deir"]}"' in page
     assert f'data-event-id="{ids["jurf"]}"' not in page
     assert "since must be a date" in text(view, "/?since=yesterday", 400)
+    # The filters carried to the map and the feeds are a query string, encoded.
+    page = text(view, "/?actor=United+States%26co&governorate=Dhi+Qar")
+    assert 'href="/map?governorate=Dhi+Qar&amp;actor=United+States%26co"' in page
 
 
 def test_an_events_page_lists_every_report_in_order_with_what_it_added(

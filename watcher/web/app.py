@@ -22,6 +22,7 @@ from datetime import date, datetime, timedelta
 from functools import cache
 from importlib.resources import files
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlencode
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from werkzeug.exceptions import BadRequest, HTTPException, NotFound, Unauthorized
@@ -288,7 +289,7 @@ class WebView:
 
     def _page_values(self, request: Request, active: str) -> dict[str, Any]:
         filters, found, limit = self._filtered(request)
-        query = "&".join(f"{k}={v}" for k, v in filters.params().items())
+        query = urlencode(filters.params())
         return {
             "active": active,
             "filters": filters,
