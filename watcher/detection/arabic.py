@@ -156,6 +156,8 @@ _NOT_AGENT = frozenset(
     )
 )  # fmt: skip
 _AGENT_GAP = 4
+# "by" reaches further: "الجهة التي استهدفت الحقل ... وتم تنفيذها من قبل مليشيات".
+_BY_GAP = 25
 _TARGETING = ("استهدف", "يستهدف", "تستهدف", "استهداف", "هاجم", "يهاجم", "تهاجم", "مهاجم")
 _BY = re.compile(r"(?:من قبل|بواسطة|بواسطه)\s*$")
 _STOP = re.compile(r"[،,.;:؛!?؟()\n]")
@@ -170,7 +172,7 @@ def agent_follows(text: str, end: int, start: int) -> bool:
         return False
     gap = text[end:start]
     # "نفذت من قبل مليشيات", "بواسطة طائرات": the agent said outright, as after "by".
-    if _BY.search(gap) and not _STOP.search(gap) and len(_WORD.findall(gap)) <= 2 * _AGENT_GAP:
+    if _BY.search(gap) and not _STOP.search(gap) and len(_WORD.findall(gap)) <= _BY_GAP:
         return True
     # After a verb of targeting the name is more often its object: "استهداف القوات الأمريكية".
     last = _WORD.findall(text[max(0, end - 20) : end])
@@ -366,7 +368,7 @@ def _toll(words: list[str], anchors: frozenset[str]) -> list[tuple[int, Count]]:
             if counted:
                 continue
         # Before it: "3 قتلى", "ثلاثة جرحى", "عشرات القتلى", "12 مقاتلا ... لقوا حتفهم".
-        reach = 8 if word in _SUBJECT_FIRST else 4
+        reach = 14 if word in _SUBJECT_FIRST else 4
         for back in range(at - 1, max(-1, at - reach), -1):
             if bare[back] in _KILLED | _WOUNDED:
                 break
