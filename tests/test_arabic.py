@@ -136,3 +136,26 @@ def test_the_agent_is_read_after_the_strike_words() -> None:
     assert not arabic.agent_follows(text, len("استهدفت"), text.index("القوات"))
     text = "غارات على مواقع النظام"
     assert not arabic.agent_follows(text, len("غارات"), text.index("النظام"))
+
+
+def test_the_arabic_page_fixture_is_extracted_and_detected() -> None:
+    # The page bench/articles.py times too: its story, not its sidebar (a labour strike, Gaza).
+    from pathlib import Path
+
+    from watcher.articles import decode_html, extract_text
+    from watcher.detection import default_rules, detect
+
+    raw = (Path(__file__).parent / "fixtures" / "pages" / "ar-drone-strike.html").read_bytes()
+    text = extract_text(decode_html(raw, "text/html"), "https://news.example.org/story")
+    assert text is not None and arabic.language(text) == "ar"
+    found = detect("", text, default_rules())
+    assert found is not None
+    assert found.fields.strike_type == "air_drone"
+    assert (found.fields.killed, found.fields.wounded) == (3, 2)
+    assert [place.name for place in found.fields.places][:1] == ["Albu Kamal"]
+
+
+def test_the_quick_toll_test_lets_every_toll_word_through() -> None:
+    # casualties skips a sentence _ANY_TOLL finds nothing in: it must know every anchor word.
+    words = arabic._KILLED | arabic._WOUNDED | arabic._COUNTED_NOUNS | arabic._SUBJECT_FIRST
+    assert [word for word in words if not arabic._ANY_TOLL.search(word)] == []

@@ -34,6 +34,12 @@ BOILERPLATE = {
         "Film festival", "inbox every morning", "Share on social media", "Advertisement",
         "Independent news since",
     ],
+    # An Arabic page (issue #12): right-to-left, with a football score, a labour strike, a strike
+    # in Gaza and an "economic blow" in its ticker and sidebar.
+    "ar-drone-strike": [
+        "انتقل إلى المحتوى", "الدوري الممتاز", "إضراب عمال المخابز", "قطاع غزة",
+        "ضربة جديدة لسعر الصرف", "النشرة اليومية", "شارك على مواقع التواصل", "جميع الحقوق محفوظة",
+    ],
 }  # fmt: skip
 
 
