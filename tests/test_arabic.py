@@ -159,3 +159,21 @@ def test_the_quick_toll_test_lets_every_toll_word_through() -> None:
     # casualties skips a sentence _ANY_TOLL finds nothing in: it must know every anchor word.
     words = arabic._KILLED | arabic._WOUNDED | arabic._COUNTED_NOUNS | arabic._SUBJECT_FIRST
     assert [word for word in words if not arabic._ANY_TOLL.search(word)] == []
+
+
+@pytest.mark.parametrize(
+    ("sentence", "day"),
+    [
+        ("قصفت طائرات مسيرة يوم الثلاثاء مواقع قرب سنجار", "2024-03-12"),
+        ("أفادت مصادر فجر الأربعاء بسقوط صواريخ", "2024-03-13"),
+        ("استهدفت غارة أمس موقعا في ريف دير الزور", "2024-03-12"),
+        ("سقطت قذائف صباح اليوم على أطراف المدينة", "2024-03-13"),
+        ("أدى المصلون صلاة الجمعة في المسجد", None),
+    ],
+)
+def test_the_day_of_the_strike_in_arabic(sentence: str, day: str | None) -> None:
+    from datetime import UTC, date, datetime
+
+    published = datetime(2024, 3, 13, 9, 0, tzinfo=UTC)  # a Wednesday
+    found, _ = arabic.event_date([sentence], published)
+    assert found == (date.fromisoformat(day) if day else None)

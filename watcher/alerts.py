@@ -69,6 +69,7 @@ class AlertContent:
     outlets: tuple[str, ...] = ()
     changes: tuple[str, ...] = ()  # updates: what the report adds; summaries: one line per item
     why: str = ""  # the detector's explanation: matched terms and places, what lowered the score
+    languages: tuple[str, ...] = ()  # of the event's reports: "ar", "en" (issue #12)
 
 
 @dataclass(frozen=True)
@@ -110,6 +111,27 @@ def clean_text(value: str | None, limit: int = _FIELD_MAX) -> str:
             if len(kept) > limit:  # stop early: a 1 MB title costs no more than a short one
                 return "".join(kept[: limit - 1]).rstrip() + "…"
     return "".join(kept)
+
+
+_LANGUAGE_NAMES = {"ar": "Arabic", "en": "English"}
+# Right-to-left text inside a left-to-right alert: each run of it is set in a first-strong
+# isolate (U+2068 ... U+2069), so that Slack, mail clients and terminals lay out the Arabic
+# headline, evidence and place names right to left without reordering the English around
+# them. Feed text loses its own bidi controls first (clean_text, C5); these are ours, and HTML
+# gets <bdi> elements in their place.
+FSI, PDI = "\u2068", "\u2069"
+_RTL_RUN = re.compile(
+    r"[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufeff]"
+    r"(?:[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufeff\s\d«»\"“”'.,:;()\-–]*"
+    r"[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufeff])?"
+)
+
+
+def isolate(value: str) -> str:
+    """The cleaned value with each run of right-to-left text set in an isolate."""
+    if not _RTL_RUN.search(value):
+        return value
+    return _RTL_RUN.sub(lambda m: f"{FSI}{m.group()}{PDI}", value)
 
 
 def safe_link(link: str | None) -> str | None:
@@ -174,6 +196,10 @@ def _clean_fields(content: AlertContent) -> _Fields:
         ("Target", clean_text(content.target, 200)),
         ("Casualties", clean_text(casualties, 120)),
         ("Date of strike", clean_text(content.event_date, 60)),
+        (
+            "Reported in",
+            ", ".join(_LANGUAGE_NAMES.get(code, clean_text(code, 8)) for code in content.languages),
+        ),
     )
     outlets = tuple(o for o in (clean_text(o, 80) for o in content.outlets[:8]) if o)
     reports = ""
@@ -190,15 +216,17 @@ def _clean_fields(content: AlertContent) -> _Fields:
     return _Fields(
         kind=content.kind,
         event_id=content.event_id,
-        headline=clean_text(content.headline) or "(no headline)",
-        outlet=clean_text(content.outlet, 120),
+        headline=isolate(clean_text(content.headline)) or "(no headline)",
+        outlet=isolate(clean_text(content.outlet, 120)),
         published=published,
         link=safe_link(content.link),
         rule_id=clean_text(content.rule_id, 80),
         score=f"{content.score:.2f}",
-        lines=tuple((label, value) for label, value in rows if value),
+        lines=tuple((label, isolate(value)) for label, value in rows if value),
         evidence=tuple(
-            s for s in (clean_text(s, _SENTENCE_MAX) for s in content.evidence[:_MAX_EVIDENCE]) if s
+            isolate(s)
+            for s in (clean_text(s, _SENTENCE_MAX) for s in content.evidence[:_MAX_EVIDENCE])
+            if s
         ),
         changes=tuple(c for c in (clean_text(c, 200) for c in content.changes[:10]) if c)
         if content.kind in ("update", "summary")
@@ -223,7 +251,7 @@ def _title(f: _Fields) -> str:
     else:
         title = f"Strike reported: {f.headline}"
     prefix = {"update": "Update: ", "test": "Test: "}.get(f.kind, "")
-    return clean_text(prefix + title, TITLE_MAX)
+    return isolate(clean_text(prefix + title, TITLE_MAX))
 
 
 def _text(f: _Fields) -> str:
@@ -311,7 +339,8 @@ def _html(f: _Fields) -> str:
     out.append(f"<p><small>Rule {e(f.rule_id)} · score {f.score} · event {f.event_id}</small></p>")
     if f.why:
         out.append(f"<p><small>Why: {e(f.why)}</small></p>")
-    return "\n".join(out) + "\n"
+    # Our isolates (feed text has none left) become <bdi> elements.
+    return "\n".join(out).replace(FSI, "<bdi>").replace(PDI, "</bdi>") + "\n"
 
 
 def render_alert(content: AlertContent) -> Alert:

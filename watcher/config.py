@@ -34,6 +34,7 @@ class Feed:
     interval: float
     tags: tuple[str, ...] = ()
     fetch_articles: bool = True
+    language: str | None = None  # "ar" or "en"; None: told from each item's text
 
 
 @dataclass(frozen=True)
@@ -512,7 +513,15 @@ def _interval(
     return seconds
 
 
-_FEED_KEYS = ("url", "name", "interval", "tags", "fetch_articles")
+_FEED_KEYS = ("url", "name", "interval", "tags", "fetch_articles", "language")
+# The languages the detection rules read (issue #12).
+LANGUAGES = ("ar", "en")
+
+
+def _language(value: object) -> str:
+    if value not in LANGUAGES:
+        raise ValueError("unknown language")
+    return str(value)
 
 
 def _read_feeds(reader: _Reader, data: object, settings: Settings) -> tuple[Feed, ...]:
@@ -547,6 +556,14 @@ def _read_feeds(reader: _Reader, data: object, settings: Settings) -> tuple[Feed
                 _bool,
                 settings.fetch_articles,
                 "write true or false",
+            ),
+            language=reader.get(
+                table,
+                path,
+                "language",
+                _language,
+                None,
+                "write one of: " + ", ".join(f'"{code}"' for code in LANGUAGES),
             ),
         )
         if url and url not in seen:

@@ -57,6 +57,7 @@ class Report:
     event_date: date | None = None
     denial: bool = False  # the report denies or corrects the strike
     claimed: bool = False  # the actor claimed responsibility (rather than being blamed)
+    language: str = "en"  # the report's language ("ar", "en"): its feed's, else its text's
 
     @property
     def when(self) -> datetime:
@@ -89,6 +90,7 @@ class EventState:
     denied: bool = False
     claimed: bool = False  # an actor claimed it
     reports: int = 0
+    languages: tuple[str, ...] = ()  # of its reports, in the order they came (issue #12)
 
 
 @dataclass(frozen=True)
@@ -278,6 +280,7 @@ def report_from(detection: _DetectionLike, item: _ItemLike, outlet: str, seen: d
         event_date=fields.event_date,
         denial=denial,
         claimed=bool(_CLAIM.search(said)),
+        language=str(getattr(detection, "language", "en")),
     )
 
 
@@ -423,6 +426,7 @@ def merge(state: EventState, report: Report) -> EventState:
         denied=state.denied or report.denial,
         claimed=state.claimed or (report.claimed and bool(report.actors)),
         reports=state.reports + 1,
+        languages=_union(state.languages, (report.language,)),
     )
 
 
@@ -512,6 +516,7 @@ def state_from_dict(data: Mapping[str, Any]) -> EventState:
         denied=bool(data["denied"]),
         claimed=bool(data.get("claimed", False)),
         reports=int(data["reports"]),
+        languages=tuple(data.get("languages", ())),
     )
 
 

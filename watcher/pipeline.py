@@ -24,6 +24,7 @@ from watcher import metrics, sandbox
 from watcher.articles import Article, fetch_article
 from watcher.config import Config, Feed, Settings
 from watcher.detection import Detection, detect
+from watcher.detection.arabic import has_arabic
 from watcher.errors import FetchError, ParseError
 from watcher.feeds import PARSE_MODULES, Item, poll_feed
 from watcher.http import HttpClient
@@ -426,6 +427,8 @@ def _record_detection(
     # Item keys are a feed's own (two feeds may both number their items "1234"); aliases, which
     # hold canonical links, stay global so that one article in two feeds is one report.
     report = replace(report, item_key=f"{state.id}/{report.item_key}")
+    if feed.language is not None:  # the feed says what language it writes in (issue #12)
+        report = replace(report, language=feed.language)
     silences = store.silences(active_at=seen_at)
     with ctx.events_lock, store.events_turn():
         decision = _cluster(ctx, report, seen_at)
@@ -567,8 +570,15 @@ def alert_content(
     event_id: int, decision: eventing.Decision, detection: Detection, item: Item, outlet: str
 ) -> alerting.AlertContent:
     f = detection.fields
+    # A place the report wrote in Arabic is shown in both scripts: "Albu Kamal / البوكمال".
+    written = {
+        m.ref: " ".join(m.text.split())
+        for m in detection.mentions
+        if m.kind == "place" and has_arabic(m.text)
+    }
     places = tuple(
         p.name
+        + (f" / {written[p.id]}" if p.id in written and written[p.id] != p.name else "")
         + (
             f" ({', '.join(x for x in (p.governorate, p.country) if x)})"
             if p.governorate or p.country
@@ -598,6 +608,7 @@ def alert_content(
         outlets=tuple(sorted(state.outlets)),
         changes=decision.changes,
         why=explanation(detection),
+        languages=state.languages,
     )
 
 

@@ -1,9 +1,9 @@
 """`watcher demo`: the real pipeline, start to finish, over the built-in stories in stories.toml.
 
-It serves three feeds and their article pages on 127.0.0.1, a JSON endpoint that stands in for
-Slack and prints every alert it receives, and runs `watcher run --once` three times: the first
-poll records the feeds' history silently, the second finds the new items and alerts, the third
-finds nothing new (every feed answers 304).
+It serves four feeds (one in Arabic) and their article pages on 127.0.0.1, a JSON endpoint that
+stands in for Slack and prints every alert it receives, and runs `watcher run --once` three
+times: the first poll records the feeds' history silently, the second finds the new items and
+alerts, the third finds nothing new (every feed answers 304).
 """
 
 from __future__ import annotations
@@ -210,8 +210,9 @@ def run_demo(keep: bool = False, out: TextIO = sys.stdout, state: Path | None = 
             new = [s for s in stories if s.phase == 2]
             out.write(
                 f"\n2. {len(new)} new items appear: "
-                f"{sum(s.strike for s in new)} strike reports (two outlets report the same "
-                "strike), a labour strike, a football striker and a threat.\n"
+                f"{sum(s.strike for s in new)} strike reports (two strikes are reported "
+                "twice, one of them in Arabic), a labour strike, a football striker and a "
+                "threat.\n"
             )
             results = run_once(ctx)
             delivered = deliver_pending(ctx.store, ctx.config)

@@ -76,6 +76,7 @@ class Detection:
     # The text denies or corrects a specific strike ("the Pentagon denied carrying out the strike
     # on X"): not a strike report, but an update to the event of that strike, if one is open.
     denial: bool = False
+    language: str = "en"  # of the title and text: "ar" or "en" (arabic.language)
 
 
 @dataclass(frozen=True)
@@ -1176,6 +1177,7 @@ def _verdict(
         mentions=_mentions(doc, kept, candidates, places.found(), actor),
         lowered_by=lowered,
         denial=is_denial,
+        language=arabic.language(joined),
     )
     return Verdict(detection, tuple(reasons or ()))
 

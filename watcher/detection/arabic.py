@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import functools
 import re
+from datetime import date, datetime, timedelta
 
 from pyarabic import araby
 
@@ -439,3 +440,44 @@ def _tolls(sentences: list[tuple[str, int]]) -> tuple[Count | None, Count | None
         none_hurt = none_hurt or bool(_NO_TOLL.search(normal))
         things_only = things_only or bool(_THINGS_ONLY.search(normal))
     return killed, wounded, none_hurt, things_only
+
+
+# --- the day of the strike ----------------------------------------------------------------------
+
+# Weekdays as normalize writes them, Monday = 0 as datetime counts.
+_WEEKDAYS = {"الاثنين": 0, "الثلاثاء": 1, "الاربعاء": 2, "الخميس": 3, "الجمعه": 4, "السبت": 5,
+             "الاحد": 6}  # fmt: skip
+# A weekday said as a day ("يوم الثلاثاء", "فجر الأربعاء", "اليوم الخميس", "أمس الجمعة"): a
+# weekday alone may be a name (صلاة الجمعة is a prayer, الأحد "the one").
+_DAY = re.compile(
+    r"(?:يوم|اليوم|امس|صباح|مساء|فجر|ليل|ليله|ظهر|عصر|ظهيره|منتصف ليل)\s+"
+    r"(" + "|".join(_WEEKDAYS) + r")(?![^\W_])"
+)
+# Days said relative to the report: "أمس" and "الليلة الماضية" the day before; "اليوم", "فجر
+# اليوم", "صباح اليوم" the day it came out.
+_YESTERDAY = re.compile(r"(?<![^\W_])(?:امس|البارحه|الليله الماضيه)(?![^\W_])")
+_TODAY = re.compile(r"(?<![^\W_])(?:اليوم|الليله)(?![^\W_])")
+
+
+def event_date(sentences: list[str], published: datetime | None) -> tuple[date | None, str | None]:
+    """The first day the Arabic sentences give for the strike, resolved against the publication
+    date as fields.event_date resolves English ones: a weekday is the latest such day on or
+    before publication; "أمس" the day before; "اليوم" the day itself."""
+    for sentence in sentences:
+        normal = normalize(sentence)
+        found = [
+            (match.start(), kind, match)
+            for kind, pattern in (("weekday", _DAY), ("yesterday", _YESTERDAY), ("today", _TODAY))
+            for match in pattern.finditer(normal)
+        ]
+        if not found:
+            continue
+        _, kind, match = min(found, key=lambda item: item[0])
+        if published is None:
+            return None, match.group(0)
+        day = published.date()
+        if kind == "weekday":
+            back = (day.weekday() - _WEEKDAYS[match.group(1)]) % 7
+            return day - timedelta(days=back), match.group(0)
+        return (day - timedelta(days=1) if kind == "yesterday" else day), match.group(0)
+    return None, None

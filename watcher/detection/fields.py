@@ -371,8 +371,11 @@ def event_date(
 
     Weekdays mean the latest such day on or before publication; "yesterday" and "last night" the
     day before; "overnight", "today" and "this morning" the publication day; a day and month
-    without a year the latest such date on or before publication.
+    without a year the latest such date on or before publication. Arabic sentences are read by
+    arabic.event_date in the same way.
     """
+    if sentences and arabic.language(" ".join(sentences)) == "ar":
+        return arabic.event_date(list(sentences), published)
     for sentence in sentences:
         found = [
             (match.start(), kind, match)
@@ -408,7 +411,10 @@ _TARGET = re.compile(
 
 
 def target(sentence: str, after: int) -> str | None:
-    """What was hit: the phrase right after the strike words (from offset `after`)."""
+    """What was hit: the phrase right after the strike words (from offset `after`). Arabic
+    targets are not read yet: the English phrase patterns would take the actor or the place."""
+    if arabic.has_arabic(sentence[after : after + 40]):
+        return None
     match = _TARGET.match(sentence, after)
     if match is None:
         return None
