@@ -185,6 +185,9 @@ def test_abbreviation_keeps_its_dot(gazetteer: Gazetteer) -> None:
         "Rockets hit the target before dawn.",
         "Hit by a drone, the convoy burned on the road.",
         "Rockets Hit Base Near the Border",
+        # A channel named after a town is not the town; nor is Iran's Al-Alam network.
+        "The Lebanese Al-Mayadeen channel said the raid killed four.",
+        "Al-Alam television reported the raid.",
         "A tall building collapsed.",
         "Batman returns to cinemas.",
         "Troops crossed to the west bank of the river.",
@@ -206,6 +209,10 @@ def test_common_words_are_not_places(gazetteer: Gazetteer, text: str) -> None:
         ("Shells fell on the Damascus countryside.", ["SY.08"]),
         ("Fighting resumed in Hit.", ["gn:95788"]),
         ("Hit district was shelled.", ["gn:95788"]),
+        ("A rocket fell on Hit, Iraq, at dawn.", ["gn:95788", "IQ"]),
+        # The country after the word begins the next phrase: no comma ties it to "Hit".
+        ("Rockets Hit Iraq's Oldest Airbase", ["IQ"]),
+        ("Jets struck targets in Al-Mayadeen.", ["gn:173480"]),
         ("Airstrikes Hit Town Near Raqqa", ["gn:172955"]),
     ],
 )

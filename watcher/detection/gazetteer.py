@@ -65,7 +65,7 @@ ANY, PROPER, CAPITAL, UPPER = 0, 1, 2, 3
 # fmt: off
 # A place alias that is also a common word counts only right after one of these, or right before
 # one of the nouns below written in lower case ("in Hit", "Hit district", not "Rockets Hit Town"),
-# or before the country's name ("Hit, Iraq").
+# or before a comma and the country's name ("Hit, Iraq", not "Rockets Hit Iraq's base").
 LOCATIVES = frozenset((
     "in", "near", "at", "of", "from", "outside", "around", "into", "to", "toward", "towards",
     "across", "within", "inside", "north", "south", "east", "west", "northeast", "northwest",
@@ -388,7 +388,12 @@ def _has_cue(tokens: _Tokens, text: str, first: int, last: int) -> bool:
         return False
     after = tokens.keys[last + 1]
     written = text[tokens.start(last + 1) : tokens.end(last + 1)]
-    return after in COUNTRY_CUES or (after in PLACE_NOUNS and written.islower())
+    # The country qualifies a place after a comma ("Hit, Iraq"); without one it begins the
+    # next phrase, as in a headline's "Rockets Hit Iraq's Camp Taji".
+    between = text[tokens.end(last) : tokens.start(last + 1)]
+    return (after in COUNTRY_CUES and "," in between) or (
+        after in PLACE_NOUNS and written.islower()
+    )
 
 
 def _starts(index: _Index, keys: list[str]) -> list[tuple[int, int]]:
