@@ -469,6 +469,24 @@ def test_a_follow_up_naming_the_strikes_day_joins_days_later_and_one_naming_none
     assert cluster(report("c", outlet="x", hours=250), [state], SETTINGS).action == "new"
 
 
+def test_a_misread_day_joins_a_day_later_only_on_the_same_site_and_actor() -> None:
+    # The first report took its day from a background sentence, three days before.
+    state = opened(report("a", event_date=T0.date() - timedelta(days=3)))
+    later = report("b", "Drone kills three near Jurf al-Sakhar", outlet="x", hours=30)
+    assert (cluster(later, [state], SETTINGS).event_id, SETTINGS.misdated_site_hours) == (1, 36)
+    # Another site of the governorate, or another actor, is no longer enough a day on.
+    nearby = replace(
+        later, places=(PlaceKey("mus", "Musayyib", "IQ", "babil", "place", 32.78, 44.29),)
+    )
+    assert cluster(nearby, [state], SETTINGS).action == "new"
+    assert cluster(replace(later, actors=("Turkey",)), [state], SETTINGS).action == "new"
+    # Past the hours a misread day is allowed, the days decide.
+    assert (
+        cluster(replace(later, published=T0 + timedelta(hours=40)), [state], SETTINGS).action
+        == "new"
+    )
+
+
 def test_a_report_that_says_little_joins_the_event_nothing_speaks_against() -> None:
     state = opened(report("a", "US jets bomb militia depot south of Baghdad"))
     vague = report(

@@ -149,6 +149,11 @@ class EventSettings:
     # Reports out this soon after an event's first one may join it though they name another
     # day, on a named place with nothing against it (see _times_fit).
     misdated_within_hours: float = 12.0
+    # Up to this long, such a report may still join the same named site struck by the same
+    # actor when the day it names is the day the event was first reported: the event's day
+    # was then read from a background sentence ("on Aug. 9, another drone ..."), which is
+    # likelier than a second strike on that site.
+    misdated_site_hours: float = 36.0
     # Outlet counts that are news of their own ("corroboration"), for routes that take it.
     corroboration_alerts: tuple[int, ...] = (2,)
     # The kinds of change that make an update (see CHANGE_KINDS). The config sets it to every
@@ -391,9 +396,15 @@ def match_score(report: Report, state: EventState, settings: EventSettings) -> f
     ):
         return None
     # Reports out within hours of each other that name days too far apart (see _times_fit):
-    # the join needs a named place and nothing against it.
+    # the join needs a named place and nothing against it; later, the same site and actor.
     misdated = report.event_date is not None and not _dates_agree(report, state, settings)
     if misdated and (place < 2 or shared_target is False or same_actor is False):
+        return None
+    if (
+        misdated
+        and _hours_apart(report, state) > settings.misdated_within_hours
+        and not (place >= 3 and same_actor and _names_first_day(report, state, settings))
+    ):
         return None
     return score if score >= settings.min_score else None
 
@@ -654,8 +665,19 @@ def _times_fit(report: Report, state: EventState, settings: EventSettings) -> bo
     # reports of one strike that name different days more likely carry a misread day
     # ("overnight" against "on Tuesday", a weekday from another sentence). match_score then
     # asks for more evidence.
-    close = timedelta(hours=settings.misdated_within_hours)
-    return _dates_agree(report, state, settings) or abs(report.when - state.opened) <= close
+    close = max(settings.misdated_within_hours, settings.misdated_site_hours)
+    return _dates_agree(report, state, settings) or _hours_apart(report, state) <= close
+
+
+def _names_first_day(report: Report, state: EventState, settings: EventSettings) -> bool:
+    """Whether the report names the day the event was first reported (± the slack): then the
+    event's own stated day is the misread one."""
+    slack = timedelta(days=settings.date_slack_days)
+    return report.event_date is not None and abs(report.event_date - state.opened.date()) <= slack
+
+
+def _hours_apart(report: Report, state: EventState) -> float:
+    return abs(report.when - state.opened) / timedelta(hours=1)
 
 
 def _days_fit(report: Report, state: EventState, settings: EventSettings) -> bool:
