@@ -528,6 +528,46 @@ def test_a_round_up_joins_one_event_and_does_not_chain_another_strike_to_it() ->
     assert cluster(qaim, [state], SETTINGS).action == "new"
 
 
+def test_a_round_up_tells_each_strike_it_names_and_merges_none() -> None:
+    jurf = opened(report("a", killed=2))
+    qaim_first = report(
+        "q",
+        "Rockets hit militia post in Al Qaim",
+        outlet="y",
+        hours=1,
+        places=(QAIM,),
+        actors=("Turkey",),
+        target="militia post",
+        strike_type="missile_rocket",
+    )
+    qaim = replace(cluster(qaim_first, [jurf], SETTINGS).state, id=2)
+    round_up = report(
+        "r",
+        "US strikes Jurf al-Sakhar, hours after rockets hit Al Qaim",
+        outlet="x",
+        hours=4,
+        places=(JURF, QAIM, BAGHDAD),
+        killed=7,
+    )
+    decision = cluster(round_up, [jurf, qaim], SETTINGS)
+    assert (decision.event_id, decision.action) == (1, "update")
+    [other] = decision.also
+    assert (other.event_id, other.action) == (2, "silent")
+    # One more outlet for the other strike; none of the lead strike's figures or places.
+    assert other.state.outlets == ("y", "x") and other.state.reports == 2
+    assert other.state.killed is None and other.state.actors == ("Turkey",)
+    assert JURF not in other.state.places and QAIM not in decision.state.core_places
+    # A city (Baghdad) sees many strikes: naming it tells no event of its own.
+    assert cluster(replace(round_up, places=(JURF, BAGHDAD)), [jurf, qaim], SETTINGS).also == ()
+    # A point the strike was near is no strike site either.
+    near = replace(QAIM, name="near Al Qaim")
+    assert cluster(replace(round_up, places=(JURF, near)), [jurf, qaim], SETTINGS).also == ()
+    # Replayed, both events stay apart and the other one counts the outlet.
+    decisions = cluster_all([report("a", killed=2), qaim_first, round_up], SETTINGS)
+    assert [d.state.id for d in decisions] == [1, 2, 1]
+    assert decisions[-1].also[0].state.outlets == ("y", "x")
+
+
 def test_a_retaliation_that_names_the_attacked_base_is_another_strike() -> None:
     attack = opened(
         report(

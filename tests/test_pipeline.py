@@ -324,3 +324,34 @@ def test_the_storm_guard_caps_alerts_and_records_everything(
     assert len(kinds) - 1 == 5, kinds
     run_feed(ctx, feed)
     assert len(ctx.store.recent_alerts(100)) == 6, "nothing is alerted twice"
+
+
+def test_a_round_up_is_counted_by_each_strike_it_names(
+    tmp_path: Path, server: LoopbackServer
+) -> None:
+    ctx = context(tmp_path, server)
+    feed = ctx.config.feeds[0]
+    feed_answer(server, "/feed.xml", [("1", *OTHER, None)])
+    run_feed(ctx, feed)
+    rockets = (
+        "Rockets hit Ain al-Asad air base in Iraq",
+        "Militia rockets struck the Ain al-Asad air base in Anbar province on Monday, "
+        "wounding three soldiers, officials said.",
+    )
+    raid = (
+        "US jets strike militia depot in Jurf al-Sakhar",
+        "US aircraft bombed a Kataib Hezbollah depot in Jurf al-Sakhar in Babil province on "
+        "Monday, killing two fighters.",
+    )
+    round_up = (
+        "US jets strike Jurf al-Sakhar depot after rocket attack on Ain al-Asad air base",
+        "US aircraft bombed a Kataib Hezbollah depot in Jurf al-Sakhar on Monday, killing "
+        "four fighters, hours after rockets struck the Ain al-Asad air base.",
+    )
+    feed_answer(server, "/feed.xml", [("2", *rockets, None), ("3", *raid, None)])
+    assert run_feed(ctx, feed).alerts == 2
+    feed_answer(server, "/feed.xml", [("4", *round_up, None)])
+    run_feed(ctx, feed)
+    recorded = ctx.store.recent_events(10)
+    # Two strikes stay two events, and each counts the round-up among its reports.
+    assert sorted(e.reports for e in recorded) == [2, 2]

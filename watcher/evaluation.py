@@ -230,6 +230,8 @@ def group_events(
         if decision.event_id is None:
             state = dataclasses.replace(state, id=len(held) + 1)
         held[state.id] = state
+        # A round-up is scored with the event it joins; the others it names are told of it.
+        held.update((other.state.id, other.state) for other in decision.also)
         assignments[rid] = (state.id, decision.action)
     scores = events.score_grouping(records, assignments)
     labelled = [r for r in records if r.get("event") is not None]

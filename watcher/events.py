@@ -101,6 +101,9 @@ class Decision:
     state: EventState  # the event after this report
     # The kinds (CHANGE_KINDS) of what the report adds, alerting or not: routes choose by them.
     kinds: frozenset[str] = frozenset()
+    # A round-up also names other open events' strikes: each is recorded as reported by one
+    # more outlet ("silent" decisions), none is merged with the event the report joins.
+    also: tuple[Decision, ...] = ()
 
 
 # What a later report can add. An update alerts only for the kinds a route takes (its
@@ -313,7 +316,9 @@ def cluster(report: Report, open_events: Sequence[EventState], settings: EventSe
         if (score := match_score(report, state, settings)) is not None
     ]
     if not scored:
-        return Decision(None, "new", (), merge(_empty(report), report))
+        decision = Decision(None, "new", (), merge(_empty(report), report))
+        others = _also_reported(report, _lead(report), open_events, settings)
+        return replace(decision, also=others)
     score, best = max(scored, key=lambda pair: (pair[0], pair[1].last_report))
     log.debug(
         "%s joins event %d (score %.1f of %d candidates)",
@@ -327,7 +332,64 @@ def cluster(report: Report, open_events: Sequence[EventState], settings: EventSe
         and similarity(fp, report.fingerprint) >= settings.duplicate_similarity
         for outlet, fp in best.fingerprints
     )
-    return _join(best, report, settings, same_article=same_article)
+    decision = _join(best, report, settings, same_article=same_article)
+    rest = [state for state in open_events if state.id != best.id]
+    return replace(decision, also=_also_reported(report, _core(best), rest, settings))
+
+
+def _also_reported(
+    report: Report,
+    own: Sequence[PlaceKey],
+    others: Sequence[EventState],
+    settings: EventSettings,
+) -> tuple[Decision, ...]:
+    """The other open events a round-up names, each with the report recorded as one more outlet.
+
+    A round-up ("after Tuesday's rocket attack on the base, US jets struck depots near X")
+    names the site of another strike besides the one it leads with. Each open event one of
+    those sites belongs to (the same site or one within `near_km`, both towns, bases or
+    sites, not cities, which see several strikes a week) and still open learns that one more
+    outlet reported it; the report's figures, actor, target and day are its lead strike's,
+    so they are not given to the other event, and nothing is merged across events.
+    """
+    named = [
+        p
+        for p in report.places
+        if p.level == "place" and not _beside(p) and not _near_any(p, own, settings)
+    ]
+    found = []
+    for state in others:
+        if report.item_key in state.item_keys or report.alias in state.aliases:
+            continue
+        sites = [p for p in _core(state) if p.level == "place"]
+        hit = tuple(p for p in named if _near_any(p, sites, settings))
+        if not hit:
+            continue
+        mention = replace(
+            report,
+            places=hit,
+            strike_type=None,
+            actors=(),
+            target=None,
+            killed=None,
+            wounded=None,
+            event_date=None,
+            denial=False,
+            claimed=False,
+        )
+        joined = _join(state, mention, settings, same_article=False)
+        found.append(replace(joined, action="silent"))
+    return tuple(found)
+
+
+def _core(state: EventState) -> tuple[PlaceKey, ...]:
+    return state.core_places or state.places
+
+
+def _near_any(place: PlaceKey, others: Sequence[PlaceKey], settings: EventSettings) -> bool:
+    return any(
+        place.id == other.id or _distance_km(place, other) <= settings.near_km for other in others
+    )
 
 
 def match_score(report: Report, state: EventState, settings: EventSettings) -> float | None:
@@ -453,6 +515,7 @@ def cluster_all(reports: Iterable[Report], settings: EventSettings) -> tuple[Dec
             state = replace(state, id=len(events) + 1)
             decision = replace(decision, state=state)
         events[state.id] = state
+        events.update((other.state.id, other.state) for other in decision.also)
         decisions.append(decision)
     return tuple(decisions)
 

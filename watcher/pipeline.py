@@ -509,15 +509,10 @@ def _record_report(
     item_id = _record_item(store, db, state, item, "detected")
     event_id = decision.event_id
     if decision.action != "duplicate":
-        event_id = store.save_event(
-            db,
-            decision.event_id,
-            opened=decision.state.opened,
-            last_report=decision.state.last_report,
-            reports=decision.state.reports,
-            summary=eventing.summary(decision.state),
-            state=eventing.state_to_dict(decision.state),
-        )
+        event_id = _save_event(store, db, decision)
+    # A round-up's other strikes: each event counts one more outlet; no alert of its own.
+    for other in decision.also:
+        _save_event(store, db, other)
     store.record_detection(
         db,
         item_id=item_id,
@@ -529,6 +524,18 @@ def _record_report(
         evidence=detection.evidence,
     )
     return event_id
+
+
+def _save_event(store: Store, db: Connection, decision: eventing.Decision) -> int:
+    return store.save_event(
+        db,
+        decision.event_id,
+        opened=decision.state.opened,
+        last_report=decision.state.last_report,
+        reports=decision.state.reports,
+        summary=eventing.summary(decision.state),
+        state=eventing.state_to_dict(decision.state),
+    )
 
 
 def _storm_summary(ctx: Context, feed: Feed, outlet: str, held: int) -> None:
