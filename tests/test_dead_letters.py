@@ -21,7 +21,7 @@ from tests.receivers import HttpReceiver, refusing_smtp_receiver
 from tests.test_delivery import SLACK, copies, mail_target, queue, setup
 from watcher.cli import main
 from watcher.config import Config
-from watcher.delivery import deliver_pending
+from watcher.delivery import deliver_pending, report_targets
 from watcher.metrics import StoreCollector
 from watcher.store import Store, outbox
 
@@ -32,6 +32,12 @@ def sweep(store: Store, config: Config, clock: Clock, times: int) -> None:
         clock.advance()
 
 
+def slack_and_mail(tmp_path: Path, port: int) -> tuple[Config, Store]:
+    """Slack, and a mail server at `port` that alerts die on after two attempts 10 s apart."""
+    table = 'timeout = 1\nmax_attempts = 2\nretry_initial = "10s"\n'
+    return setup(tmp_path, SLACK + mail_target(port), table)
+
+
 def test_retry_dead_sends_each_dead_alert_once_marked_late(
     tmp_path: Path,
     clock: Clock,
@@ -39,11 +45,7 @@ def test_retry_dead_sends_each_dead_alert_once_marked_late(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     with refusing_smtp_receiver() as (smtp, start):
-        config, store = setup(
-            tmp_path,
-            SLACK + mail_target(smtp.port),
-            'timeout = 1\nmax_attempts = 2\nretry_initial = "10s"\n',
-        )
+        config, store = slack_and_mail(tmp_path, smtp.port)
         queue(store, config, 3)
         sweep(store, config, clock, 20)
         assert sorted(copies(slack.payloads)) == [1, 2, 3]
@@ -172,3 +174,30 @@ def test_a_day_with_the_mail_server_down(
         assert store.outbox_counts() == {"sent": alerts * 2 + 2}
         assert main(["-c", str(config.path), "alerts"]) == 0
         assert "target email: ok\n" in capsys.readouterr().out
+
+
+def test_a_target_is_not_called_working_again_before_its_put_back_alerts_arrive(
+    tmp_path: Path, clock: Clock, slack: HttpReceiver, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Dead deliveries put back by --retry-dead wait to be sent; until they are, the target is
+    still failing. The health is judged at the end of every sweep, which may read the outbox
+    between the retry and the send (the command runs beside the daemon)."""
+    with refusing_smtp_receiver() as (smtp, start):
+        config, store = slack_and_mail(tmp_path, smtp.port)
+        queue(store, config, 2)
+        sweep(store, config, clock, 20)
+        assert store.dead_counts() == {"email": 2}
+        assert sum("email is failing" in str(p) for p in slack.payloads) == 1
+
+        assert main(["-c", str(config.path), "alerts", "--retry-dead", "--target", "email"]) == 0
+        capsys.readouterr()
+        assert report_targets(store, config) == 0, "nothing was delivered: no recovery to tell"
+        assert main(["-c", str(config.path), "alerts"]) == 0
+        shown = capsys.readouterr().out
+        assert "target email: retrying — 2 alerts waiting since 2026-11-27 06:00 UTC" in shown
+
+        start()
+        sweep(store, config, clock, 5)
+        assert smtp.wait_for(2)
+        told = [str(p) for p in slack.payloads if "Target health" in str(p)]
+        assert len(told) == 2 and "email works again" in told[1], "the recovery, once"

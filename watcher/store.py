@@ -1127,8 +1127,10 @@ class Store:
 
     def target_failures(self) -> dict[str, TargetFailures]:
         """Each target with failed deliveries: how many are dead or still waiting, since when,
-        and the last error."""
-        failed = outbox.c.attempts > 0
+        and the last error. A row put back by `retry_dead` has a fresh count of attempts and is
+        still a failed delivery until it is sent: its target has not been seen to work again."""
+        put_back = select(redeliveries.c.outbox_id).where(redeliveries.c.outbox_id == outbox.c.id)
+        failed = (outbox.c.attempts > 0) | put_back.exists()
         waiting = outbox.c.status.in_(("pending", "ambiguous", "sending"))
         dead = outbox.c.status == "dead"
         with self.transaction() as db:
