@@ -189,3 +189,6 @@ def refusing_smtp_receiver() -> Iterator[tuple[SmtpReceiver, Callable[[], None]]
     finally:
         if started:
             controller.stop()
+        else:
+            # A receiver never started still made its event loop, which would be left open.
+            controller.loop.close()

@@ -17,10 +17,10 @@ from prometheus_client import CollectorRegistry, generate_latest
 from sqlalchemy import func, select
 
 from tests.conftest import Clock
-from tests.receivers import HttpReceiver, refusing_smtp_receiver
+from tests.receivers import HttpReceiver, SmtpReceiver, refusing_smtp_receiver
 from tests.test_delivery import SLACK, copies, mail_target, queue, setup
 from watcher.cli import main
-from watcher.config import Config
+from watcher.config import Config, load_config
 from watcher.delivery import deliver_pending, report_targets
 from watcher.metrics import StoreCollector
 from watcher.store import Store, outbox
@@ -201,3 +201,26 @@ def test_a_target_is_not_called_working_again_before_its_put_back_alerts_arrive(
         assert smtp.wait_for(2)
         told = [str(p) for p in slack.payloads if "Target health" in str(p)]
         assert len(told) == 2 and "email works again" in told[1], "the recovery, once"
+
+
+def test_alerts_dead_at_a_wrong_url_go_to_the_fixed_one(
+    tmp_path: Path, clock: Clock, slack: HttpReceiver, smtp: SmtpReceiver
+) -> None:
+    """The mistake of issue #15: the mail URL is wrong, its alerts die; the URL is fixed in the
+    config and --retry-dead sends them to the URL that replaced it, each once."""
+    with refusing_smtp_receiver() as (wrong, _):
+        config, store = slack_and_mail(tmp_path, wrong.port)
+        queue(store, config, 2)
+        sweep(store, config, clock, 20)
+        assert store.dead_counts() == {"email": 2}
+
+    config.path.write_text(config.path.read_text().replace(str(wrong.port), str(smtp.port)))
+    assert main(["-c", str(config.path), "alerts", "--retry-dead", "--target", "email"]) == 0
+    config = load_config(config.path)
+    sweep(store, config, clock, 5)
+    assert smtp.wait_for(2)
+    assert sorted(copies([m.get_content() for m in smtp.messages])) == [1, 2]
+    assert store.dead_counts() == {}
+    assert main(["-c", str(config.path), "alerts", "--retry-dead"]) == 0
+    sweep(store, config, clock, 5)
+    assert len(smtp.messages) == 2, "each once"

@@ -357,20 +357,32 @@ def _retry_dead(config: Config, store: Store, target: str | None) -> int:
             file=sys.stderr,
         )
         return EXIT_CONFIG
+    from watcher.store import url_digest
+
     wanted = [target] if target is not None else list(config.targets)
-    put_back = store.retry_dead(wanted)
+    put_back = store.retry_dead(
+        {name: [url_digest(url) for url in config.targets[name].urls] for name in wanted}
+    )
     total = sum(put_back.values())
     per_target = ", ".join(f"{name} {count}" for name, count in sorted(put_back.items()))
     print(
         f"{total} dead alert deliveries put back to be sent"
         + (f" ({per_target}); they go out marked late at the next delivery" if total else "")
     )
-    # Rows to a target the config no longer has would only die again: they stay as they are.
-    left = {name: n for name, n in store.dead_counts().items() if name not in config.targets}
-    if target is None and left:
+    # Rows to a target the config no longer has, or to a URL its list no longer has a place
+    # for, would only die again: they stay as they are.
+    dead = store.dead_counts()
+    gone = {name: n for name, n in dead.items() if name not in config.targets}
+    if target is None and gone:
         print(
-            f"left dead: {sum(left.values())} to targets no longer configured "
-            f"({', '.join(sorted(left))})"
+            f"left dead: {sum(gone.values())} to targets no longer configured "
+            f"({', '.join(sorted(gone))})"
+        )
+    unplaced = {name: n for name, n in dead.items() if name in wanted}
+    if unplaced:
+        print(
+            f"left dead: {sum(unplaced.values())} to URLs gone from their target's list "
+            f"({', '.join(f'{name} {n}' for name, n in sorted(unplaced.items()))})"
         )
     return EXIT_OK
 

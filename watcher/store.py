@@ -14,7 +14,7 @@ import os
 import socket
 import sqlite3
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -1083,9 +1083,14 @@ class Store:
             )
         return int(result.rowcount or 0)
 
-    def retry_dead(self, targets: Sequence[str]) -> dict[str, int]:
+    def retry_dead(self, targets: Mapping[str, Sequence[str]]) -> dict[str, int]:
         """Put the dead rows to these targets back to be sent, each once, with a fresh count
         of attempts; remember why each had died. Returns how many per target.
+
+        `targets` gives each target's URL digests as the config lists them now. A row whose
+        URL is no longer among them goes to the URL now at its place in the list: the fix of
+        a URL apprise refused, or of a password, is an edit of that URL. It stays dead when
+        the list has no URL there, or when its alert has a row for that URL already.
 
         Compare and set, row by row: a row that is no longer dead when it is updated (another
         `--retry-dead` took it first) is left alone, and a sent row is never touched.
@@ -1094,16 +1099,40 @@ class Store:
         put_back: dict[str, int] = {}
         with self.transaction() as db:
             dead = db.execute(
-                select(outbox.c.id, outbox.c.target, outbox.c.last_error, outbox.c.next_attempt)
+                select(
+                    outbox.c.id,
+                    outbox.c.alert_id,
+                    outbox.c.target,
+                    outbox.c.url_index,
+                    outbox.c.url_digest,
+                    outbox.c.last_error,
+                    outbox.c.next_attempt,
+                )
                 .where(outbox.c.status == "dead", outbox.c.target.in_(list(targets)))
                 .order_by(outbox.c.id)
             ).all()
             for row in dead:
+                digests = targets[row.target]
+                digest = row.url_digest
+                if digest not in digests:
+                    if row.url_index >= len(digests):
+                        continue
+                    digest = digests[row.url_index]
+                    twin = db.execute(
+                        select(outbox.c.id).where(
+                            outbox.c.alert_id == row.alert_id,
+                            outbox.c.target == row.target,
+                            outbox.c.url_digest == digest,
+                        )
+                    ).first()
+                    if twin is not None:
+                        continue
                 taken = db.execute(
                     update(outbox)
                     .where(outbox.c.id == row.id, outbox.c.status == "dead")
                     .values(
                         status="pending",
+                        url_digest=digest,
                         attempts=0,
                         ambiguous=0,
                         next_attempt=moment,
