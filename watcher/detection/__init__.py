@@ -656,7 +656,34 @@ _HELD = re.compile(
 # A state named after these is where the strike fell or what it hit ("air strikes in Syria",
 # "an attack on US forces"), not who struck.
 _PLACED = re.compile(
-    r"\b(?:in|into|on|onto|over|across|inside|within|at|against|toward|towards)\s+(?:the\s+)?$",
+    r"\b(?:in|into|on|onto|over|across|inside|within|at|against|toward|towards|around|near|"
+    r"outside)\s+(?:the\s+)?$",
+    re.IGNORECASE,
+)
+# A count of people or things: "five", "12", "dozens of".
+_COUNT = (
+    r"(?:\d+|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|several|dozens\s+of|"
+    r"scores\s+of|hundreds\s+of)"
+)
+# A name right after a strike or targeting verb is what was hit or who died ("targets Islamic
+# State with air strikes", "killed two Turkish soldiers"), and one after a count is a toll
+# ("the bodies of five militants"): neither is who struck.
+_TARGETED = re.compile(
+    r"\b(?:(?:target(?:s|ed|ing)?|hit(?:s|ting)?|struck|strik(?:es|ing)|attack(?:s|ed|ing)?|"
+    r"bomb(?:s|ed|ing)|pound(?:s|ed|ing)|shell(?:s|ed|ing)|kill(?:s|ed|ing)?)[^\S\n]+"
+    rf"(?:(?:the|an?|{_COUNT})[^\S\n]+)?|{_COUNT}[^\S\n]+)$",
+    re.IGNORECASE,
+)
+# A name joined to a word before it by a hyphen is half of a compound ("Kurdish-Iranian leader",
+# "pro-Iranian"), and an upper-case name before a colon or dash is a dateline ("SYRIA: ..."):
+# neither names the striker.
+_COMPOUND = re.compile(r"\w-$")
+_DATELINE = re.compile(r"\s*[:—–]")
+# After the strike words, a name that qualifies strike words of its own is the striker: "killed
+# in recent Turkish drone strikes", "hit in an Israeli strike".
+_IN_STRIKES = re.compile(
+    r"\s*(?:in|by|from|during)\s+(?:(?:an?|the|recent|fresh|new|renewed|suspected|repeated|"
+    r"several|two|three|\d+)\s+)*",
     re.IGNORECASE,
 )
 # Strike words right after an actor's name: the name qualifies them ("rebel shelling").
@@ -684,6 +711,11 @@ def _actor(
         for name in rules.actors
         for start, end in doc.hits.get(f"actor:{name}", ())
         if not any(a < end and start < b for a, b in not_actors)
+        # A state's adjective before a source or victim phrase is part of it ("Syrian opposition
+        # activists", "Iraqi state media").
+        and not any(a > end and not doc.text[end:a].strip() for a, b in not_actors)
+        and not _COMPOUND.search(doc.text, max(0, start - 2), start)
+        and not (doc.text[start:end].isupper() and _DATELINE.match(doc.text, end))
     )
     # A longer phrase wins over one inside it ("US-led coalition" over "US"), and of two
     # actors side by side the first names the second ("Daesh terrorists").
@@ -696,7 +728,10 @@ def _actor(
         before_strike = bool(_STRIKE_NOUN.match(doc.text, hit[1]))
         # "in Syria", "on US forces": a place or a target, unless it qualifies the strike words
         # ("killed in rebel shelling", "in US drone strikes").
-        if not before_strike and _PLACED.search(doc.text, max(0, hit[0] - 12), hit[0]):
+        if not before_strike and (
+            _PLACED.search(doc.text, max(0, hit[0] - 12), hit[0])
+            or _TARGETED.search(doc.text, max(0, hit[0] - 30), hit[0])
+        ):
             continue
         # "Syria airstrikes": a struck country's name before the strike words is the place.
         if before_strike and any(a <= hit[0] and hit[1] <= b for a, b in countries):
@@ -730,10 +765,19 @@ def _actor(
             and (
                 _BY.fullmatch(doc.text, candidate.end, hit[0])
                 or arabic.agent_follows(doc.text, candidate.end, hit[0])
+                or (
+                    _IN_STRIKES.fullmatch(doc.text, candidate.end, hit[0])
+                    and _STRIKE_NOUN.match(doc.text, hit[1])
+                )
             )
         ]
+        # A name within the strike words is their subject or qualifier ("Israeli strike",
+        # "Washington targets").
+        inside = [hit for hit in kept if candidate.start <= hit[0] < candidate.end]
         if after:
             nearest = after[0]
+        elif inside:
+            nearest = inside[0]
         elif before:
             nearest = before[-1]
         else:
