@@ -268,6 +268,11 @@ def test_numbers_written_as_words_count(
             " base in Deir ez-Zor province.",
             "militia",
         ),
+        # The people killed or hurt are victims, and the state whose air defences fired is the
+        # one struck.
+        ("Turkish soldiers killed in rocket attack on a base in northern Iraq", "", None),
+        ("US forces killed a senior commander in a drone strike in Idlib", "", "United States"),
+        ("Syrian air defences confronted missiles that hit an airport near Damascus", "", None),
         # An area named after "around" is a place.
         ("Sites around Damascus hit in an Israeli missile strike", "", "Israel"),
     ],

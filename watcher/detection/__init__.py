@@ -650,7 +650,15 @@ _HELD = re.compile(
     r"(?:'s|’s)?[\s-]*(?:(?:air|military|army|naval|troops['’]?|forces['’]?)\s+)?"
     r"(?:held|controlled|run|backed|allied|aligned|affiliated|linked|supported|strongholds?|"
     r"positions?|targets?|bastions?|hideouts?|areas?|territory|camps?|convoys?|bases?|"
-    r"headquarters|checkpoints?|outposts?|media|embassy|consulate)\b",
+    r"headquarters|checkpoints?|outposts?|media|embassy|consulate|air[\s-]+defen[cs]es?)\b",
+    re.IGNORECASE,
+)
+# A name whose people were killed or hurt is the victim ("Turkish soldiers killed in a rocket
+# attack"), unless it qualifies strike words.
+_VICTIM = re.compile(
+    r"[\s-]+(?:[\w-]+\s+){0,2}?(?:(?:were|was|have\s+been|had\s+been|are|is|being)\s+"
+    r"(?:killed|wounded|injured|hurt)\b|(?:killed|wounded|injured|hurt)\s+"
+    r"(?:in|by|as|when|after|during|near)\b|died\b|dead\b)",
     re.IGNORECASE,
 )
 # A state named after these is where the strike fell or what it hit ("air strikes in Syria",
@@ -729,7 +737,8 @@ def _actor(
         # "in Syria", "on US forces": a place or a target, unless it qualifies the strike words
         # ("killed in rebel shelling", "in US drone strikes").
         if not before_strike and (
-            _PLACED.search(doc.text, max(0, hit[0] - 12), hit[0])
+            _VICTIM.match(doc.text, hit[1])
+            or _PLACED.search(doc.text, max(0, hit[0] - 12), hit[0])
             or _TARGETED.search(doc.text, max(0, hit[0] - 30), hit[0])
         ):
             continue
