@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from watcher.detection import Detection, default_rules, detect, fields
+from watcher.detection import Detection, default_rules, detect, fields, lead
 from watcher.detection.lead import BACKGROUND, CAPTION, RELATED, dateline_end, read_lead
 
 
@@ -279,3 +279,55 @@ def test_numbers_written_as_words_count(
 )
 def test_the_actor_is_who_struck(title: str, text: str, actor: str | None) -> None:
     assert _detected(title, text).fields.actor == actor
+
+
+# One sentence per branch of the caption and background patterns, and the same with a character
+# an ignore-case pattern reads as an ASCII letter (long s, dotless i): the quick word tests that
+# skip those patterns must never skip a sentence they match.
+_PATTERN_SENTENCES = [
+    "Smoke over the town (Photo: local media)",
+    "Image caption A destroyed car in the square",
+    "FILE PHOTO of a convoy on the road",
+    "File - a checkpoint near the river",
+    "Mourners at the funeral, via Getty Images",
+    "Pictured is the damaged bridge.",
+    "A fighter near the front line / AFP / Getty",
+    "The damaged clinic seen from the road (Reuters)",
+    "It was the second such strike, after an earlier one hit the depot.",
+    "Earlier this month drones hit the base.",
+    "Rockets hit the same base last week.",
+    "The base was previously struck by drones.",
+    "The attack comes two days after a drone strike on the base.",
+    "Three weeks ago a drone hit the same depot.",
+    "The group seized the town in mid-2015 and held it.",
+    "Coalition jets have struck the area since 2014.",
+    "Several strikes, the last of which killed four, hit the area.",
+    "Dozens of strikes hit the area in the past months.",
+    "The coalition has long carried out raids there.",
+    "Turkey has conducted similar operations.",
+    "Drones hit the base in January, officials said.",
+    "Drones hit the base on August 20, officials said.",
+    "A drone hit the base on 3 Sept 2016, officials said.",
+    "Drones hit the bridge laſt week.",
+    "Dozens of strikes hit the area in the paſt years.",
+    "FıLE - the convoy on the road",
+]
+
+
+@pytest.mark.parametrize("sentence", _PATTERN_SENTENCES)
+def test_the_quick_word_tests_agree_with_the_patterns(sentence: str) -> None:
+    day = datetime(2024, 3, 10, tzinfo=UTC).date()
+    matched = (
+        lead._CREDIT.search(sentence)
+        or (lead._SCENE.match(sentence) and lead._PICTURE_END.search(sentence))
+        or lead._EARLIER.search(sentence)
+        or lead._older_date(sentence, day)
+    )
+    assert matched, sentence  # each sentence exercises a pattern
+    expected = (
+        CAPTION
+        if lead._CREDIT.search(sentence)
+        or (lead._SCENE.match(sentence) and lead._PICTURE_END.search(sentence))
+        else BACKGROUND
+    )
+    assert lead.context_of(sentence, day) == expected

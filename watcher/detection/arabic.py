@@ -191,17 +191,23 @@ def agent_follows(text: str, end: int, start: int) -> bool:
 # Share of letters that must be Arabic for a text to be read as Arabic: a headline quoted in
 # an English story does not make it Arabic, an English name in an Arabic one does not undo it.
 _ARABIC_SHARE = 0.5
-_LETTER = re.compile(r"[^\W\d_]")
+# Runs of letters, counted by their lengths: a list of runs is far shorter than one of letters.
+_LETTERS_RUN = re.compile(r"[^\W\d_]+")
+_ARABIC_RUN = re.compile(ARABIC_LETTER.pattern + "+")
+
+
+def _count(run: re.Pattern[str], text: str) -> int:
+    return sum(map(len, run.findall(text)))
 
 
 def language(text: str) -> str:
     """ "ar" when most letters of the text are Arabic, else "en" (the only other language the
     rules read); a text with no letters is "en"."""
     sample = text[:4000]
-    letters = len(_LETTER.findall(sample))
+    letters = _count(_LETTERS_RUN, sample)
     if not letters:
         return "en"
-    arabic = len(ARABIC_LETTER.findall(sample))
+    arabic = _count(_ARABIC_RUN, sample)
     return "ar" if arabic / letters >= _ARABIC_SHARE else "en"
 
 

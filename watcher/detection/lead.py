@@ -152,14 +152,39 @@ def _older_date(sentence: str, published: date | None) -> bool:
     return False
 
 
+# Words without one of which _CREDIT or _EARLIER cannot match, and the month names _IN_MONTH and
+# _ON_DAY need (case as written): most sentences have none, and a substring test is far cheaper
+# than those searches, which try every position of the sentence. Kept in step with the patterns.
+_CREDIT_WORDS = ("photo", "image caption", "file", "getty", "pictured", "/", "|", "(")
+_EARLIER_WORDS = (
+    "earlier", "last", "previous", "after", "ago", "before", "19", "20", "past", "carried out",
+    "conducted", "launched",
+)  # fmt: skip
+_MONTH_STEMS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+# The only characters an ignore-case pattern matches to an ASCII letter that str.lower() does
+# not turn into it (dotted and dotless i, long s, the Kelvin sign): with one of them in the
+# sentence the word tests are skipped and the patterns decide alone.
+_CASE_FOLDS = re.compile("[\u0130\u0131\u017f\u212a]")
+
+
+def _has_any(text: str, words: Sequence[str]) -> bool:
+    return any(map(text.__contains__, words))
+
+
 def context_of(sentence: str, published: date | None = None) -> str | None:
     """What a body sentence is when it is not part of the lead: CAPTION, RELATED, BACKGROUND,
     or None (the sentence may tell the lead strike)."""
     if _RELATED.match(sentence):
         return RELATED
-    if _CREDIT.search(sentence) or (_SCENE.match(sentence) and _PICTURE_END.search(sentence)):
+    folded = sentence.lower()
+    exact = _CASE_FOLDS.search(sentence) is not None
+    if ((exact or _has_any(folded, _CREDIT_WORDS)) and _CREDIT.search(sentence)) or (
+        _SCENE.match(sentence) and _PICTURE_END.search(sentence)
+    ):
         return CAPTION
-    if _EARLIER.search(sentence) or _older_date(sentence, published):
+    if ((exact or _has_any(folded, _EARLIER_WORDS)) and _EARLIER.search(sentence)) or (
+        _has_any(sentence, _MONTH_STEMS) and _older_date(sentence, published)
+    ):
         return BACKGROUND
     return None
 
