@@ -458,14 +458,9 @@ def match_score(report: Report, state: EventState, settings: EventSettings) -> f
     ):
         return None
     # Reports out within hours of each other that name days too far apart (see _times_fit):
-    # the join needs a named place hit (not only a point both were near: "south of Kirkuk")
-    # and nothing against it; later, the same site and actor.
+    # the join needs a named place and nothing against it; later, the same site and actor.
     misdated = report.event_date is not None and not _dates_agree(report, state, settings)
-    if misdated and (
-        (_place_score(_hit(report.places), _hit(core), settings) or 0.0) < 2
-        or shared_target is False
-        or same_actor is False
-    ):
+    if misdated and (place < 2 or shared_target is False or same_actor is False):
         return None
     if (
         misdated
@@ -803,11 +798,6 @@ def _place_score(
             elif a.country == b.country:
                 best = 0.0
     return None if apart and best is None else best
-
-
-def _hit(places: Sequence[PlaceKey]) -> tuple[PlaceKey, ...]:
-    """The places named as hit, without the points a strike was near or measured from."""
-    return tuple(p for p in places if not _beside(p))
 
 
 def _beside(place: PlaceKey) -> bool:
