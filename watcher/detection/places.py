@@ -1,0 +1,214 @@
+"""Places of a document: a Document and the rules in, the places it names (the gazetteer's
+places, and the rules' countries and their adjectives) as FoundPlaces by sentence out; reads
+the gazetteer, loaded once.
+
+A country that speaks or strikes ("Iraq said", "Turkey bombs") is an actor, not a place; a
+place a projectile came from or a force belongs to ("rockets fired from Syria", "Iran-backed
+militias") says nothing of where a strike fell (is_reference).
+"""
+
+from __future__ import annotations
+
+import bisect
+import dataclasses
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from watcher.detection.fields import PlaceRef
+from watcher.detection.gazetteer import Place, load_gazetteer
+from watcher.detection.rules import Rule, RuleSet
+from watcher.detection.sentences import Document
+
+
+@dataclass(frozen=True)
+class FoundPlace:
+    start: int
+    end: int
+    text: str
+    ref: PlaceRef
+    adjective: bool = False  # a demonym, or a country named by its adjective
+
+    @property
+    def named(self) -> bool:
+        """A place named as a place, not by an adjective."""
+        return not self.adjective and self.ref.precision != "demonym"
+
+
+# "Iraq said", "Syria accuses", "Turkey bombs": a country speaking or striking is an actor, not
+# the place of a strike.
+_SPEAKS = re.compile(
+    r"(?:'s|’s)?\s+(?:has\s+|had\s+|have\s+)?(?:\w+ly\s+)?(?:said|says|say|accused|accuses|"
+    r"claimed|condemned|condemns|"
+    r"claims|announced|announces|denied|denies|reported|reports|warned|warns|bombs|bombed|"
+    r"pounds|pounded|shells|shelled|strikes|struck|hits|targets|targeted|retaliates|"
+    r"retaliated|launches|launched|fires|fired|carries out|carried out|conducts|conducted)\b"
+)
+
+
+def display_name(written: str, name: str) -> str:
+    """A place's name as alerts show it: as the text wrote it when that is a plain spelling
+    ("Qaim", "Deir ez-Zor"), else the gazetteer's name without diacritics ("Al Qā’im" is
+    "Al Qaim"); shouted or Arabic-script writings take the gazetteer's name."""
+    written = " ".join(written.split()).rstrip(".")
+    if (
+        written.isascii()
+        and any(c.isupper() for c in written)
+        and not (len(written) > 4 and written.isupper())
+    ):
+        return written
+    bare = unicodedata.normalize("NFKD", name)
+    folded = "".join(c for c in bare if not unicodedata.combining(c))
+    ascii_name = folded.encode("ascii", "ignore").decode()
+    return " ".join(ascii_name.split()) or name
+
+
+def _places(
+    doc: Document, rules: RuleSet, window: tuple[int, int] | None = None
+) -> list[FoundPlace]:
+    """The places of the text; with a window (a character range no country or demonym runs
+    across the ends of), those that start in it, read from it and its surroundings only."""
+    found: list[FoundPlace] = []
+    gazetteer = rules.gazetteer or load_gazetteer()
+    hits = (
+        gazetteer.places_in(doc.text)
+        if window is None
+        else gazetteer.places_near(doc.text, [window])
+    )
+    demonyms = {span for code in rules.demonyms for span in doc.hits.get(f"demonym:{code}", ())}
+    for hit in hits:
+        entry = hit.entry
+        if not isinstance(entry, Place) or (
+            entry.kind == "country" and _SPEAKS.match(doc.text, hit.end)
+        ):
+            continue
+        governorate = gazetteer.governorate_of(entry)
+        found.append(
+            FoundPlace(
+                hit.start,
+                hit.end,
+                hit.text,
+                PlaceRef(
+                    id=str(entry.id),
+                    name=display_name(hit.text, str(entry.name)),
+                    country=str(entry.country),
+                    governorate=governorate.name if governorate else None,
+                    lat=entry.lat,
+                    lon=entry.lon,
+                    precision=str(entry.kind),
+                ),
+                # "Syrian rebels", "an Iranian commander": the country's adjective.
+                adjective=(hit.start, hit.end) in demonyms,
+            )
+        )
+    taken = sorted((place.start, place.end) for place in found)
+    low, high = window or (0, len(doc.text))
+    for precision, codes in (("country", rules.countries), ("demonym", rules.demonyms)):
+        for code in codes:
+            for start, end in doc.hits.get(f"{precision}:{code}", ()):
+                # Outside the window, a country or demonym cannot overlap one inside it.
+                if not low <= start < high or (
+                    precision == "country" and _SPEAKS.match(doc.text, end)
+                ):
+                    continue
+                # Spans taken so far are sorted and disjoint: only the neighbours can overlap.
+                at = bisect.bisect_left(taken, (start, end))
+                if any(a < end and start < b for a, b in taken[max(0, at - 1) : at + 1]):
+                    continue
+                taken.insert(at, (start, end))
+                found.append(
+                    FoundPlace(
+                        start,
+                        end,
+                        doc.text[start:end],
+                        PlaceRef(
+                            id=f"{precision}:{code}",
+                            name=doc.text[start:end],
+                            country=code,
+                            governorate=None,
+                            lat=None,
+                            lon=None,
+                            precision=precision,
+                        ),
+                    )
+                )
+    found.sort(key=lambda place: place.start)
+    if window is not None:
+        return [place for place in found if low <= place.start < high]
+    return found
+
+
+@dataclass
+class SentencePlaces:
+    """The places of a text by sentence, found on first use: a cue reads the places of its own
+    sentence and of a few around it, and most of a long text is never read. Each sentence is
+    read with its surroundings only (exact: see _places), unless a country or demonym runs
+    across its ends; then the whole text is read once. Reading sentence by sentence even when
+    cues are in most sentences was faster on the pages of bench/articles.py."""
+
+    doc: Document
+    rules: RuleSet
+    by_sentence: dict[int, list[FoundPlace]] = dataclasses.field(default_factory=dict)
+    whole: bool = False  # every sentence is read
+
+    def of(self, sentence: int) -> list[FoundPlace]:
+        if sentence not in self.by_sentence and not self.whole:
+            doc = self.doc
+            low = doc.starts[sentence]
+            high = doc.starts[sentence + 1] if sentence + 1 < len(doc.starts) else len(doc.text)
+            if any(
+                start < edge < end
+                for precision, codes in (
+                    ("country", self.rules.countries),
+                    ("demonym", self.rules.demonyms),
+                )
+                for code in codes
+                for start, end in doc.hits.get(f"{precision}:{code}", ())
+                for edge in (low, high)
+            ):
+                self.read_all()
+            else:
+                self.by_sentence[sentence] = _places(doc, self.rules, (low, high))
+        return self.by_sentence.get(sentence, [])
+
+    def read_all(self) -> None:
+        self.by_sentence.clear()
+        for place in _places(self.doc, self.rules):
+            self.by_sentence.setdefault(self.doc.sentence_of(place.start), []).append(place)
+        self.whole = True
+
+    def found(self) -> list[FoundPlace]:
+        """Every place found so far."""
+        return [place for places in self.by_sentence.values() for place in places]
+
+
+# Where a projectile came from, not where it hit: "rockets fired from Syrian territory", "jets
+# launched missiles from over the Mediterranean".
+_ORIGIN = re.compile(
+    r"\b(?:(?:from|out of)\s+(?:over\s+|above\s+|across\s+)?(?:the\s+|inside\s+|within\s+)?"
+    # Who is accused or blamed is the actor: "Syria accuses Israel of launching airstrikes".
+    r"|(?:accus\w*|blam\w*)\s+(?:on\s+)?)$",
+    re.IGNORECASE,
+)
+# A country or its adjective that names a force or a person's nation, not a place: "an Iranian
+# commander", "Iran-backed militias", "Lebanese Hezbollah fighters".
+_AFFILIATION = re.compile(
+    r"[\s-]+(?:backed|allied|aligned|linked|sponsored|led|funded|revolutionary|guards?|forces?|"
+    r"militias?|militiamen|commanders?|generals?|officers?|advisers?|advisors?|military|troops|"
+    r"fighters|personnel|proxies|proxy|officials?|diplomats?|embassy|consulate|nationals?|"
+    r"brigadier|colonel|lieutenant|major|captain|leaders?|chief|adviser|advisor|origin|made|"
+    r"designed|built|manufactured|supplied|"
+    r"citizens?|hezbollah|quds|irgc|drones?|jets?|warplanes?|missiles?|regime|government)\b",
+    re.IGNORECASE,
+)
+
+
+def is_reference(doc: Document, place: FoundPlace, rule: Rule) -> bool:
+    """Whether a place found in a cue's sentence says nothing of where the strike was."""
+    if _ORIGIN.search(doc.text, max(0, place.start - 20), place.start):
+        return True
+    return (
+        place.ref.precision in ("country", "demonym")
+        and place.ref.country not in rule.countries
+        and _AFFILIATION.match(doc.text, place.end) is not None
+    )

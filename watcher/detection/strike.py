@@ -1,0 +1,363 @@
+"""The lead strike and its fields: the Candidates of the rule that fired in, the StrikeFields
+of the strike the document reports (its places ranked, toll, date, actor, target and type)
+and the Mention of its actor out; reads the gazetteer, loaded once.
+
+Captions, links to other stories and background about earlier strikes are context
+(lead.read_lead): they give no field unless nothing else tells the strike. Within the lead,
+places hit come before places the strike was near and those before reference points.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import re
+from collections.abc import Sequence
+from datetime import datetime
+
+from watcher.detection import fields
+from watcher.detection.actor import find_actor
+from watcher.detection.fields import PlaceRef, StrikeFields
+from watcher.detection.gazetteer import load_gazetteer
+from watcher.detection.lead import Lead, read_lead
+from watcher.detection.places import FoundPlace, SentencePlaces
+from watcher.detection.rules import Rule, RuleSet
+from watcher.detection.scoring import Candidate
+from watcher.detection.sentences import Document, Mention
+
+
+def _strike_type(
+    lead: Candidate, fired: Sequence[Candidate], candidates: Sequence[Candidate]
+) -> str:
+    """The lead strike's type: the first sentence (the lead's, then the others that fired) whose
+    strike words say one. An aircraft named in the sentence makes it an air strike ("a jet fired
+    a missile"); otherwise its first typed strike words decide."""
+    for sentence in dict.fromkeys([lead.sentence, *(c.sentence for c in fired)]):
+        typed = sorted(
+            (
+                c
+                for c in candidates
+                if c.sentence == sentence and c.score > 0 and c.cue.strike_type != "unclear"
+            ),
+            key=lambda c: c.start,
+        )
+        if any(c.cue.strike_type == "air_drone" for c in typed):
+            return "air_drone"
+        if typed:
+            return typed[0].cue.strike_type
+    return "unclear"
+
+
+# How coarse a place is, for the order of an alert's places: a town or a site leads, a city
+# that holds a named site or a smaller town comes next, a region or governorate last.
+_BROAD = frozenset(("governorate", "province", "region"))
+# A named site or town this close to a named city is inside it or at its edge ("Mezzeh" and
+# "Damascus", "Kufa" and "Najaf").
+_INSIDE_KM = 30.0
+# Who says where, in the order of place roles: a place hit or one the strike was near (of
+# those, the finer leads: "near Tabqa dam" before "Raqqa"), then a point to measure from.
+_ROLE_RANK = {fields.HIT: 0, fields.NEAR: 0, fields.REFERENCE: 1}
+_DIRECTION_BEFORE = re.compile(
+    r"\b((?:north|south|east|west|north-?east|north-?west|south-?east|south-?west)(?:ern)?"
+    r"|central)\s+$",
+    re.IGNORECASE,
+)
+
+
+def _distance_km(a: PlaceRef, b: PlaceRef) -> float:
+    if a.lat is None or a.lon is None or b.lat is None or b.lon is None:
+        return math.inf
+    la, lb = math.radians(a.lat), math.radians(b.lat)
+    h = (
+        math.sin((lb - la) / 2) ** 2
+        + math.cos(la) * math.cos(lb) * math.sin(math.radians(b.lon - a.lon) / 2) ** 2
+    )
+    return 2 * 6371.0 * math.asin(math.sqrt(h))
+
+
+# A region with no governorate (the Kurdistan Region) holds the towns this close to its middle.
+_REGION_KM = 250.0
+
+
+def _inside(broad: PlaceRef, other: PlaceRef) -> bool:
+    """Whether a place lies in a region or governorate named with it."""
+    if other.precision in (*_BROAD, "country", "demonym") or other.country != broad.country:
+        return False
+    if broad.governorate is None:
+        return _distance_km(broad, other) <= _REGION_KM
+    return other.governorate == broad.governorate
+
+
+def _coarseness(place: PlaceRef, others: Sequence[PlaceRef], rules: RuleSet) -> int:
+    """0 for a town or site, 1 for a city that holds another of the places, 2 for a region or
+    governorate that holds one: a whole region does not lead when a town inside it is named
+    (issue #11)."""
+    if place.precision in _BROAD:
+        return 2 if any(_inside(place, other) for other in others) else 0
+    if place.precision != "city":
+        return 0
+    gazetteer = rules.gazetteer or load_gazetteer()
+    entry = gazetteer.place(place.id)
+    size = entry.population or 0
+    # A city that gives its governorate its name ("Sulaymaniyah", "Idlib") stands for the
+    # governorate as often as for the city.
+    capital = (
+        place.governorate is not None and entry.name.casefold() == place.governorate.casefold()
+    )
+    for other in others:
+        if other.id == place.id or other.precision in (*_BROAD, "country", "demonym"):
+            continue
+        if capital and other.governorate == place.governorate:
+            return 1
+        if _distance_km(place, other) > _INSIDE_KM:
+            continue
+        if other.precision != "city" or (gazetteer.place(other.id).population or 0) < size:
+            return 1
+    return 0
+
+
+# Between a cue and a place, a clause boundary: "bombings rock Baghdad as jets hammer
+# Fallujah", "jets bombed Fallujah, hours after rockets slammed into a Baghdad hotel".
+_PLACE_CLAUSE = re.compile(r"\b(?:while|whereas|but|after|before|when|since|as|amid|following)\b|;")
+# A strike told after these in its sentence is an earlier one the lead's strike answers or
+# follows: "jets bombed Fallujah hours after rockets hit a Baghdad hotel".
+_EARLIER_CLAUSE = re.compile(
+    r"\b(?:after|following|in (?:retaliation|response) (?:for|to)|a day after|days after)\b",
+    re.IGNORECASE,
+)
+
+
+def _main_clause(doc: Document, candidate: Candidate, candidates: Sequence[Candidate]) -> Candidate:
+    """The strike of the sentence's main clause when the candidate is told in a clause about
+    an earlier strike ("... hours after rockets slammed into ...")."""
+    sentence_start = doc.sentences[candidate.sentence][0]
+    marker = _EARLIER_CLAUSE.search(doc.text, sentence_start, candidate.start)
+    if marker is None:
+        return candidate
+    before = [
+        c
+        for c in candidates
+        if c.sentence == candidate.sentence and c.score > 0 and c.end <= marker.start()
+    ]
+    return max(before, key=lambda c: (c.score, -c.start)) if before else candidate
+
+
+def _place_key(
+    doc: Document, roles: Lead, place: FoundPlace, candidate: Candidate | None
+) -> tuple[str, str, tuple[int, ...]] | None:
+    """A place's role, its words ("south of") and where it stands from the cue: (other
+    clause or sentence, before the cue, distance); None for a place that is not the strike's
+    (in a dateline, or where someone is based)."""
+    sentence = doc.sentence_of(place.start)
+    if place.start < doc.sentences[sentence][0] + roles.datelines.get(sentence, 0):
+        return None
+    role, words = fields.place_role(doc.text, place.start, place.end)
+    if role == fields.ORIGIN:
+        return None
+    if candidate is None or sentence != candidate.sentence:
+        return role, words, (2, 0, place.start - doc.sentences[sentence][0])
+    low, high = sorted((place.start, candidate.start))
+    return (
+        role,
+        words,
+        (
+            int(bool(_PLACE_CLAUSE.search(doc.text, low, high))),
+            int(place.start < candidate.start),
+            abs(place.start - candidate.start),
+        ),
+    )
+
+
+def _named(ref: PlaceRef, role: str, words: str) -> PlaceRef:
+    """The place as an alert names it: "near Masyaf", "south of Baghdad" when that is how the
+    text places the strike."""
+    return ref if role == fields.HIT else dataclasses.replace(ref, name=f"{words} {ref.name}")
+
+
+def _upgrade(first: PlaceRef, role: str, other: PlaceRef) -> bool:
+    """Whether a place hit that the lead paragraph names says better where the strike fell
+    than the first place of the strike sentences: a town inside the region or governorate
+    they name, or a place by the one they say the strike was near."""
+    if other.precision in ("country", "demonym") or other.country != first.country:
+        return False
+    if first.precision == "country":
+        return True
+    if first.precision in _BROAD:
+        return _inside(first, other)
+    return role != fields.HIT and _distance_km(first, other) <= _INSIDE_KM
+
+
+def _lead_places(
+    doc: Document,
+    rules: RuleSet,
+    rule: Rule,
+    roles: Lead,
+    ordered: Sequence[Candidate],
+    candidates: Sequence[Candidate],
+    by_sentence: SentencePlaces,
+) -> tuple[list[PlaceRef], list[PlaceRef]]:
+    """The places of the lead strike, the one an alert leads with first, and the countries
+    named for it (with a direction written before them: "eastern Syria").
+
+    Places in a dateline or naming where someone is based are not the strike's. In the
+    strike's sentences, the cue's own clause comes first, then places hit before places the
+    strike was near and those before reference points ("south of Baghdad"), a town before the
+    city or region that holds it, the lead's sentences before a later one, and after the cue
+    before before it. When that leaves a region, a country or a "near" first, a place hit in
+    the lead paragraph that is inside or by it leads ("Kurdistan region" ... "in Erbil")."""
+    seen: dict[str, tuple[tuple[int, ...], PlaceRef, str]] = {}
+    countries: list[PlaceRef] = []
+    gazetteer = rules.gazetteer or load_gazetteer()
+    for order, candidate in enumerate(ordered):
+        for place in candidate.places:
+            if place.ref.precision == "demonym":
+                continue
+            found = _place_key(doc, roles, place, candidate)
+            if found is None:
+                continue
+            role, words, (clause, before, distance) = found
+            if place.ref.precision == "country":
+                direction = _DIRECTION_BEFORE.search(
+                    doc.text, max(0, place.start - 16), place.start
+                )
+                name = gazetteer.place(place.ref.country).name
+                if direction:
+                    name = f"{direction.group(1).lower()} {name}"
+                countries.append(dataclasses.replace(place.ref, name=name))
+                continue
+            key = (
+                int(candidate.sentence > rule.lead),
+                clause,
+                _ROLE_RANK[role],
+                order,
+                before,
+                distance,
+            )
+            if place.ref.id not in seen or key < seen[place.ref.id][0]:
+                seen[place.ref.id] = (key, _named(place.ref, role, words), role)
+    found_refs = [ref for _, ref, _ in seen.values()]
+    ranked = sorted(
+        seen.values(),
+        key=lambda entry: (entry[0][:3], _coarseness(entry[1], found_refs, rules), entry[0][3:]),
+    )
+    result = [ref for _, ref, _ in ranked]
+    first = result[0] if result else (countries[0] if countries else None)
+    first_role = ranked[0][2] if ranked else fields.HIT
+    if first is not None and (first.precision in (*_BROAD, "country") or first_role != fields.HIT):
+        lead_sentences = [
+            index
+            for index in range(min(rule.lead + 1, len(doc.sentences)))
+            if not roles.is_context(index)
+        ]
+        if first.precision == "country":
+            # With only a country so far, a later sentence that tells a strike in a town of
+            # it says more ("... the air strike in Raqqa").
+            lead_sentences += sorted(
+                {
+                    c.sentence
+                    for c in candidates
+                    if c.score > 0 and c.sentence > rule.lead and not roles.is_context(c.sentence)
+                }
+            )
+        for index in lead_sentences:
+            better = next(
+                (
+                    _named(place.ref, said[0], said[1])
+                    for place in by_sentence.of(index)
+                    if place.ref.country in rule.countries
+                    and (said := _place_key(doc, roles, place, None)) is not None
+                    and (
+                        said[0] == fields.HIT
+                        or (said[0] == fields.NEAR and first_role == fields.HIT)
+                    )
+                    and _upgrade(first, first_role, place.ref)
+                    # not the city that holds the place the strike was near
+                    and _coarseness(place.ref, [first], rules) == 0
+                ),
+                None,
+            )
+            if better is not None:
+                result = [better, *(ref for ref in result if ref.id != better.id)]
+                break
+    return result, countries
+
+
+# The sentences (headline included) in which a toll is looked for when the strike sentences
+# give none.
+_TOLL_SENTENCES = 13
+
+
+def strike_fields(
+    doc: Document,
+    rules: RuleSet,
+    rule: Rule,
+    fired: Sequence[Candidate],
+    candidates: Sequence[Candidate],
+    by_sentence: SentencePlaces,
+    published: datetime | None,
+) -> tuple[StrikeFields, Mention | None]:
+    """The fields of the lead strike, and the mention of its actor. Captions, links to other
+    stories and background about earlier strikes are context: they give no field unless
+    nothing else tells the strike."""
+    roles = read_lead([doc.sentence_text(i) for i in range(len(doc.sentences))], published)
+    own = [
+        _main_clause(doc, c, candidates) for c in fired if not roles.is_context(c.sentence)
+    ] or list(fired)
+    # The lead strike is the first one told with conviction, not the loudest later on.
+    strongest = max(c.score for c in own)
+    lead = min((c for c in own if c.score >= 0.6 * strongest), key=lambda c: c.sentence)
+    ordered = [lead, *(c for c in own if c is not lead)]
+
+    # The toll is read from the strike sentences of the headline and lead, then the rest of
+    # the lead, where reports state it ("... killing at least one fighter" after a strike
+    # sentence the rules did not need), and only then from later strike sentences.
+    def told(candidate: Candidate) -> tuple[str, int]:
+        return (
+            doc.sentence_text(candidate.sentence),
+            candidate.start - doc.sentences[candidate.sentence][0],
+        )
+
+    texts = [told(c) for c in ordered if c.sentence < 4]
+    fired_sentences = {c.sentence for c in fired}
+    texts.extend(
+        (doc.sentence_text(index), 0)
+        for index in range(min(4, len(doc.sentences)))
+        if index not in fired_sentences and not roles.is_context(index)
+    )
+    texts.extend(told(c) for c in ordered if c.sentence >= 4)
+    # Reports often give the toll, or say there was none, a few paragraphs down.
+    texts.extend(
+        (doc.sentence_text(index), 0)
+        for index in range(4, min(_TOLL_SENTENCES, len(doc.sentences)))
+        if index not in fired_sentences and not roles.is_context(index)
+    )
+    places, countries = _lead_places(doc, rules, rule, roles, ordered, candidates, by_sentence)
+    if not places:
+        # Where the text names no town, the country is all an alert can say ("eastern Syria").
+        places = countries[:1]
+    killed, wounded = fields.casualties(texts, doc.text)
+    when, when_text = fields.event_date([text for text, _ in texts], published)
+    # Within a sentence, the strike told first is the one whose actor counts.
+    in_order = [
+        c
+        for sentence in dict.fromkeys(c.sentence for c in ordered)
+        for c in sorted(
+            (c for c in candidates if c.sentence == sentence and c.score > 0),
+            key=lambda c: c.start,
+        )
+    ]
+    actor = find_actor(doc, rules, in_order, rule.countries)
+    start = lead.end - doc.sentences[lead.sentence][0]
+    found = StrikeFields(
+        strike_type=_strike_type(lead, ordered, candidates),
+        actor=actor.ref if actor else None,
+        actor_text=actor.text if actor else None,
+        target=fields.target(doc.sentence_text(lead.sentence), start),
+        places=tuple(places),
+        countries=tuple(dict.fromkeys(place.ref.country for place in lead.places)),
+        killed=killed,
+        wounded=wounded,
+        event_date=when,
+        event_date_text=when_text,
+    )
+    return found, actor
