@@ -3,6 +3,8 @@ problems, explanations, and field extraction (casualties, dates)."""
 
 from __future__ import annotations
 
+import dataclasses
+import re
 import tomllib
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -11,6 +13,7 @@ from typing import Any
 import pytest
 
 from watcher.detection import Verdict, default_rules, detect, explain, fields, load_rules
+from watcher.detection.rules import CUE_KEYS, GUARD_KEYS, RULE_KEYS, RuleSet
 
 CASES = [
     case
@@ -326,6 +329,21 @@ def test_user_can_add_a_guard_and_start_without_defaults() -> None:
             "rules[0].window_decay",
             "from 0 to 1",
         ),
+        (
+            {"rules": [{"id": "strike-iraq-syria", "elsewhere_sentences": -1}]},
+            "rules[0].elsewhere_sentences",
+            "whole number from 0 to 1000",
+        ),
+        (
+            {"rules": [{"id": "strike-iraq-syria", "elsewhere_sentences": 1.5}]},
+            "rules[0].elsewhere_sentences",
+            "whole number from 0 to 1000",
+        ),
+        (
+            {"rules": [{"id": "strike-iraq-syria", "lead_strike_share": 1.5}]},
+            "rules[0].lead_strike_share",
+            "from 0 to 1",
+        ),
         ({"lexicons": {"air_strike": ["re:(unclosed"]}}, "lexicons.air_strike[", "bad regular"),
         ({"lexicons": {"air_strike": ["re:(a+)+$"]}}, "lexicons.air_strike[", "backtrack"),
         ({"lexicons": {"air_strike": ["re:(x|xy)*z"]}}, "lexicons.air_strike[", "backtrack"),
@@ -345,6 +363,63 @@ def test_rule_problems_name_the_key_and_the_fix(
     assert match, [str(p) for p in problems]
     assert match[0].file == "watcher.toml"
     assert words in str(match[0])
+
+
+def test_every_rule_cue_and_guard_key_is_explained_in_the_shipped_rules() -> None:
+    shipped = (Path(fields.__file__).parent / "default_rules.toml").read_text("utf-8")
+    explained = set(re.findall(r"^#\s+(?:\[\[rules\.)?([a-z_]+)\b", shipped, re.MULTILINE))
+    missing = sorted(set(RULE_KEYS + CUE_KEYS + GUARD_KEYS) - explained)
+    assert not missing, f"keys not explained in default_rules.toml: {missing}"
+
+
+def _with_rule(rules: RuleSet, **values: Any) -> RuleSet:
+    return dataclasses.replace(rules, rules=(dataclasses.replace(rules.rules[0], **values),))
+
+
+def test_how_many_sentences_can_lead_a_story_elsewhere_is_a_rule_key() -> None:
+    loaded, problems = load_rules(
+        {
+            "rules": [
+                {
+                    "id": "strike-iraq-syria",
+                    "elsewhere_sentences": 0,
+                    "countries": ["IQ"],
+                    "cues": [{"lexicon": "air_strike"}],
+                }
+            ]
+        },
+        "c.toml",
+    )
+    assert problems == []
+    assert loaded.rules[0].elsewhere_sentences == 0
+    assert default_rules().rules[0].elsewhere_sentences == 1
+    title = "Regional round-up"
+    text = (
+        "Israeli jets struck a village in southern Lebanon on Monday, the army said. "
+        "Separately, an air strike hit a weapons depot in Syria, a war monitor said."
+    )
+    # The first sentence tells a strike in Lebanon: by default the story is led elsewhere.
+    verdict = explain(title, text, default_rules())
+    assert verdict.detection is None
+    assert any("lowered by elsewhere" in reason for reason in verdict.reasons)
+    # With the headline alone able to lead it elsewhere, the strike in Syria counts in full.
+    found = detect(title, text, _with_rule(default_rules(), elsewhere_sentences=0))
+    assert found is not None and found.fields.countries == ("SY",)
+
+
+def test_the_share_of_the_best_score_a_lead_strike_needs_is_a_rule_key() -> None:
+    title = "Regional round-up"
+    text = (
+        "A strike hit a bakery in Raqqa on Monday, residents said. "
+        "Warplanes carried out an air strike on an arms depot in Deir ez-Zor the same night."
+    )
+    told_first = detect(title, text, default_rules())
+    assert told_first is not None
+    assert told_first.fields.places[0].name == "Raqqa"
+    # The bare "strike" scores less than the air strike: a share above its ratio passes it by.
+    loudest = detect(title, text, _with_rule(default_rules(), lead_strike_share=0.9))
+    assert loudest is not None
+    assert loudest.fields.places[0].name == "Deir ez-Zor"
 
 
 def test_all_problems_are_collected_not_just_the_first() -> None:

@@ -72,6 +72,7 @@ RULE_KEYS = (
     "window",
     "demonym_factor",
     "elsewhere_factor",
+    "elsewhere_sentences",
     "threshold",
     "lead",
     "later_factor",
@@ -81,6 +82,7 @@ RULE_KEYS = (
     "window_decay",
     "next_sentence_factor",
     "headline_place_factor",
+    "lead_strike_share",
     "guards",
     "cues",
 )
@@ -146,6 +148,11 @@ class Rule:
     window_decay: float = 0.1
     next_sentence_factor: float = 0.7
     headline_place_factor: float = 0.8
+    # A strike placed in another country marks the story as told elsewhere when it is in the
+    # headline or one of this many sentences of the story after it (clauses.Roles.positions).
+    elsewhere_sentences: int = 1
+    # The fields are the first strike sentence's that scores at least this share of the best.
+    lead_strike_share: float = 0.6
 
 
 # The rule's factors with a default in Rule, read by _rule.
@@ -155,6 +162,7 @@ _FACTORS = (
     "window_decay",
     "next_sentence_factor",
     "headline_place_factor",
+    "lead_strike_share",
 )
 
 
@@ -650,6 +658,18 @@ def _rule(
         window_decay=factors["window_decay"],
         next_sentence_factor=factors["next_sentence_factor"],
         headline_place_factor=factors["headline_place_factor"],
+        elsewhere_sentences=int(
+            _number(
+                raw.get("elsewhere_sentences", 1),
+                file,
+                f"{path}.elsewhere_sentences",
+                0,
+                1000,
+                problems,
+                integer=True,
+            )
+        ),
+        lead_strike_share=factors["lead_strike_share"],
     )
 
 

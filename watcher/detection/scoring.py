@@ -216,7 +216,7 @@ def score_cues(
         (
             c
             for c in found
-            if c.position <= 1
+            if c.position <= rule.elsewhere_sentences
             and c.outside is not None
             and c.outside.ref.precision != "demonym"
             and all(lowered.factor > 0 for lowered in c.lowered)

@@ -305,7 +305,10 @@ def strike_fields(
     ] or list(fired)
     # The lead strike is the first one told with conviction, not the loudest later on.
     strongest = max(c.score for c in own)
-    lead = min((c for c in own if c.score >= 0.6 * strongest), key=lambda c: c.sentence)
+    lead = min(
+        (c for c in own if c.score >= rule.lead_strike_share * strongest),
+        key=lambda c: c.sentence,
+    )
     ordered = [lead, *(c for c in own if c is not lead)]
 
     # The toll is read from the strike sentences of the headline and lead, then the rest of
