@@ -183,6 +183,25 @@ def test_a_region_does_not_lead_when_a_town_inside_it_is_named() -> None:
             "The drones attacked a village in Penjwen district on Saturday morning.",
             "Penjwen",
         ),
+        # A town the press names by its short form ("Koya" for Koysinjaq) inside the region.
+        (
+            "Iranian missiles strike Iraqi Kurdistan",
+            "Missiles struck the offices of an exiled party in Koya on Wednesday, officials said.",
+            "Koya",
+        ),
+        # An oil or gas field, a site the gazetteer's towns do not hold.
+        (
+            "Drone attack halts gas output in Kurdistan region",
+            "A drone struck storage tanks at the Khor Mor gas field late on Friday, engineers said.",
+            "Khor Mor gas field",
+        ),
+        # A mountain area of villages inside the governorate the lede names.
+        (
+            "Russian jets bomb rebel villages",
+            "Russian air strikes hit targets in Latakia governorate on Monday morning. "
+            "The strikes fell on villages of Jebel Akrad, residents said.",
+            "Jebel Akrad",
+        ),
     ],
 )
 def test_the_first_place_is_a_place_the_strike_hit(title: str, text: str, first: str) -> None:
