@@ -21,6 +21,7 @@ from watcher.detection.gazetteer import (
     read_actors,
     read_places,
     spelling_variants,
+    with_variants,
 )
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -92,6 +93,8 @@ SPELLINGS = [
     ("Tawke", "iq:tawke-field", "IQ", "IQ.08"),
     ("Jebel Turkman", "sy:jabal-al-turkman", "SY", "SY.02"),
     ("Jabal al-Zawiya", "sy:jabal-al-zawiya", "SY", "SY.12"),
+    ("T4 airbase", "sy:tiyas", "SY", "SY.11"),
+    ("Sarsang oil field", "iq:sarsang-field", "IQ", "IQ.08"),
     ("Ras al-Ain", "gn:165509", "SY", "SY.01"),
     ("Sayyidah Zaynab", "sy:sayyida-zeinab", "SY", "SY.08"),
     ("Sheikh Maqsoud", "sy:sheikh-maqsoud", "SY", "SY.09"),
@@ -324,6 +327,11 @@ def test_spelling_variants(name: str, expected: set[str]) -> None:
     variants = spelling_variants(name)
     assert variants[0] == alias_key(name)
     assert expected <= set(variants)
+
+
+def test_site_nouns_are_written_in_one_word_and_in_two() -> None:
+    variants = with_variants(["Harir air base", "Sarsang oilfield", "Gas Field road"], frozenset())
+    assert {"Harir airbase", "Sarsang oil field", "Gasfield road"} <= set(variants)
 
 
 def test_arabic_names_are_not_transliterated() -> None:

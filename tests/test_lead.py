@@ -65,8 +65,15 @@ def test_a_paragraph_tying_the_strike_to_an_earlier_attack_is_background() -> No
         "Jets struck a depot in Qaim on Sunday.",
         "The raid comes days after a rocket attack in Erbil killed two people.",
         "Officials said a bombing last week killed six.",
+        "Earlier in the week, troops took over an air base near Homs.",
+        "Earlier this week, militias fired rockets at a base in Erbil.",
     ]
-    assert read_lead(sentences).context == {2: BACKGROUND, 3: BACKGROUND}
+    assert read_lead(sentences).context == {
+        2: BACKGROUND,
+        3: BACKGROUND,
+        4: BACKGROUND,
+        5: BACKGROUND,
+    }
 
 
 def test_the_lede_is_never_background() -> None:
@@ -100,6 +107,35 @@ def test_a_background_paragraph_gives_no_place_and_no_toll() -> None:
     assert found.fields.places[0].name == "Sinjar"
     assert all(place.name != "Mosul" for place in found.fields.places)
     assert found.fields.killed == 1
+
+
+def test_a_cue_does_not_take_its_place_from_a_background_sentence() -> None:
+    # "Most of the strikes ..." reads its place from the sentence before, which tells an
+    # earlier strike.
+    found = _detected(
+        "Israel strikes Syria",
+        "Israeli strikes hit an army position in southern Syria overnight, a war monitor said. "
+        "The strikes came after Israel had previously bombed a consulate building in Damascus. "
+        "Most of the strikes were intercepted, state media said.",
+    )
+    assert [place.name for place in found.fields.places] == ["Syria"]
+
+
+def test_a_place_near_which_another_attack_was_does_not_lead_over_the_country() -> None:
+    found = _detected(
+        "US strikes militia sites in Iraq",
+        "US jets struck five militia sites in Iraq on Sunday, officials said. "
+        "The militia is blamed for the death of a contractor at a compound near Kirkuk on "
+        "Friday.",
+    )
+    assert found.fields.places[0].name == "Iraq"
+    # Where a governorate bounds the strike, the town it was near says more.
+    found = _detected(
+        "Drone bombs militia base",
+        "A drone bombed a militia base in Salahuddin province on Friday, officials said. "
+        "The base lies near the town of Amerli.",
+    )
+    assert found.fields.places[0].name == "near Amerli"
 
 
 def test_a_dateline_does_not_lead() -> None:
@@ -192,7 +228,8 @@ def test_a_region_does_not_lead_when_a_town_inside_it_is_named() -> None:
         # An oil or gas field, a site the gazetteer's towns do not hold.
         (
             "Drone attack halts gas output in Kurdistan region",
-            "A drone struck storage tanks at the Khor Mor gas field late on Friday, engineers said.",
+            "A drone struck storage tanks at the Khor Mor gas field late on Friday, engineers "
+            "said.",
             "Khor Mor gas field",
         ),
         # A mountain area of villages inside the governorate the lede names.
@@ -201,6 +238,14 @@ def test_a_region_does_not_lead_when_a_town_inside_it_is_named() -> None:
             "Russian air strikes hit targets in Latakia governorate on Monday morning. "
             "The strikes fell on villages of Jebel Akrad, residents said.",
             "Jebel Akrad",
+        ),
+        # A site noun written as one word ("airbase") as well as two.
+        (
+            "Israeli jets pound Syrian bases",
+            "Israeli jets struck military bases across Syria overnight, state media said. "
+            "The strikes hit the T4 airbase in Homs province. "
+            "Earlier in the week, troops took control of Tiyas air base, a monitor said.",
+            "T4 airbase",
         ),
     ],
 )

@@ -226,13 +226,34 @@ def weak_alias(key: str, ambiguous: frozenset[str]) -> bool:
     return key in ambiguous or (" " not in key and len(key) <= 3)
 
 
+# Site nouns the press writes as one word or two: "T4 airbase", "the Sarsang oil field".
+_COMPOUNDS = (("air base", "airbase"), ("oil field", "oilfield"), ("gas field", "gasfield"))
+
+
+def _compound_forms(alias: str) -> list[str]:
+    """The alias with each site noun written the other way ("airbase" for "air base")."""
+    forms = []
+    for two, one in _COMPOUNDS:
+        for old, new in ((two, one), (one, two)):
+
+            def spelled(match: re.Match[str], new: str = new) -> str:
+                return new.title() if match.group()[0].isupper() else new
+
+            written = re.sub(rf"\b{old}\b", spelled, alias, flags=re.IGNORECASE)
+            if written != alias:
+                forms.append(written)
+    return forms
+
+
 def with_variants(aliases: Sequence[str], ambiguous: frozenset[str]) -> list[str]:
     """The aliases followed by their spelling variants, leaving out variants that are weak.
 
     Variants of a name written with capitals are capitalised too, so that they are matched only
-    where the text writes a name.
+    where the text writes a name. A site noun written in two words is also written in one, and
+    the other way round ("air base", "airbase").
     """
     spelled = list(aliases)
+    spelled += [form for alias in aliases for form in _compound_forms(alias)]
     for alias in aliases:
         named = any(c.isupper() for c in alias)
         for variant in spelling_variants(alias)[1:]:

@@ -84,9 +84,10 @@ _RELATED = re.compile(
     re.IGNORECASE,
 )
 # Words that place a sentence's events before the lead's: "an earlier strike", "last month",
-# "weeks ago", "in 2019", "the last of which", "previously".
+# "earlier in the week", "weeks ago", "in 2019", "the last of which", "previously".
 _EARLIER = re.compile(
-    r"\b(?:(?:an?|the|its)\s+(?:\w+\s+)?earlier\b|earlier\s+(?:this|that|last)\s+"
+    r"\b(?:(?:an?|the|its)\s+(?:\w+\s+)?earlier\b|earlier\s+(?:this|that|last|in\s+the)\s+week\b|"
+    r"earlier\s+(?:this|that|last)\s+"
     r"(?:month|year)|last\s+(?:week|month|year|summer|winter|spring|autumn|fall)|previous(?:ly)?\b|"
     r"(?:comes?|came)\s+(?:just\s+)?(?:(?:a|two|three|several|\d+)\s+)?(?:(?:hours?|days?|weeks?)\s+)?"
     r"after|"

@@ -147,9 +147,13 @@ def _place_key(
 ) -> tuple[str, str, tuple[int, ...]] | None:
     """A place's role, its words ("south of") and where it stands from the cue: (other
     clause or sentence, before the cue, distance); None for a place that is not the strike's
-    (in a dateline, or where someone is based)."""
+    (in a dateline, where someone is based, or in a caption or background sentence that a cue
+    of another sentence reads its place from: "Most of the strikes were intercepted" after a
+    paragraph on last month's strike in Damascus)."""
     sentence = doc.sentence_of(place.start)
     if place.start < doc.sentences[sentence][0] + roles.datelines.get(sentence, 0):
+        return None
+    if roles.is_context(sentence) and (candidate is None or sentence != candidate.sentence):
         return None
     role, words = fields.place_role(doc.text, place.start, place.end)
     if role == fields.ORIGIN:
@@ -244,6 +248,7 @@ def _lead_places(
     first = result[0] if result else (countries[0] if countries else None)
     first_role = ranked[0][2] if ranked else fields.HIT
     if first is not None and (first.precision in (*_BROAD, "country") or first_role != fields.HIT):
+        told_strikes = {c.sentence for c in candidates if c.score > 0}
         lead_sentences = [
             index
             for index in range(min(rule.lead + 1, len(doc.sentences)))
@@ -268,7 +273,14 @@ def _lead_places(
                     and (said := _place_key(doc, roles, place, None)) is not None
                     and (
                         said[0] == fields.HIT
-                        or (said[0] == fields.NEAR and first_role == fields.HIT)
+                        # With only a country, "near Kirkuk" says where this strike was
+                        # only in a sentence that tells a strike, not in one about the attack
+                        # it answers; a region or governorate already bounds where it was.
+                        or (
+                            said[0] == fields.NEAR
+                            and first_role == fields.HIT
+                            and (first.precision != "country" or index in told_strikes)
+                        )
                     )
                     and _upgrade(first, first_role, place.ref)
                     # not the city that holds the place the strike was near
