@@ -781,3 +781,161 @@ def test_an_arabic_and_an_english_report_of_one_strike_are_one_event() -> None:
         reports.append(report_from(detection, item, f"outlet-{n}", when))
     decisions = cluster_all(reports, SETTINGS)
     assert [(d.state.id, d.action) for d in decisions] == [(1, "new"), (1, "silent"), (2, "new")]
+
+
+# --- who struck whom, and where (issue #11) ------------------------------------------------------
+
+DAMASCUS = PlaceKey("damascus", "Damascus", "SY", "damascus", "city", 33.51, 36.29)
+NABK = PlaceKey("nabk", "Al-Nabk", "SY", "rif-dimashq", "place", 34.02, 36.73)
+HASAKAH = PlaceKey("hasakah", "Hasakah", "SY", "hasakah", "city", 36.50, 40.75)
+DEIR = PlaceKey("deir", "Deir ez-Zor", "SY", "deir", "city", 35.33, 40.14)
+SYRIA = PlaceKey("SY", "Syria", "SY", None, "country")
+KIRKUK = PlaceKey("kirkuk", "Kirkuk", "IQ", "kirkuk", "city", 35.47, 44.39)
+
+
+def syrian(key: str, title: str, **fields: Any) -> Report:
+    """A report of a strike in Damascus, by Israel unless said otherwise."""
+    base: dict[str, Any] = dict(
+        actors=("Israel",), target=None, places=(DAMASCUS,), countries=("SY",)
+    )
+    return report(key, title, **{**base, **fields})
+
+
+def test_fingerprints_fold_plurals_in_ies() -> None:
+    assert fingerprint("Drones hit militia facilities", "") == fingerprint(
+        "Drone hit militia facility", ""
+    )
+    state = opened(report("a", target="a weapons storage facility"))
+    later = report("b", "Two facilities hit", outlet="x", hours=1, target="two militia facilities")
+    assert cluster(later, [state], SETTINGS).event_id == 1
+
+
+@pytest.mark.parametrize(
+    ("first", "later", "joins", "why"),
+    [
+        (
+            dict(actors=("Iran",)),
+            dict(target="Iran's consulate building"),
+            True,
+            "the side one report names as the striker is the one the other says was hit",
+        ),
+        (
+            dict(actors=("Iran",), target="a military airport"),
+            dict(target="an IRGC adviser's home"),
+            True,
+            "the IRGC is Iran's side, whatever else the first names as hit",
+        ),
+        (dict(actors=("Iran",)), dict(target="a residential building"), False, "two strikers"),
+        (
+            dict(actors=("Syrian government",)),
+            dict(),
+            True,
+            "the state of the country hit, in the same city the same day: its teller or victim",
+        ),
+        (
+            dict(actors=("Syrian government",)),
+            dict(places=(NABK,)),
+            False,
+            "the state of the country hit, in another town: a strike of its own",
+        ),
+        (
+            dict(actors=("Syrian government",)),
+            dict(event_date=T0.date() - timedelta(days=3)),
+            False,
+            "the state of the country hit, on another day",
+        ),
+        (dict(actors=("Russia",)), dict(), False, "two foreign strikers in one city"),
+    ],
+)
+def test_an_actor_that_is_the_victim_or_the_teller_does_not_keep_reports_apart(
+    first: dict[str, Any], later: dict[str, Any], joins: bool, why: str
+) -> None:
+    state = opened(syrian("a", "Strike on Damascus", **first))
+    decision = cluster(
+        syrian("b", "Israeli strike in Damascus", outlet="x", hours=2, **later), [state], SETTINGS
+    )
+    assert (decision.event_id == 1) is joins, why
+
+
+def test_an_attack_and_the_strike_back_the_same_night_are_two_events() -> None:
+    strike_back = report(
+        "us",
+        "US strikes Iran-backed facilities in Syria after drone kills American",
+        actors=("United States",),
+        target="Iran-backed facilities",
+        places=(SYRIA,),
+        countries=("SY",),
+    )
+    # The report of the attack names the side hit as the actor ("a U.S. contractor was killed
+    # when a drone hit a Coalition base"): a side that is what a report says was hit did not
+    # strike in it.
+    attack = report(
+        "drone",
+        "US contractor killed, service members wounded by drone in Syria",
+        outlet="x",
+        hours=3,
+        actors=("United States",),
+        target="a Coalition base",
+        places=(replace(HASAKAH, name="near Hasakah"),),
+        countries=("SY",),
+    )
+    blamed = replace(
+        attack,
+        item_key="guid:blamed",
+        alias="alias:blamed",
+        outlet="y",
+        title="American contractor killed in Syria by suspected Iranian proxy drone",
+        actors=("Iran",),
+        target=None,
+    )
+    # A report of the strike back that names where the attack was, as a place it was near.
+    told = report(
+        "told",
+        "America carries out air strikes in Syria in response to a drone attack",
+        outlet="z",
+        hours=4,
+        actors=(),
+        target=None,
+        places=(DEIR, replace(HASAKAH, name="near Hasakah")),
+        countries=("SY",),
+    )
+    decisions = cluster_all([strike_back, attack, blamed, told], SETTINGS)
+    assert [(d.state.id, d.action) for d in decisions][:3] == [
+        (1, "new"),
+        (2, "new"),
+        (2, "update"),
+    ]
+    assert decisions[3].state.id == 1
+
+
+def test_an_event_that_names_only_its_country_takes_a_report_that_names_a_city() -> None:
+    state = opened(report("a", places=(SYRIA,), countries=("SY",), target=None))
+    later = report(
+        "b",
+        "Air strikes hit Deir ez-Zor",
+        outlet="x",
+        hours=2,
+        places=(DEIR,),
+        countries=("SY",),
+        actors=(),
+        target=None,
+    )
+    assert cluster(later, [state], SETTINGS).event_id == 1
+
+
+def test_a_misread_day_joins_within_hours_near_a_place_but_not_measured_from_one() -> None:
+    day = T0.date()
+    near = replace(KIRKUK, name="near Kirkuk")
+    south = replace(KIRKUK, name="south of Kirkuk")
+    for places, joins in [((near,), True), ((south,), False), ((KIRKUK,), True)]:
+        state = opened(report("a", places=places, target=None))
+        later = report(
+            "b",
+            "Strike reported near Kirkuk",
+            outlet="x",
+            hours=8,
+            places=places,
+            target=None,
+            event_date=day - timedelta(days=3),
+        )
+        assert (cluster(later, [state], SETTINGS).event_id == 1) is joins, places

@@ -6,6 +6,7 @@ ties. The store persists the returned EventState; only "new" and "update" decisi
 
 from __future__ import annotations
 
+import functools
 import logging
 import math
 import re
@@ -130,8 +131,53 @@ DEFAULT_ACTOR_GROUPS: tuple[tuple[str, ...], ...] = (
         "kata'ib hezbollah",
         "harakat al-nujaba",
         "iran",
+        "iranian",
+        "irgc",
+        "revolutionary guard",
+        "revolutionary guards",
     ),
     ("islamic state", "isis", "isil", "daesh"),
+)
+
+# The words by which a target names the side it belongs to ("a Coalition base", "IRGC's
+# advisor", "Iran-backed facilities", "Syrian army positions"), for the actor groups above (the
+# first name of each). A country's name alone in a target is a place ("Syria's capital").
+DEFAULT_TARGET_SIDES: tuple[tuple[str, ...], ...] = (
+    ("united states", "us", "u.s.", "american", "coalition", "us-led", "u.s.-led"),
+    (
+        "syrian government",
+        "syrian army",
+        "syrian soldier",
+        "syrian troops",
+        "syrian forces",
+        "syrian military",
+        "government forces",
+        "regime forces",
+    ),
+    ("russia", "russia", "russian"),
+    ("israel", "israel", "israeli"),
+    ("turkey", "turkey", "turkish", "türkiye"),
+    (
+        "iran-backed militias",
+        "iran",
+        "iranian",
+        "irgc",
+        "revolutionary guard",
+        "militia",
+        "kataib hezbollah",
+        "kata'ib hezbollah",
+        "popular mobilization",
+        "islamic resistance in iraq",
+        "harakat al-nujaba",
+    ),
+    ("islamic state", "islamic state", "isis", "isil", "daesh"),
+)
+# The state of the country a strike fell in: reports name it as the one that told of the
+# strike ("Syria says", the state news agency) or whose soldiers were hit as often as the one
+# that struck.
+DEFAULT_LOCAL_ACTORS: tuple[tuple[str, str], ...] = (
+    ("SY", "syrian government"),
+    ("IQ", "iraqi government"),
 )
 
 
@@ -163,6 +209,9 @@ class EventSettings:
     # kind some route takes; each route then takes only its own (pipeline.route).
     update_on: tuple[str, ...] = DEFAULT_UPDATE_ON
     actor_groups: tuple[tuple[str, ...], ...] = field(default=DEFAULT_ACTOR_GROUPS)
+    # The side a target belongs to (see DEFAULT_TARGET_SIDES), and each country's own state.
+    target_sides: tuple[tuple[str, ...], ...] = field(default=DEFAULT_TARGET_SIDES)
+    local_actors: tuple[tuple[str, str], ...] = field(default=DEFAULT_LOCAL_ACTORS)
     # Air strikes and missiles are often the same raid told two ways; artillery is not an air raid.
     conflicting_types: tuple[frozenset[str], ...] = (frozenset({"shelling", "air_drone"}),)
 
@@ -396,8 +445,9 @@ def match_score(report: Report, state: EventState, settings: EventSettings) -> f
     """How strongly the report fits the event; None when it cannot be the same strike.
 
     Vetoes: days or times that cannot be the same strike (_times_fit), another country, named
-    sites apart, another known actor (unless both name the same site with nothing else against:
-    one strike misattributed is likelier than two on one site). For: place (3
+    sites apart, a strike on the side that struck in the other (_opposed), another known actor
+    (unless both name the same site with nothing else against: one strike misattributed is
+    likelier than two on one site; _same_actor says which differences count). For: place (3
     same site, 2 same city or near, 1 same governorate or region), wording (up to 4), the same
     stated day (1), the same actor (1), shared target words (1), the same type (0.5). Against:
     a conflicting type (1.5), another target (0.5), coming days after the event's last report
@@ -419,6 +469,18 @@ def match_score(report: Report, state: EventState, settings: EventSettings) -> f
     sites = [p for p in core if p.level == "place"]
     if lead and lead[0].level == "place" and sites and _place_score(lead, sites, settings) is None:
         return None
+    # So is a town or city it says was hit far from the places the event's reports only say
+    # the strike was near: "US jets struck Deir ez-Zor after a drone attack near Hasakah".
+    named = [p for p in core if p.level in ("place", "city")]
+    if (
+        lead
+        and lead[0].level == "city"
+        and not _beside(lead[0])
+        and named
+        and all(_beside(p) for p in named)
+        and not _near_any(lead[0], named, settings)
+    ):
+        return None
     wording = max((similarity(report.fingerprint, fp) for _, fp in state.fingerprints), default=0.0)
     score = place + 4.0 * wording
     late = report.when - state.last_report - timedelta(hours=settings.undated_hours)
@@ -438,19 +500,21 @@ def match_score(report: Report, state: EventState, settings: EventSettings) -> f
     if report.target and state.targets:
         shared_target = any(_words_overlap(report.target, t) for t in state.targets)
         score += 1.0 if shared_target else -0.5
-    same_actor = None
-    if report.actors and state.actors and not report.denial:
-        same_actor = bool(
-            _actor_keys(report.actors, settings) & _actor_keys(state.actors, settings)
-        )
-        if not same_actor and (shared_target is False or other_type or place < 3):
-            return None
+    if _opposed(report, state, settings):
+        return None
+    misdated = report.event_date is not None and not _dates_agree(report, state, settings)
+    same_actor = _same_actor(report, state, place >= 2 and not misdated, settings)
+    if same_actor is False and (shared_target is False or other_type or place < 3):
+        return None
+    if same_actor is not None:
         score += 1.0 if same_actor else -2.0
     # A governorate sees several strikes on a busy day: a report that names places, none near
     # the event's (a governorate in common at most), or another target, must also share the
-    # actor, the target or some of the wording. A report that names no place joins on nothing
-    # against it.
-    against = shared_target is False or (report.places and state.places and place < 2)
+    # actor, the target or some of the wording. A report that names no place, or only the
+    # country, joins on nothing against it, and so does one whose event names only the country.
+    against = shared_target is False or (
+        _below_country(report.places) and _below_country(state.places) and place < 2
+    )
     if (
         place < 2
         and against
@@ -458,9 +522,13 @@ def match_score(report: Report, state: EventState, settings: EventSettings) -> f
     ):
         return None
     # Reports out within hours of each other that name days too far apart (see _times_fit):
-    # the join needs a named place and nothing against it; later, the same site and actor.
-    misdated = report.event_date is not None and not _dates_agree(report, state, settings)
-    if misdated and (place < 2 or shared_target is False or same_actor is False):
+    # the join needs a named place hit or near, and nothing against it; later, the same site
+    # and actor. A point both measure from ("south of Kirkuk") sees strikes days apart.
+    if misdated and (
+        (_place_score(_placed(report.places), _placed(core), settings) or 0.0) < 2
+        or shared_target is False
+        or same_actor is False
+    ):
         return None
     if (
         misdated
@@ -469,6 +537,84 @@ def match_score(report: Report, state: EventState, settings: EventSettings) -> f
     ):
         return None
     return score if score >= settings.min_score else None
+
+
+def _same_actor(
+    report: Report, state: EventState, close: bool, settings: EventSettings
+) -> bool | None:
+    """Whether the report names the event's striker; None when one of them names none, or when
+    the difference says nothing of the strike.
+
+    A striker one report names that the other names as hit is its victim read as the striker
+    ("Iran says Israel bombed its consulate"); a strike back on the other side is told apart by
+    _opposed. The state of the country hit, named in the same town or city on the same day, is
+    likelier the one that told of the strike or lost soldiers in it than a second striker.
+    """
+    if report.denial:
+        return None
+    ours = _strikers(report.actors, (report.target,), settings)
+    theirs = _strikers(state.actors, state.targets, settings)
+    if not ours or not theirs:
+        return None
+    if ours & theirs:
+        return True
+    if ours & _hit_sides(state.targets, settings) or theirs & _hit_sides(
+        (report.target,), settings
+    ):
+        return None
+    countries = {*report.countries, *state.countries}
+    local = _actor_keys(
+        (name for country, name in settings.local_actors if country in countries), settings
+    )
+    if close and (ours <= local or theirs <= local):
+        return None
+    return False
+
+
+def _opposed(report: Report, state: EventState, settings: EventSettings) -> bool:
+    """Whether one tells of a strike on the side that struck in the other, which hit a third
+    side: an attack and the strike back for it ("a drone hit a Coalition base"; "US jets hit
+    Iran-backed facilities"), however close in time and place."""
+    ours = _hit_sides((report.target,), settings)
+    theirs = _hit_sides(state.targets, settings)
+    by_us = _strikers(report.actors, (report.target,), settings)
+    by_them = _strikers(state.actors, state.targets, settings)
+    return bool((ours & by_them and theirs - ours) or (theirs & by_us and ours - theirs))
+
+
+def _strikers(
+    actors: Iterable[str], targets: Iterable[str | None], settings: EventSettings
+) -> set[str]:
+    """The actor keys, without a side the same reports name as hit: "a U.S. contractor was
+    killed when a drone hit a Coalition base" names the United States as the victim."""
+    return _actor_keys(actors, settings) - _hit_sides(targets, settings)
+
+
+def _hit_sides(targets: Iterable[str | None], settings: EventSettings) -> set[str]:
+    """The sides (actor keys) that targets belong to by their words (settings.target_sides)."""
+    found: set[str] = set()
+    for target in targets:
+        if target:
+            found.update(
+                side
+                for side, words in _side_patterns(settings.target_sides)
+                if words.search(target)
+            )
+    return found
+
+
+@functools.cache
+def _side_patterns(sides: tuple[tuple[str, ...], ...]) -> tuple[tuple[str, re.Pattern[str]], ...]:
+    return tuple(
+        (
+            key,
+            re.compile(
+                r"(?<![\w.])(?:" + "|".join(re.escape(w) for w in words) + r")(?:['’]?s)?(?!\w)",
+                re.IGNORECASE,
+            ),
+        )
+        for key, *words in sides
+    )
 
 
 def merge(state: EventState, report: Report) -> EventState:
@@ -698,12 +844,15 @@ def _changes(
         if _scope(place) not in covered or vague:
             changes.append(("place", f"new place: {place.name}"))
     # A claim of responsibility and the first attribution are news; another outlet blaming
-    # someone else is not (outlets often name the side that reported the strike).
-    old_actors = _actor_keys(before.actors, settings)
+    # someone else is not (outlets often name the side that reported the strike). A side the
+    # reports name as hit was no striker ("a drone hit a Coalition base").
+    old_actors = _strikers(before.actors, before.targets, settings)
+    new_actors = _strikers(after.actors, after.targets, settings)
     if report.claimed and report.actors and not before.claimed:
         changes.append(("attribution", f"claimed by {', '.join(report.actors)}"))
-    elif after.actors and not old_actors:
-        changes.append(("attribution", f"attributed to {', '.join(after.actors)}"))
+    elif new_actors and not old_actors:
+        named = [a for a in after.actors if _actor_keys((a,), settings) & new_actors]
+        changes.append(("attribution", f"attributed to {', '.join(named)}"))
     outlets = len(after.outlets)
     if outlets > len(before.outlets) and outlets in settings.corroboration_alerts:
         said = f"corroborated by a {_ordinal(outlets)} outlet ({outlets} outlets)"
@@ -800,6 +949,16 @@ def _place_score(
     return None if apart and best is None else best
 
 
+def _placed(places: Sequence[PlaceKey]) -> tuple[PlaceKey, ...]:
+    """The places a strike hit or was near, without the points it was measured from."""
+    return tuple(p for p in places if not _beside(p) or p.name.startswith("near "))
+
+
+def _below_country(places: Sequence[PlaceKey]) -> bool:
+    """Whether the places say more of where a strike fell than its country."""
+    return any(p.level != "country" for p in places)
+
+
 def _beside(place: PlaceKey) -> bool:
     """Whether the detector names the place as a point the strike was near or measured from:
     it writes the words before the name ("near Damascus", "south of Baghdad")."""
@@ -869,10 +1028,18 @@ def _content_words(text: str) -> set[str]:
     for word in _WORD.findall(text.lower()):
         if len(word) < 3 or word in _STOPWORDS:
             continue
-        # Crude plural folding, so that "strikes" and "strike" count as the same word.
-        plural = len(word) > 4 and word.endswith("s") and not word.endswith("ss")
-        words.add(word[:-1] if plural else word)
+        words.add(_singular(word))
     return words
+
+
+def _singular(word: str) -> str:
+    """Crude plural folding, so that "strikes" and "strike", "facilities" and "facility" count
+    as the same word."""
+    if len(word) > 4 and word.endswith("ies"):
+        return word[:-3] + "y"
+    if len(word) > 4 and word.endswith("s") and not word.endswith("ss"):
+        return word[:-1]
+    return word
 
 
 def _words_overlap(a: str, b: str) -> bool:
