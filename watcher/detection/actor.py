@@ -33,7 +33,8 @@ _VICTIM = re.compile(
 # "an attack on US forces"), not who struck.
 _PLACED = re.compile(
     r"\b(?:in|into|on|onto|over|across|inside|within|at|against|toward|towards|around|near|"
-    r"outside)\s+(?:the\s+)?$",
+    r"outside)\s+(?:the\s+)?(?:(?:north|south|east|west|north-?east|north-?west|south-?east|"
+    r"south-?west)(?:ern)?\s+)?$",
     re.IGNORECASE,
 )
 # A count of people or things: "five", "12", "dozens of".
@@ -106,7 +107,7 @@ def find_actor(
         # ("killed in rebel shelling", "in US drone strikes").
         if not before_strike and (
             _VICTIM.match(doc.text, hit[1])
-            or _PLACED.search(doc.text, max(0, hit[0] - 12), hit[0])
+            or _PLACED.search(doc.text, max(0, hit[0] - 24), hit[0])
             or _TARGETED.search(doc.text, max(0, hit[0] - 30), hit[0])
         ):
             continue
