@@ -939,3 +939,97 @@ def test_a_misread_day_joins_within_hours_near_a_place_but_not_measured_from_one
             event_date=day - timedelta(days=3),
         )
         assert (cluster(later, [state], SETTINGS).event_id == 1) is joins, places
+
+
+def test_a_death_told_days_later_joins_the_strike_of_its_place_though_it_names_that_day() -> None:
+    state = opened(report("a", killed=1, wounded=5))
+    # Six days on, the day it names is the day of the death, not of the strike.
+    died = report(
+        "b",
+        "Iraqi wounded in Jurf al-Sakhar strike dies of his wounds",
+        outlet="x",
+        hours=144,
+        killed=2,
+        event_date=(T0 + timedelta(hours=144)).date(),
+        follow_up=True,
+    )
+    decision = cluster(died, [state], SETTINGS)
+    assert (decision.event_id, decision.action) == (1, "update")
+    # The same report without those words is news of a strike that day.
+    assert cluster(replace(died, follow_up=False), [state], SETTINGS).action == "new"
+    # A death in another town is another strike's.
+    assert cluster(replace(died, places=(QAIM,)), [state], SETTINGS).action == "new"
+
+
+def test_a_headline_that_tells_a_further_strike_joins_no_event_reported_days_before() -> None:
+    state = opened(report("a", actors=(), target="Camp Taji", places=(JURF,)))
+    more = report(
+        "b",
+        "More rocket attacks on Iraq bases",
+        outlet="x",
+        hours=72,
+        actors=(),
+        target="Camp Taji",
+        event_date=T0.date(),
+        another=True,
+    )
+    assert cluster(more, [state], SETTINGS).action == "new"
+    # Hours after the first report it is that further strike's own report.
+    assert (
+        cluster(replace(more, published=T0 + timedelta(hours=3)), [state], SETTINGS).event_id == 1
+    )
+
+
+def test_one_raid_on_two_sites_by_one_striker_the_same_day_is_one_event() -> None:
+    state = opened(report("a", places=(QAIM,), target="a training site"))
+    both = report(
+        "b",
+        "US conducts strikes near Rawa and Al Qaim",
+        outlet="x",
+        hours=6,
+        places=(PlaceKey("rawa", "near Rawa", "IQ", "anbar", "place", 34.47, 41.91), QAIM),
+        target="a safe house",
+    )
+    assert cluster(both, [state], SETTINGS).event_id == 1
+    # Another striker, or none named, leading with another site: a strike of its own.
+    assert cluster(replace(both, actors=("Turkey",)), [state], SETTINGS).action == "new"
+    assert cluster(replace(both, actors=()), [state], SETTINGS).action == "new"
+    assert (
+        cluster(replace(both, event_date=T0.date() - timedelta(days=4)), [state], SETTINGS).action
+        == "new"
+    )
+
+
+@pytest.mark.parametrize(
+    ("title", "summary", "follow_up", "another"),
+    [
+        ("Iraqi dies of wounds sustained in rocket attack", "", True, False),
+        ("Toll from Sunday's strike rises", "The death toll rose to nine.", True, False),
+        (
+            "Rocket attack kills two",
+            "A wounded man later died, raising the toll to three.",
+            True,
+            False,
+        ),
+        ("Another drone attack reported in Sulaymaniyah", "", False, True),
+        ("Iraqi troops injured in 2nd rocket attack on US base", "", False, True),
+        ("Rockets hammer Camp Taji again", "", False, True),
+        ("More than 15 rockets hit Camp Taji", "", False, False),
+        ("More killed in Damascus strike", "", False, False),
+        ("US strike hits militia depot", "Two were killed.", False, False),
+    ],
+)
+def test_report_from_reads_a_follow_up_and_a_further_strike_from_the_words(
+    title: str, summary: str, follow_up: bool, another: bool
+) -> None:
+    detection = Detection(
+        rule_id="strike",
+        score=0.9,
+        fields=StrikeFields(None, None, None, None, (), ("IQ",), None, None, None, None),
+        evidence=(),
+        mentions=(),
+        lowered_by=(),
+    )
+    item = Item(key="k", alias="a", guid="g", link=None, title=title, summary=summary, published=T0)
+    made = report_from(detection, item, "wire", T0)
+    assert (made.follow_up, made.another) == (follow_up, another)

@@ -58,6 +58,12 @@ class Report:
     event_date: date | None = None
     denial: bool = False  # the report denies or corrects the strike
     claimed: bool = False  # the actor claimed responsibility (rather than being blamed)
+    # The report tells of deaths or a count after the strike ("dies of wounds", "the toll rose
+    # to nine"): the day it names may be that of the death or the count, not of the strike.
+    follow_up: bool = False
+    # The headline tells a further strike ("another", "a second", "more", "again"): not a
+    # follow-up of one reported days before.
+    another: bool = False
     language: str = "en"  # the report's language ("ar", "en"): its feed's, else its text's
 
     @property
@@ -294,6 +300,29 @@ _CLAIM = re.compile(
     re.I,
 )
 _LEAD_WORDS = 60
+# A headline that tells a further strike: "Another drone attack hits ...", "2nd rocket attack
+# on US base", "Rockets hammer Camp Taji again", "More rocket attacks" (not "more than 15
+# rockets", nor "more killed in ... strike").
+_ANOTHER = re.compile(
+    r"\b(?:another|second|2nd|third|3rd|fresh|renewed|new|more(?!\s+than\b)|further|"
+    r"additional)\s+(?:(?!(?:killed|dead|deaths?|wounded|injured|die[sd]?|victims?|details?|"
+    r"casualties|people|civilians)\b)[\w'’-]+\s+){0,2}?(?:strikes?|air\s*strikes?|airstrikes?|"
+    r"attacks?|raids?|rockets?|missiles?|drones?|bombings?|bombardment|shelling|barrage)\b"
+    r"|\bagain\b",
+    re.IGNORECASE,
+)
+# Deaths or a count told after the strike, in English or Arabic, in the headline, the sentences
+# that fired or the first hundred words ("died of his wounds", "the death toll rose to",
+# "raising the toll", "متأثرا بجروحه", "ارتفاع حصيلة").
+_FOLLOW_UP = re.compile(
+    r"\b(?:die[sd]?|dying|succumb\w*)\s+(?:[\w'’-]+\s+){0,3}?(?:of|from|to)\s+"
+    r"(?:(?:his|her|their|the)\s+)?(?:wounds|injuries)\b"
+    r"|\btoll\s+(?:[\w'’-]+\s+){0,3}?(?:rises|rose|risen|climbs|climbed|jumps|jumped|"
+    r"increases|increased|reaches|reached)\b"
+    r"|\brais(?:es|ed|ing)\s+(?:the|its)\s+(?:death\s+)?toll\b"
+    r"|متأثر\S*\s+بجروح|متأثر\S*\s+بجراح|ارتفا?ع\S*\s+(?:\S+\s+)?حصيلة",
+    re.IGNORECASE,
+)
 # Gazetteer kinds that name an area rather than a strike site.
 _COUNTRY_KINDS = frozenset({"country", "demonym"})
 _GOVERNORATE_KINDS = frozenset({"governorate", "province"})
@@ -337,6 +366,8 @@ def report_from(detection: _DetectionLike, item: _ItemLike, outlet: str, seen: d
         event_date=fields.event_date,
         denial=denial,
         claimed=bool(_CLAIM.search(said)),
+        follow_up=bool(_FOLLOW_UP.search(f"{said} {' '.join(item.summary.split()[:100])}")),
+        another=bool(_ANOTHER.search(item.title)),
         language=str(getattr(detection, "language", "en")),
     )
 
@@ -467,7 +498,13 @@ def match_score(report: Report, state: EventState, settings: EventSettings) -> f
     # the attack on the base at ...").
     lead = _lead(report)
     sites = [p for p in core if p.level == "place"]
-    if lead and lead[0].level == "place" and sites and _place_score(lead, sites, settings) is None:
+    if (
+        lead
+        and lead[0].level == "place"
+        and sites
+        and _place_score(lead, sites, settings) is None
+        and not _one_raid(report, state, sites, settings)
+    ):
         return None
     # So is a town or city it says was hit far from the places the event's reports only say
     # the strike was near: "US jets struck Deir ez-Zor after a drone attack near Hasakah".
@@ -483,8 +520,10 @@ def match_score(report: Report, state: EventState, settings: EventSettings) -> f
         return None
     wording = max((similarity(report.fingerprint, fp) for _, fp in state.fingerprints), default=0.0)
     score = place + 4.0 * wording
+    # Days after the event's last report, a report is more likely news of another strike,
+    # unless it says it tells of deaths or a count after one.
     late = report.when - state.last_report - timedelta(hours=settings.undated_hours)
-    if late > timedelta(0):
+    if late > timedelta(0) and not report.follow_up:
         score -= min(3.0, 1.0 + late / timedelta(days=1))
     if report.event_date in state.event_dates:
         score += 1.0
@@ -501,6 +540,9 @@ def match_score(report: Report, state: EventState, settings: EventSettings) -> f
         shared_target = any(_words_overlap(report.target, t) for t in state.targets)
         score += 1.0 if shared_target else -0.5
     if _opposed(report, state, settings):
+        return None
+    # A follow-up that names a later day joins a strike of the place it names, no other.
+    if _day_after(report, state) and place < 2:
         return None
     misdated = report.event_date is not None and not _dates_agree(report, state, settings)
     same_actor = _same_actor(report, state, place >= 2 and not misdated, settings)
@@ -537,6 +579,24 @@ def match_score(report: Report, state: EventState, settings: EventSettings) -> f
     ):
         return None
     return score if score >= settings.min_score else None
+
+
+def _one_raid(
+    report: Report, state: EventState, sites: Sequence[PlaceKey], settings: EventSettings
+) -> bool:
+    """Whether a report that leads with another site tells of one raid on several sites with
+    the event: the same striker on the same stated day, and one of the event's sites among
+    the places it names ("strikes near Abu Kamal and Mayadin"). A strike back names the site
+    attacked too, but it has another striker, or none named."""
+    slack = timedelta(days=settings.date_slack_days)
+    same_day = report.event_date is not None and any(
+        abs(report.event_date - day) <= slack for day in state.event_dates
+    )
+    striker = _strikers(report.actors, (report.target,), settings) & _strikers(
+        state.actors, state.targets, settings
+    )
+    named = [p for p in report.places if p.level == "place"]
+    return same_day and bool(striker) and any(_near_any(p, sites, settings) for p in named)
 
 
 def _same_actor(
@@ -868,6 +928,8 @@ def _times_fit(report: Report, state: EventState, settings: EventSettings) -> bo
     window = timedelta(hours=settings.window_hours)
     if report.when - state.opened > window or state.last_report - report.when > window:
         return False
+    if report.another and report.when - state.opened > timedelta(hours=settings.undated_hours):
+        return False
     if report.event_date is None:
         # No day named: the report is about a strike of its own day, or of the day before.
         undated = timedelta(hours=settings.undated_hours)
@@ -904,10 +966,23 @@ def _days_fit(report: Report, state: EventState, settings: EventSettings) -> boo
 def _dates_agree(report: Report, state: EventState, settings: EventSettings) -> bool:
     slack = timedelta(days=settings.date_slack_days)
     if report.event_date and state.event_dates:
-        return any(abs(report.event_date - d) <= slack for d in state.event_dates)
+        return any(abs(report.event_date - d) <= slack for d in state.event_dates) or (
+            _day_after(report, state)
+        )
     if report.event_date:
-        return abs(report.event_date - state.opened.date()) <= slack
+        return abs(report.event_date - state.opened.date()) <= slack or _day_after(report, state)
     return True
+
+
+def _day_after(report: Report, state: EventState) -> bool:
+    """Whether a follow-up names a day after the event's: that of the deaths or the count
+    it tells, after the strike ("an Iraqi wounded last week died on Monday")."""
+    days = state.event_dates or (state.opened.date(),)
+    return (
+        report.follow_up
+        and report.event_date is not None
+        and max(days) < report.event_date <= report.when.date()
+    )
 
 
 def _place_score(
