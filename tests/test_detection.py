@@ -344,6 +344,24 @@ def test_user_can_add_a_guard_and_start_without_defaults() -> None:
             "rules[0].lead_strike_share",
             "from 0 to 1",
         ),
+        (
+            {"rules": [{"id": "strike-iraq-syria", "lede_sentences": -1}]},
+            "rules[0].lede_sentences",
+            "whole number from 0 to 1000",
+        ),
+        (
+            {
+                "rules": [
+                    {
+                        "id": "x",
+                        "countries": ["IQ"],
+                        "cues": [{"lexicon": "bombard", "generic_type": "yes"}],
+                    }
+                ]
+            },
+            "rules[0].cues[0].generic_type",
+            "true or false",
+        ),
         ({"lexicons": {"air_strike": ["re:(unclosed"]}}, "lexicons.air_strike[", "bad regular"),
         ({"lexicons": {"air_strike": ["re:(a+)+$"]}}, "lexicons.air_strike[", "backtrack"),
         ({"lexicons": {"air_strike": ["re:(x|xy)*z"]}}, "lexicons.air_strike[", "backtrack"),

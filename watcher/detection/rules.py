@@ -83,6 +83,7 @@ RULE_KEYS = (
     "next_sentence_factor",
     "headline_place_factor",
     "lead_strike_share",
+    "lede_sentences",
     "guards",
     "cues",
 )
@@ -95,6 +96,7 @@ CUE_KEYS = (
     "strike_type",
     "headline_needs",
     "headline_factor",
+    "generic_type",
 )
 
 
@@ -110,6 +112,9 @@ class Cue:
     # too ("US forces strike ..."); else its weight is multiplied by headline_factor.
     headline_needs: tuple[str, ...] = ()
     headline_factor: float = 1.0
+    # The cue's words say a strike, not how it was delivered ("bombardment", "forces bombed"):
+    # its strike type stands only where no strike words of the lead name a weapon or aircraft.
+    generic_type: bool = False
 
 
 @dataclass(frozen=True)
@@ -153,6 +158,9 @@ class Rule:
     elsewhere_sentences: int = 1
     # The fields are the first strike sentence's that scores at least this share of the best.
     lead_strike_share: float = 0.6
+    # The lede: this many sentences of the story after the headline. Where they name how the
+    # strike was delivered, they type it before the headline, which compresses.
+    lede_sentences: int = 2
 
 
 # The rule's factors with a default in Rule, read by _rule.
@@ -512,6 +520,17 @@ def _cue(
                 "write ordered = true or leave it out",
             )
         )
+    generic = raw.get("generic_type", False)
+    if not isinstance(generic, bool):
+        problems.append(
+            Problem(
+                file,
+                f"{path}.generic_type",
+                "must be true or false",
+                generic,
+                "write generic_type = true or leave it out",
+            )
+        )
     strike_type = raw.get("strike_type", "unclear")
     if strike_type not in STRIKE_TYPES:
         problems.append(
@@ -534,6 +553,7 @@ def _cue(
         headline_factor=_number(
             raw.get("headline_factor", 1.0), file, f"{path}.headline_factor", 0, 1, problems
         ),
+        generic_type=generic is True,
     )
 
 
@@ -670,6 +690,17 @@ def _rule(
             )
         ),
         lead_strike_share=factors["lead_strike_share"],
+        lede_sentences=int(
+            _number(
+                raw.get("lede_sentences", 2),
+                file,
+                f"{path}.lede_sentences",
+                0,
+                1000,
+                problems,
+                integer=True,
+            )
+        ),
     )
 
 

@@ -26,26 +26,76 @@ from watcher.detection.scoring import Candidate
 from watcher.detection.sentences import Document, Mention
 
 
+def _type_word(doc: Document, candidate: Candidate) -> int:
+    """Where the words that give a candidate its type start: the weapon or strike noun of its
+    cue, not the verb or actor paired with it ("fired intense artillery and rocket barrages"
+    names artillery first)."""
+    for start, end in doc.hits_in(f"lexicon:{candidate.cue.lexicon}", candidate.sentence):
+        if candidate.start <= start and end <= candidate.end:
+            return start
+    return candidate.start
+
+
+def _types_told(
+    doc: Document, sentence: int, candidates: Sequence[Candidate]
+) -> tuple[list[str], list[str]]:
+    """The strike types a sentence's strike words name, in the order they are told: those of
+    words that name a weapon or an aircraft, and those of generic words (Cue.generic_type).
+    Words in a clause about an earlier strike that the sentence's main clause answers or
+    follows ("rebels hit a school a day after airstrikes on Idlib") type that strike, not this
+    one."""
+    typed = sorted(
+        (
+            c
+            for c in candidates
+            if c.sentence == sentence
+            and c.score > 0
+            and c.cue.strike_type != "unclear"
+            and _main_clause(doc, c, candidates) is c
+        ),
+        key=lambda c: _type_word(doc, c),
+    )
+    return (
+        [c.cue.strike_type for c in typed if not c.cue.generic_type],
+        [c.cue.strike_type for c in typed if c.cue.generic_type],
+    )
+
+
 def _strike_type(
-    lead: Candidate, fired: Sequence[Candidate], candidates: Sequence[Candidate]
+    doc: Document,
+    rule: Rule,
+    lead: Candidate,
+    fired: Sequence[Candidate],
+    candidates: Sequence[Candidate],
 ) -> str:
-    """The lead strike's type: the first sentence (the lead's, then the others that fired) whose
-    strike words say one. An aircraft named in the sentence makes it an air strike ("a jet fired
-    a missile"); otherwise its first typed strike words decide."""
-    for sentence in dict.fromkeys([lead.sentence, *(c.sentence for c in fired)]):
-        typed = sorted(
-            (
-                c
-                for c in candidates
-                if c.sentence == sentence and c.score > 0 and c.cue.strike_type != "unclear"
-            ),
-            key=lambda c: c.start,
-        )
-        if any(c.cue.strike_type == "air_drone" for c in typed):
-            return "air_drone"
-        if typed:
-            return typed[0].cue.strike_type
-    return "unclear"
+    """The lead strike's type, from the sentences that fired, the lead's first. The first of
+    them whose strike words name a weapon or an aircraft decides, the lede (the rule's
+    lede_sentences) before the headline;
+    of the types it names, one that the headline or a generic word also says wins ("regime
+    bombing" over "artillery fire and air strikes" is an air strike), else the one told first
+    ("shelling and airstrikes" is shelling, "a jet fired a missile" an air strike). Generic
+    words alone ("forces bombarded the town") give their usual type."""
+    told = {
+        sentence: _types_told(doc, sentence, candidates)
+        for sentence in dict.fromkeys([lead.sentence, *(c.sentence for c in fired)])
+    }
+    headline = [*told[0][0], *told[0][1]] if 0 in told else []
+    lede = next(
+        (
+            sentence
+            for sentence, (named, _) in told.items()
+            if sentence and named and doc.positions[sentence] <= rule.lede_sentences
+        ),
+        None,
+    )
+    generic: list[str] = []
+    for sentence, (named, usual) in told.items():
+        if sentence == 0 and lede is not None:
+            named, usual = told[lede]
+        if named:
+            return next((said for said in (*headline, *generic, *usual) if said in named), named[0])
+        generic.extend(usual)
+    return generic[0] if generic else "unclear"
 
 
 # How coarse a place is, for the order of an alert's places: a town or a site leads, a city
@@ -122,7 +172,8 @@ _PLACE_CLAUSE = re.compile(r"\b(?:while|whereas|but|after|before|when|since|as|a
 # A strike told after these in its sentence is an earlier one the lead's strike answers or
 # follows: "jets bombed Fallujah hours after rockets hit a Baghdad hotel".
 _EARLIER_CLAUSE = re.compile(
-    r"\b(?:after|following|in (?:retaliation|response) (?:for|to)|a day after|days after)\b",
+    r"\b(?:after|following|(?:in\s+|an?\s+)?(?:retaliation|response|reprisal|revenge)\s+(?:for|to)|"
+    r"to\s+avenge|blamed\s+for|responsible\s+for)\b",
     re.IGNORECASE,
 )
 
@@ -364,7 +415,7 @@ def strike_fields(
     actor = find_actor(doc, rules, in_order, rule.countries)
     start = lead.end - doc.sentences[lead.sentence][0]
     found = StrikeFields(
-        strike_type=_strike_type(lead, ordered, candidates),
+        strike_type=_strike_type(doc, rule, lead, ordered, candidates),
         actor=actor.ref if actor else None,
         actor_text=actor.text if actor else None,
         target=fields.target(doc.sentence_text(lead.sentence), start),
