@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from watcher.detection.clauses import same_clause, sentence_roles
+from watcher.detection.clauses import clause_end, same_clause, sentence_roles
 
 TITLE = "Air strikes hit Saraqeb"
 BODY = [
@@ -60,3 +60,15 @@ def test_each_line_has_its_role_and_the_prose_is_counted() -> None:
 def test_same_clause(text: str, first: str, second: str, same: bool) -> None:
     a, b = text.index(first), text.index(second)
     assert same_clause(text, (a, a + len(first)), (b, b + len(second))) is same
+
+
+@pytest.mark.parametrize(
+    ("text", "start", "rest"),
+    [
+        ("hours after rockets hit a base, killing two", "rockets", ", killing two"),
+        ("after a raid that left three dead; jets then struck", "raid", "; jets then struck"),
+        ("a day after a raid on the town", "raid", ""),
+    ],
+)
+def test_clause_end(text: str, start: str, rest: str) -> None:
+    assert text[clause_end(text, text.index(start), len(text)) :] == rest

@@ -495,10 +495,29 @@ def test_a_catastrophic_regex_is_refused_at_load() -> None:
         ("The strikes left 1,500 dead.", 1500, None),
         # No one hurt: no one killed either.
         ("No one was hurt.", 0, 0),
+        # Tolls summed: a person and others, a count and others; the others hurt are not dead.
+        ("The strike killed the head of the unit and six other fighters.", 7, None),
+        ("Strike kills senior commander, 3 others", 4, None),
+        ("Air strike kills two soldiers, 3 others", 5, None),
+        ("One man was killed and two others sustained injuries.", 1, 2),
+        ("The strike killed a driver and 2 others were wounded.", 1, 2),
+        # A toll revised or summed up later in the story.
+        ("Rockets killed four people. The death toll rose from four to 11.", 11, None),
+        ("The strike killed two, raising the toll to five.", 5, None),
+        ("A total of 14 fighters of the group were killed.", 14, None),
+        ("A total of 30 targets were destroyed and six fighters killed.", 6, None),
     ],
 )
 def test_casualties(sentence: str, killed: object, wounded: object) -> None:
     assert fields.casualties([(sentence, 0)]) == (killed, wounded)
+
+
+def test_a_provisional_toll_gives_way_to_the_next_one_unless_smaller() -> None:
+    first = ("Initial reports said three people were killed in the strike.", 0)
+    assert fields.casualties([first, ("Five people were killed, officials said.", 0)])[0] == 5
+    assert fields.casualties([first, ("Two people were killed, officials said.", 0)])[0] == 3
+    settled = ("Three people were killed in the strike.", 0)
+    assert fields.casualties([settled, ("Five people were killed in all.", 0)])[0] == 3
 
 
 def test_casualties_prefer_the_count_near_the_strike_and_the_careful_form() -> None:

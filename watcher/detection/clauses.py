@@ -117,3 +117,10 @@ def same_clause(text: str, first: tuple[int, int], second: tuple[int, int]) -> b
     if second[0] <= first[1]:
         return True
     return _BREAK.search(text, first[1], second[0]) is None
+
+
+def clause_end(text: str, start: int, end: int) -> int:
+    """Where the clause that holds text[start] ends: at the next clause boundary before `end`,
+    else at `end`."""
+    boundary = _BREAK.search(text, start, end)
+    return boundary.start() if boundary else end

@@ -156,22 +156,39 @@ _ONE_PERSON = re.compile(
     r"guard|driver|emir)\b",
     re.IGNORECASE,
 )
-_KILLED = (
-    *(_compile(form, _KILL_VERB) for form in (_AFTER, _BEFORE, _SINGLE, _NO_TOLL)),
-    _ONE_PERSON,
-)
 _WOUNDED = tuple(_compile(form, _WOUND_VERB) for form in (_AFTER, _BEFORE, _SINGLE, _NO_TOLL))
 # "Dozens were killed ... including at least 29 in one district": the figure given is a floor.
 _INCLUDING = re.compile(
     rf"[^.;]{{0,120}}?\bincluding\s+(?:at least\s+)?(?P<n>{_NUMBER})\s+(?!children|women)",
     re.IGNORECASE,
 )
-# "killing nine children and 14 others": the toll is the sum.
+# The others of a toll are hurt, not dead, when a wounding verb follows them: "one person was
+# killed and 18 others wounded", "... and two others sustained injuries".
+_HURT_NEXT = (
+    rf"(?!\s+(?:(?:were|was|have been|had been|are)\s+)?(?:{_WOUND_VERB}|sustained|suffered|"
+    r"received)\b)"
+)
+# "killing nine children and 14 others", "kills two soldiers, 3 other fighters": the toll is
+# the sum.
 _AND_OTHERS = re.compile(
-    rf"\s+(?:[\w'’-]+\s+){{0,2}}?and\s+(?P<more>{_NUMBER})\s+(?:others|more|other people)\b"
-    # "one person was killed and 18 others wounded": the others are the wounded.
-    rf"(?!\s+(?:(?:were|was|have been|had been)\s+)?{_WOUND_VERB}\b)",
+    rf"(?:\s+(?:[\w'’-]+\s+){{0,2}}?and|(?:\s+[\w'’-]+){{0,2}}?,)\s+(?P<more>{_NUMBER})\s+"
+    rf"(?:others|more|other\s+[\w'’-]+)\b{_HURT_NEXT}",
     re.IGNORECASE,
+)
+# One person named or described, and others: "killed the son of the group's late leader and 9
+# other fighters", "kills Mughniyeh's son, 9 others": the toll is the others and that person.
+_NOT_PERSON = rf"(?i:and|{_WORD_NUMBER})\b"
+_PERSON_AND_OTHERS = re.compile(
+    r"\b(?i:killed|killing|kills|kill)\s+"
+    rf"(?P<person>(?!{_NOT_PERSON})[^\W\d][\w'’-]*(?:\s+(?!{_NOT_PERSON})[^\W\d][\w'’-]*){{0,10}}?)"
+    # The person is one: "commanders, 3 others" is a count the words do not give.
+    r"(?<!(?<![s'’])s)"
+    rf"(?:,\s*|\s+and\s+)(?P<low>{_NUMBER})\s+(?i:others|other\s+[\w'’-]+)\b{_HURT_NEXT}",
+)
+_KILLED = (
+    _PERSON_AND_OTHERS,
+    *(_compile(form, _KILL_VERB) for form in (_AFTER, _BEFORE, _SINGLE, _NO_TOLL)),
+    _ONE_PERSON,
 )
 
 
@@ -199,6 +216,8 @@ def _count(match: re.Match[str]) -> Count | None:
             return (low, high)
         return None
     low = number_value(groups["low"])
+    if groups.get("person") is not None:
+        return low + 1 if isinstance(low, int) else None
     if groups.get("high") and isinstance(low, int):
         high = number_value(groups["high"])
         if isinstance(high, int) and high > low:
@@ -239,12 +258,50 @@ def _is_date(sentence: str, match: re.Match[str]) -> bool:
     )
 
 
+# A figure given as provisional: a later one in the story replaces it.
+_PROVISIONAL = re.compile(
+    r"\b(?:initial|preliminary|early|first)\s+(?:reports?|tolls?|figures?|counts?|information|"
+    r"estimates?)\b",
+    re.IGNORECASE,
+)
+# A toll given as revised or as the whole: "the death toll rose from six to 10", "raising the
+# toll to three", "killing a total of six".
+_REVISED = re.compile(
+    rf"(?:\btoll\s+(?:has\s+|had\s+|later\s+)?(?:rose|risen|climbed|increased|jumped|reached|"
+    rf"rises|climbs|stands\s+at|stood\s+at)(?:\s+from\s+{_NUMBER})?(?:\s+to)?|"
+    r"\b(?:raising|bringing|pushing|taking|lifting)\s+the\s+(?:death\s+)?toll\s+to|"
+    r"\b(?:killing|killed|kills|kill)\s+a\s+total\s+of|"
+    rf"\ba\s+total\s+of(?=\s+{_NUMBER}\b(?:(?!\band\b)[^.;]){{0,100}}\b(?:killed|dead|died)\b))"
+    rf"\s+(?P<qual>{_LOWER}\s+)?(?P<low>{_NUMBER})(?:\s*(?:-|–|to)\s*(?P<high>{_NUMBER}))?\b",
+    re.IGNORECASE,
+)
+
+
+def _low(count: Count) -> int:
+    return count[0] if isinstance(count, tuple) else count
+
+
+def _revised(sentences: Sequence[tuple[str, int]], killed: Count | None) -> Count | None:
+    """The largest toll the sentences give as revised or as the whole, where it is no smaller
+    than the toll first stated (tolls rise as bodies are found); else that first toll."""
+    revised: Count | None = None
+    for sentence, _ in sentences:
+        for match in _REVISED.finditer(sentence):
+            value = _count(match)
+            if value is not None and (revised is None or _low(value) > _low(revised)):
+                revised = value
+    if revised is not None and (killed is None or _low(revised) > _low(killed)):
+        return revised
+    return killed
+
+
 def _best(
     patterns: Sequence[re.Pattern[str]], sentences: Sequence[tuple[str, int]]
 ) -> Count | None:
     vague: Count | None = None
     lower_bounds = set()
     chosen: Count | None = None
+    provisional = False
     for sentence, cue in sentences:
         found = []
         for pattern in patterns:
@@ -272,8 +329,16 @@ def _best(
                     else min(abs(match.start() - cue), abs(match.end() - cue))
                 )
                 found.append((distance, value))
-        if found and chosen is None:
-            chosen = min(found, key=lambda item: item[0])[1]
+        if found and (chosen is None or provisional):
+            value = min(found, key=lambda item: item[0])[1]
+            if chosen is None:
+                chosen, provisional = value, _PROVISIONAL.search(sentence) is not None
+            else:
+                # A first report's figure ("initial reports say at least six were killed")
+                # gives way to the one the story then tells, unless that is smaller.
+                provisional = False
+                if _low(value) >= _low(chosen):
+                    chosen = value
     if isinstance(chosen, int) and chosen in lower_bounds:
         # The same number said more carefully elsewhere ("at least 22") is the one to keep.
         return (chosen, None)
@@ -291,7 +356,7 @@ def casualties(
     death, none died."""
     if sentences and arabic.language(" ".join(sentence for sentence, _ in sentences)) == "ar":
         return arabic.casualties(list(sentences), whole)
-    killed, wounded = _best(_KILLED, sentences), _best(_WOUNDED, sentences)
+    killed, wounded = _revised(sentences, _best(_KILLED, sentences)), _best(_WOUNDED, sentences)
     if killed is None and isinstance(wounded, int):
         # A report that counts the hurt and names no dead ("six guards were injured") tells
         # that none died, as Arabic reads it too.

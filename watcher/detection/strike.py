@@ -17,6 +17,7 @@ from datetime import datetime
 
 from watcher.detection import fields
 from watcher.detection.actor import find_actor
+from watcher.detection.clauses import clause_end
 from watcher.detection.fields import PlaceRef, StrikeFields
 from watcher.detection.gazetteer import load_gazetteer
 from watcher.detection.lead import Lead, read_lead
@@ -176,6 +177,30 @@ _EARLIER_CLAUSE = re.compile(
     r"to\s+avenge|blamed\s+for|responsible\s+for)\b",
     re.IGNORECASE,
 )
+# An earlier strike named in such a clause: "after a rocket attack", "blamed for the drone strike".
+_EARLIER_STRIKE = re.compile(
+    _EARLIER_CLAUSE.pattern + r"(?:\s+[\w'’-]+){0,4}?\s+(?:attacks?|strikes?|airstrikes?|raids?|"
+    r"bombings?|shelling|bombardments?|assaults?|rockets?|missiles?|drones?)\b",
+    re.IGNORECASE,
+)
+
+
+def _without_earlier(
+    text: str, after: int, sentence: tuple[int, int], strikes: Sequence[int]
+) -> str:
+    """The sentence without the clauses after `after` that tell an earlier strike the
+    sentence's strike answers or follows ("... targeting a militia blamed for a rocket attack
+    that killed a contractor"): their toll is that strike's, not the lead's. Such a clause ends
+    at a clause boundary or where strike words (starting at `strikes`) tell a strike again."""
+    start, end = sentence
+    kept, position = [], start
+    while (earlier := _EARLIER_STRIKE.search(text, max(after, position), end)) is not None:
+        kept.append(text[position : earlier.start()])
+        position = min(
+            [clause_end(text, earlier.end(), end), *(s for s in strikes if s >= earlier.end())]
+        )
+    kept.append(text[position:end])
+    return "".join(kept)
 
 
 def _main_clause(doc: Document, candidate: Candidate, candidates: Sequence[Candidate]) -> Candidate:
@@ -378,9 +403,10 @@ def strike_fields(
     # the lead, where reports state it ("... killing at least one fighter" after a strike
     # sentence the rules did not need), and only then from later strike sentences.
     def told(candidate: Candidate) -> tuple[str, int]:
-        return (
-            doc.sentence_text(candidate.sentence),
-            candidate.start - doc.sentences[candidate.sentence][0],
+        start, end = doc.sentences[candidate.sentence]
+        others = [c.start for c in candidates if c.sentence == candidate.sentence and c.score > 0]
+        return _without_earlier(doc.text, candidate.end, (start, end), others), (
+            candidate.start - start
         )
 
     texts = [told(c) for c in ordered if c.sentence < 4]
