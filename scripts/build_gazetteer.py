@@ -207,6 +207,12 @@ def merge_curated(entries: dict[str, Entry], rows: list[dict[str, str]], source:
             for name in ("name", "kind", "country", "governorate", "lat", "lon"):
                 if row[name]:
                     setattr(entry, name, "" if row[name] == "-" else row[name])
+            latin = [alias for alias in aliases if is_latin(alias)]
+            if not row["name"] and latin:
+                # The first spelling of a curated GeoNames row is the one the English press
+                # uses ("Raqqa", not GeoNames' "Ar Raqqah"): alerts name a place written in
+                # Arabic script by it.
+                entry.name = latin[0]
         else:
             if not all(row[name] for name in ("id", "name", "kind", "country")):
                 raise SystemExit(f"{source}: row {row['id']!r} lacks an id, name, kind or country")

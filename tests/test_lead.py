@@ -138,6 +138,25 @@ def test_a_place_near_which_another_attack_was_does_not_lead_over_the_country() 
     assert found.fields.places[0].name == "near Amerli"
 
 
+@pytest.mark.parametrize(
+    ("title", "text", "first"),
+    [
+        (
+            "غارات جوية على الرقة",
+            "شنت طائرات حربية غارات جوية على مواقع في مدينة الرقة فجر اليوم.",
+            "Raqqa",
+        ),
+        ("قصف قرية في زاخو", "قصفت طائرات مسيرة قرية في زاخو بمحافظة دهوك.", "Zakho"),
+        ("AIR STRIKES HIT RAQQAH", "Jets bombed targets in RAQQAH on Monday.", "Raqqa"),
+    ],
+)
+def test_a_place_written_in_arabic_or_capitals_takes_the_press_name(
+    title: str, text: str, first: str
+) -> None:
+    # Not GeoNames' transliterations "Ar Raqqah" and "Zaxo".
+    assert _detected(title, text).fields.places[0].name == first
+
+
 def test_a_dateline_does_not_lead() -> None:
     found = _detected(
         "Drone strike kills two in Sinjar",

@@ -49,7 +49,8 @@ _SPEAKS = re.compile(
 def display_name(written: str, name: str) -> str:
     """A place's name as alerts show it: as the text wrote it when that is a plain spelling
     ("Qaim", "Deir ez-Zor"), else the gazetteer's name without diacritics ("Al Qā’im" is
-    "Al Qaim"); shouted or Arabic-script writings take the gazetteer's name."""
+    "Al Qaim"); shouted or Arabic-script writings take the gazetteer's name, which for the
+    towns the curated file spells is the English press's spelling ("الرقة" is "Raqqa")."""
     written = " ".join(written.split()).rstrip(".")
     if (
         written.isascii()
