@@ -827,6 +827,12 @@ def test_fingerprints_fold_plurals_in_ies() -> None:
         ),
         (dict(actors=("Iran",)), dict(target="a residential building"), False, "two strikers"),
         (
+            dict(actors=("Iran",)),
+            dict(target="Iranian positions", places=(NABK,)),
+            False,
+            "the side one report names as hit strikes in another town: the strike back",
+        ),
+        (
             dict(actors=("Syrian government",)),
             dict(),
             True,
@@ -906,6 +912,18 @@ def test_an_attack_and_the_strike_back_the_same_night_are_two_events() -> None:
         (2, "update"),
     ]
     assert decisions[3].state.id == 1
+
+
+def test_a_city_hit_in_the_governorate_of_the_place_the_event_was_near_may_be_its_strike() -> None:
+    masyaf = PlaceKey("masyaf", "near Masyaf", "SY", "hama", "place", 35.07, 36.34)
+    hama = PlaceKey("hama", "Hama", "SY", "hama", "city", 35.13, 36.75)
+    state = opened(syrian("a", "Israeli strikes near Masyaf kill 14", places=(masyaf,)))
+    later = syrian(
+        "b", "Israel strikes research facility in Hama", outlet="x", hours=3, places=(hama,)
+    )
+    assert cluster(later, [state], SETTINGS).event_id == 1
+    far = replace(hama, id="latakia", governorate="latakia", lat=35.52, lon=35.79)
+    assert cluster(replace(later, places=(far,)), [state], SETTINGS).action == "new"
 
 
 def test_an_event_that_names_only_its_country_takes_a_report_that_names_a_city() -> None:

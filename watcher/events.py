@@ -506,8 +506,9 @@ def match_score(report: Report, state: EventState, settings: EventSettings) -> f
         and not _one_raid(report, state, sites, settings)
     ):
         return None
-    # So is a town or city it says was hit far from the places the event's reports only say
-    # the strike was near: "US jets struck Deir ez-Zor after a drone attack near Hasakah".
+    # So is a town or city it says was hit, far from and in another governorate than the
+    # places the event's reports only say the strike was near: "US jets struck Deir ez-Zor
+    # after a drone attack near Hasakah" (a city can stand for its governorate: "Hama").
     named = [p for p in core if p.level in ("place", "city")]
     if (
         lead
@@ -516,6 +517,7 @@ def match_score(report: Report, state: EventState, settings: EventSettings) -> f
         and named
         and all(_beside(p) for p in named)
         and not _near_any(lead[0], named, settings)
+        and _scope(lead[0]) not in {_scope(p) for p in named}
     ):
         return None
     wording = max((similarity(report.fingerprint, fp) for _, fp in state.fingerprints), default=0.0)
@@ -545,7 +547,8 @@ def match_score(report: Report, state: EventState, settings: EventSettings) -> f
     if _day_after(report, state) and place < 2:
         return None
     misdated = report.event_date is not None and not _dates_agree(report, state, settings)
-    same_actor = _same_actor(report, state, place >= 2 and not misdated, settings)
+    close = place >= 2 and not misdated and not other_type
+    same_actor = _same_actor(report, state, close, settings)
     if same_actor is False and (shared_target is False or other_type or place < 3):
         return None
     if same_actor is not None:
@@ -605,10 +608,11 @@ def _same_actor(
     """Whether the report names the event's striker; None when one of them names none, or when
     the difference says nothing of the strike.
 
-    A striker one report names that the other names as hit is its victim read as the striker
-    ("Iran says Israel bombed its consulate"); a strike back on the other side is told apart by
-    _opposed. The state of the country hit, named in the same town or city on the same day, is
-    likelier the one that told of the strike or lost soldiers in it than a second striker.
+    In the same town or city, on the same day and with no conflicting type (`close`): a striker
+    one report names that the other names as hit is its victim read as the striker ("Iran
+    says Israel bombed its consulate"), and the state of the country hit is likelier the one
+    that told of the strike or lost soldiers in it than a second striker. Elsewhere, a side
+    named as hit by one and as the striker by the other is the attack and the strike back.
     """
     if report.denial:
         return None
@@ -618,17 +622,16 @@ def _same_actor(
         return None
     if ours & theirs:
         return True
-    if ours & _hit_sides(state.targets, settings) or theirs & _hit_sides(
+    if not close:
+        return False
+    victim = ours & _hit_sides(state.targets, settings) or theirs & _hit_sides(
         (report.target,), settings
-    ):
-        return None
+    )
     countries = {*report.countries, *state.countries}
     local = _actor_keys(
         (name for country, name in settings.local_actors if country in countries), settings
     )
-    if close and (ours <= local or theirs <= local):
-        return None
-    return False
+    return None if victim or ours <= local or theirs <= local else False
 
 
 def _opposed(report: Report, state: EventState, settings: EventSettings) -> bool:
