@@ -501,6 +501,20 @@ def test_a_catastrophic_regex_is_refused_at_load() -> None:
         ("Air strike kills two soldiers, 3 others", 5, None),
         ("One man was killed and two others sustained injuries.", 1, 2),
         ("The strike killed a driver and 2 others were wounded.", 1, 2),
+        # Groups counted together, not an attribution after a comma.
+        ("Rocket attack in Iraq kills two Americans and a Briton", 3, None),
+        ("2 Americans, 1 British national killed in rocket attack", 3, None),
+        ("A soldier and two contractors were killed in the attack.", 3, None),
+        ("The strike killed two people, a monitor said.", 2, None),
+        ("An airstrike and two rocket attacks killed 5 people.", 5, None),
+        # One person without an article, as headlines write it; not a person's guards.
+        ("Chemical attack kills child, wounds 600", 1, 600),
+        ("Drone strike kills senior militia commander", 1, None),
+        ("The strike killed the commander's bodyguards.", None, None),
+        ("Strikes led to the killing of at least a dozen fighters.", (12, None), None),
+        # "Neutralised", as Turkey's defence ministry counts fighters; not drones shot down.
+        ('Jets "neutralised" 12 PKK terrorists in northern Iraq.', 12, None),
+        ("Air defences neutralised 3 drones.", None, None),
         # A toll revised or summed up later in the story.
         ("Rockets killed four people. The death toll rose from four to 11.", 11, None),
         ("The strike killed two, raising the toll to five.", 5, None),

@@ -116,12 +116,16 @@ _BETWEEN = r"(?:between\s+(?P<blow>" + _NUMBER + r")\s+and\s+(?P<bhigh>" + _NUMB
 _ANY_VERB = r"(?:killed|killing|dead|died|lost|wounded|wounding|injured|injuring|hurt)"
 # The count after a verb must not be the subject of the next one: "3 killed 5 injured".
 _AFTER = (
-    r"(?:{verb})\s+(?:(?:the lives of|a total of|another|an estimated)\s+)?(?:{b}|{a})\b"
+    # "the killing of 12" ("the deaths of" is often an earlier toll the strike answers).
+    r"(?:{verb})\s+(?:(?:the lives of|a total of|another|an estimated|(?<=killing\s)of)\s+)?"
+    r"(?:{b}|{a})\b"
     r"(?!(?:\s+[\w'’-]+)?\s+" + _ANY_VERB + r"\b)"
 )
 # "At least 6 people were killed", "38 civilians have been killed", "5 dead".
 _BEFORE = (
     r"\b(?:{b}|{a})(?:\s+(?:including|among them)\s+\S+|\s+(?!(?:were|was|have|had|in|after|on|"
+    # A count of strikes or weapons is not a toll: "two rocket attacks killed five".
+    r"(?:air\s*)?strikes|attacks|raids|rockets|missiles|shells|drones|bombs|mortars|"
     + _ANY_VERB[3:-1]
     + r"|and\s+"
     + _ANY_VERB
@@ -148,12 +152,30 @@ _NO_TOLL = (
     r"\b(?P<low>no)\s+(?:casualties|causalities|fatalities|{verb}|(?:one|one else)\s+was\s+"
     r"(?:{verb}))\b"
 )
-# One person as the object of the verb: "the strike killed a senior commander of the group".
-_ONE_PERSON = re.compile(
-    r"\b(?:killed|killing|kills|kill)\s+(?P<low>an?|one)\s+(?:[\w'’-]+\s+){0,6}?"
+_PERSON = (
     r"(?:leader|commander|official|executive|member|fighter|soldier|civilian|man|woman|child|"
     r"boy|girl|person|militant|operative|contractor|officer|figure|journalist|general|chief|"
-    r"guard|driver|emir)\b",
+    r"guard|driver|emir)\b"
+)
+# One person as the object of the verb: "the strike killed a senior commander of the group".
+_ONE_PERSON = re.compile(
+    rf"\b(?:killed|killing|kills|kill)\s+(?P<low>an?|one)\s+(?:[\w'’-]+\s+){{0,6}}?{_PERSON}",
+    re.IGNORECASE,
+)
+# The same without an article, as headlines write it: "Chemical attack kills child", "strike
+# kills the group's commander" (not "the commander's guards").
+_BARE_PERSON = re.compile(
+    rf"\b(?:killed|killing|kills|kill)\s+(?!of\b)"
+    rf"(?P<single>(?:[^\W\d][\w'’-]*\s+){{0,2}}?{_PERSON})"
+    r"(?!['’-])",
+    re.IGNORECASE,
+)
+# Turkey's defence ministry counts the fighters it killed or captured as "neutralised": "jets
+# neutralised 59 PKK terrorists".
+_NEUTRALISED = re.compile(
+    r"\bneutrali[sz](?:ed|ing|es|e)[\s\"”]+(?:(?P<qual>at least|more than|over)\s+)?"
+    rf"(?P<low>{_NUMBER})\s+(?:[\w'’/-]+\s+){{0,3}}?(?:terrorists?|militants?|fighters?|members?|"
+    r"insurgents?)\b",
     re.IGNORECASE,
 )
 _WOUNDED = tuple(_compile(form, _WOUND_VERB) for form in (_AFTER, _BEFORE, _SINGLE, _NO_TOLL))
@@ -185,10 +207,41 @@ _PERSON_AND_OTHERS = re.compile(
     r"(?<!(?<![s'’])s)"
     rf"(?:,\s*|\s+and\s+)(?P<low>{_NUMBER})\s+(?i:others|other\s+[\w'’-]+)\b{_HURT_NEXT}",
 )
+# Counts of several groups, summed: "killing two Americans and a Briton", "2 Americans, 1
+# British national killed", "a soldier and two contractors were killed". A group is a count and
+# one to three words; after a comma, an attribution ("two people, a monitor said") is none.
+_GROUP_WORD = (
+    r"(?!(?i:and|or|were|was|are|have|had|been|killed|killing|dead|died|wounded|injured|said|"
+    rf"says|told|reported|added|according|{_WORD_NUMBER})\b)[^\W\d][\w'’-]*"
+)
+_GROUP = rf"(?:{_NUMBER}|an?|one)\s+{_GROUP_WORD}(?:\s+{_GROUP_WORD}){{0,2}}"
+_GROUPS = (
+    rf"(?P<list>(?P<low>{_NUMBER}|an?|one)\s+{_GROUP_WORD}(?:\s+{_GROUP_WORD}){{0,2}}"
+    rf"(?:(?:,\s*(?:and\s+)?|\s+and\s+|\s*&\s*){_GROUP}){{1,3}})"
+)
+_GROUPS_KILLED = (
+    re.compile(
+        rf"\b(?:killed|killing|kills|kill)\s+{_GROUPS}"
+        r"(?=\s*(?:[,.;:]|$)|\s+(?:in|on|at|near|while|during|as|when|after|early|late|"
+        r"overnight|yesterday|today|and)\b)",
+        re.IGNORECASE,
+    ),
+    re.compile(
+        rf"\b{_GROUPS}\s+(?:(?:were|was|are|have\s+been|had\s+been|reportedly)\s+){{0,2}}"
+        r"(?:killed|dead)\b(?=\s*(?:[,.;:]|$)|\s+(?:in|by|on|at|near|as|when|after|during)\b)",
+        re.IGNORECASE,
+    ),
+)
+_GROUP_COUNT = re.compile(
+    rf"(?:^|,\s*(?:and\s+)?|\s+and\s+|\s*&\s*)({_NUMBER}|an?|one)\s", re.IGNORECASE
+)
 _KILLED = (
+    *_GROUPS_KILLED,
     _PERSON_AND_OTHERS,
     *(_compile(form, _KILL_VERB) for form in (_AFTER, _BEFORE, _SINGLE, _NO_TOLL)),
     _ONE_PERSON,
+    _NEUTRALISED,
+    _BARE_PERSON,
 )
 
 
@@ -215,6 +268,13 @@ def _count(match: re.Match[str]) -> Count | None:
         if isinstance(low, int) and isinstance(high, int):
             return (low, high)
         return None
+    if groups.get("single") is not None:
+        return 1
+    if groups.get("list") is not None:
+        counts = [number_value(n) for n in _GROUP_COUNT.findall(groups["list"])]
+        if len(counts) < 2 or not all(isinstance(n, int) for n in counts):
+            return None
+        return sum(n for n in counts if isinstance(n, int))
     low = number_value(groups["low"])
     if groups.get("person") is not None:
         return low + 1 if isinstance(low, int) else None
@@ -249,8 +309,11 @@ _DATE_AFTER = re.compile(
 
 def _is_date(sentence: str, match: re.Match[str]) -> bool:
     """A day of a date ("May 3 2016", "3 May") is not a casualty count."""
-    number = match.group("low") or match.group("blow") or ""
-    start = match.start("low") if match.group("low") else match.start("blow")
+    groups = match.groupdict()
+    if not groups.get("low") and not groups.get("blow"):
+        return False
+    number = groups.get("low") or groups["blow"]
+    start = match.start("low") if groups.get("low") else match.start("blow")
     end = start + len(number)
     return bool(
         _DATE_BEFORE.search(sentence[max(0, start - 10) : start])

@@ -180,7 +180,7 @@ _EARLIER_CLAUSE = re.compile(
 # An earlier strike named in such a clause: "after a rocket attack", "blamed for the drone strike".
 _EARLIER_STRIKE = re.compile(
     _EARLIER_CLAUSE.pattern + r"(?:\s+[\w'’-]+){0,4}?\s+(?:attacks?|strikes?|airstrikes?|raids?|"
-    r"bombings?|shelling|bombardments?|assaults?|rockets?|missiles?|drones?)\b",
+    r"bombings?|shelling|bombardments?|assaults?|rockets?|missiles?|drones?|killings?)\b",
     re.IGNORECASE,
 )
 
