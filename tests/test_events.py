@@ -672,6 +672,7 @@ def hand_report(row: Mapping[str, Any], places: Mapping[str, PlaceKey]) -> Repor
         event_date=fields.get("date"),
         denial=fields.get("denial", False),
         claimed=fields.get("claimed", False),
+        follow_up=fields.get("follow_up", False),
     )
 
 
