@@ -8,7 +8,9 @@ takes a fraction of a millisecond, where one regular expression per list took se
 may_occur tells, before any matching, which lists cannot match at all. Phrases written as
 "re:PATTERN" are the exception and run as their own regular expressions (case-sensitive unless
 they say (?i); a match must start a word, so patterns need no leading \b, which would also slow
-them down); patterns that can backtrack catastrophically are refused.
+them down); patterns that can backtrack catastrophically are refused. A pattern runs only on a
+text holding one of the strings every match of it holds (pattern_needs): most texts hold none,
+and a substring test costs far less than a search that starts at every position.
 """
 
 from __future__ import annotations
@@ -39,6 +41,9 @@ _CACHE_WORDS = 200_000
 _NOTHING: tuple[tuple[str, ...], tuple[()], bool] = ((), (), False)
 
 Word = tuple[str, bool]  # (lower-case text, True when it is a prefix)
+# Strings one of which every match of a pattern holds, and whether they are to be looked for
+# in the lower-cased text (the pattern ignores case).
+Needs = tuple[tuple[str, ...], bool]
 Entry = tuple[str, tuple[Word, ...]]  # (list name, words)
 
 
@@ -50,6 +55,10 @@ class PhraseIndex:
     prefixed: Mapping[str, tuple[Entry, ...]]  # by the first _PREFIX_KEY letters of a prefix
     prefix_lengths: tuple[int, ...]  # lengths of prefixes shorter than _PREFIX_KEY
     patterns: tuple[tuple[str, re.Pattern[str]], ...]
+    # For each pattern, strings one of which every match holds (lower case where the pattern
+    # ignores case), or None: most patterns cannot match most texts, and a substring test
+    # tells so for much less than a search that tries every position (pattern_needs).
+    needs: tuple[Needs | None, ...]
     first_words: frozenset[str]  # first words of the keys of `pairs`
     seconds: Mapping[str, frozenset[str]]  # first word of keys of `pairs` -> their second words
     lone: frozenset[str]  # the keys of `single` and `exact`
@@ -89,6 +98,14 @@ class Tokens:
     @functools.cached_property
     def vocabulary(self) -> set[str]:
         return set(self.words)
+
+    @functools.cached_property
+    def lowered(self) -> str:
+        return self.text.lower()
+
+    # The spans of the index's patterns, by the index's id: may_occur and find_phrases both
+    # need them.
+    spans: dict[int, list[list[tuple[int, int]] | None]] = field(default_factory=dict, repr=False)
 
     # _hot of the vocabulary, by the index's id: may_occur and find_phrases both need it.
     hot: dict[int, set[str]] = field(default_factory=dict, repr=False)
@@ -149,6 +166,132 @@ def check_pattern(body: str) -> str | None:
             "inside a repeat, such as (a+)+ or (a|b)*)"
         )
     return None
+
+
+# Sets of strings a part of a pattern matches exactly are multiplied out up to this many.
+_MOST_STRINGS = 64
+# The characters an ignore-case pattern matches to an ASCII letter although str.lower() does not
+# turn them into it (dotted and dotless i, long s): with one in the text, the patterns decide.
+_CASE_FOLDS = re.compile("[\u0130\u0131\u017f]")
+
+
+def _better(first: frozenset[str] | None, second: frozenset[str] | None) -> frozenset[str] | None:
+    """Of two sets of strings one of which every match holds, the one a text is likelier to
+    lack: the longer shortest string, then the fewer strings."""
+    if not second or "" in second:
+        return first
+    if not first or (min(map(len, second)), -len(second)) > (min(map(len, first)), -len(first)):
+        return second
+    return first
+
+
+def _product(first: frozenset[str], second: frozenset[str]) -> frozenset[str] | None:
+    if len(first) * len(second) > _MOST_STRINGS:
+        return None
+    return frozenset(a + b for a in first for b in second)
+
+
+def _required(items: Any) -> tuple[frozenset[str] | None, frozenset[str] | None]:
+    """Of a parsed pattern (re._parser): the strings it matches exactly, if few, and strings one
+    of which every match holds (None: unknown)."""
+    exact: frozenset[str] | None = frozenset([""])
+    run = frozenset([""])  # the exact strings of the items since the last unknown or optional one
+    needs: frozenset[str] | None = None
+    for op, arg in items:
+        name = str(op)
+        item_exact: frozenset[str] | None = None
+        item_needs: frozenset[str] | None = None
+        if name == "LITERAL":
+            item_exact = frozenset([chr(arg)])
+        elif name == "IN":
+            if all(str(kind) == "LITERAL" for kind, _ in arg) and len(arg) <= 8:
+                item_exact = frozenset(chr(code) for _, code in arg)
+        elif name in ("AT", "ASSERT", "ASSERT_NOT"):
+            item_exact = frozenset([""])  # takes no characters
+        elif name == "SUBPATTERN":
+            item_exact, item_needs = _required(arg[-1])
+        elif name == "BRANCH":
+            branches = [_required(branch) for branch in arg[1]]
+            if all(found is not None for found, _ in branches):
+                item_exact = frozenset().union(*(found for found, _ in branches if found))
+                if len(item_exact) > _MOST_STRINGS:
+                    item_exact = None
+            if all(held for _, held in branches):
+                item_needs = frozenset().union(*(held for _, held in branches if held))
+        elif name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"):
+            low, high, body = arg
+            body_exact, body_needs = _required(body)
+            if low >= 1:
+                item_needs = body_needs
+            if body_exact is not None and (low, high) == (1, 1):
+                item_exact = body_exact
+            elif body_exact is not None and (low, high) == (0, 1):
+                item_exact = body_exact | {""}
+        item_needs = _better(item_needs, item_exact)
+        needs = _better(needs, item_needs)
+        if item_exact is None or (len(item_exact) > 1 and "" in item_exact):
+            # An unknown or optional part ends the run: "air strikes?" holds "air strike".
+            needs = _better(needs, run)
+            run = frozenset([""])
+        else:
+            run = _product(run, item_exact) or item_exact
+        if item_exact is None:
+            exact = None
+        elif exact is not None:
+            exact = _product(exact, item_exact)
+    return exact, _better(needs, run)
+
+
+def pattern_needs(pattern: re.Pattern[str]) -> Needs | None:
+    """Strings one of which every match of the pattern holds, or None when none is known."""
+    parsed = sre_parse.parse(pattern.pattern, pattern.flags)
+    _, needs = _required(parsed)
+    if not needs:
+        return None
+    folded = bool(pattern.flags & re.IGNORECASE) or _scoped_ignorecase(parsed)
+    if folded:
+        # Only letters whose lower case re and str.lower() agree on: ASCII and caseless scripts.
+        if not all(c.isascii() or c.lower() == c == c.upper() for held in needs for c in held):
+            return None
+        needs = frozenset(held.lower() for held in needs)
+    return tuple(sorted(needs)), folded
+
+
+def _scoped_ignorecase(items: Any) -> bool:
+    """Whether a group of the parsed pattern turns ignore-case on: (?i:...)."""
+    for op, arg in items:
+        name = str(op)
+        if name == "SUBPATTERN" and (arg[1] & re.IGNORECASE or _scoped_ignorecase(arg[-1])):
+            return True
+        if name == "BRANCH" and any(_scoped_ignorecase(branch) for branch in arg[1]):
+            return True
+        if name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT") and _scoped_ignorecase(arg[2]):
+            return True
+        if name in ("ASSERT", "ASSERT_NOT") and _scoped_ignorecase(arg[1]):
+            return True
+    return False
+
+
+def _pattern_spans(index: PhraseIndex, tokens: Tokens, at: int) -> list[tuple[int, int]]:
+    """The spans of the index's pattern number `at` in the text that start a word, found once."""
+    spans = tokens.spans.setdefault(id(index), [None] * len(index.patterns))
+    found = spans[at]
+    if found is not None:
+        return found
+    text = tokens.text
+    needs = index.needs[at]
+    if needs is not None and not (needs[1] and _CASE_FOLDS.search(text)):
+        held, folded = needs
+        searched = tokens.lowered if folded else text
+        if not any(map(searched.__contains__, held)):
+            spans[at] = []
+            return []
+    found = spans[at] = [
+        m.span()
+        for m in index.patterns[at][1].finditer(text)
+        if m.end() > m.start() and _word_start(text, m.start())
+    ]
+    return found
 
 
 def _words(phrase: str) -> tuple[Word, ...]:
@@ -254,6 +397,7 @@ def compile_index(
         prefixed={key: tuple(entries) for key, entries in prefixed.items()},
         prefix_lengths=tuple(lengths),
         patterns=tuple(patterns),
+        needs=tuple(pattern_needs(pattern) for _, pattern in patterns),
     )
 
 
@@ -323,13 +467,11 @@ def may_occur(index: PhraseIndex, tokens: Tokens, names: frozenset[str]) -> froz
     """Those of the named lists that may have a phrase in the tokens: a word starts one of their
     phrases, or one of their patterns matches. A quick test before find_phrases (a list left out
     has no match; one named may still have none)."""
-    found: set[str] = set()
-    for name, pattern in index.patterns:
-        if name in names and any(
-            m.end() > m.start() and _word_start(tokens.text, m.start())
-            for m in pattern.finditer(tokens.text)
-        ):
-            found.add(name)
+    found = {
+        name
+        for at, (name, _) in enumerate(index.patterns)
+        if name in names and _pattern_spans(index, tokens, at)
+    }
     vocabulary = tokens.vocabulary
     lists = index.by_lists.get(names)
     if lists is None:
@@ -391,13 +533,8 @@ def find_phrases(index: PhraseIndex, tokens: Tokens) -> dict[str, list[tuple[int
             listed = found.setdefault(name, [])
             if not listed or listed[-1][1] <= start:
                 listed.append((start, end))
-    for name, pattern in index.patterns:
+    for at, (name, _) in enumerate(index.patterns):
         listed = found.setdefault(name, [])
-        text = tokens.text
-        listed.extend(
-            m.span()
-            for m in pattern.finditer(text)
-            if m.end() > m.start() and _word_start(text, m.start())
-        )
+        listed.extend(_pattern_spans(index, tokens, at))
         listed.sort()
     return found
