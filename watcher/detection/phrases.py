@@ -82,6 +82,7 @@ class Tokens:
     # The text split into separators and words, alternately: offsets are their running lengths,
     # worked out on first use (a text with no phrase in it needs none).
     parts: list[str] = field(repr=False)
+    folded: str | None = field(default=None, repr=False)  # the text lower-cased, when at hand
 
     @functools.cached_property
     def offsets(self) -> list[int]:
@@ -101,7 +102,7 @@ class Tokens:
 
     @functools.cached_property
     def lowered(self) -> str:
-        return self.text.lower()
+        return self.folded if self.folded is not None else self.text.lower()
 
     # The spans of the index's patterns, by the index's id: may_occur and find_phrases both
     # need them.
@@ -121,7 +122,7 @@ def tokenize(text: str) -> Tokens:
         parts = _SPLIT.split(text)
         return Tokens(text, [word.lower() for word in parts[1::2]], parts)
     parts = _SPLIT.split(lowered)
-    return Tokens(text, parts[1::2], parts)
+    return Tokens(text, parts[1::2], parts, lowered)
 
 
 def _backtracks(parsed: Any) -> bool:
@@ -168,8 +169,9 @@ def check_pattern(body: str) -> str | None:
     return None
 
 
-# Sets of strings a part of a pattern matches exactly are multiplied out up to this many.
-_MOST_STRINGS = 64
+# Sets of strings a part of a pattern matches exactly are multiplied out up to this many, and a
+# pattern is tested for at most this many (each is a search of the text).
+_MOST_STRINGS = 8
 # The characters an ignore-case pattern matches to an ASCII letter although str.lower() does not
 # turn them into it (dotted and dotless i, long s): with one in the text, the patterns decide.
 _CASE_FOLDS = re.compile("[\u0130\u0131\u017f]")
@@ -178,7 +180,7 @@ _CASE_FOLDS = re.compile("[\u0130\u0131\u017f]")
 def _better(first: frozenset[str] | None, second: frozenset[str] | None) -> frozenset[str] | None:
     """Of two sets of strings one of which every match holds, the one a text is likelier to
     lack: the longer shortest string, then the fewer strings."""
-    if not second or "" in second:
+    if not second or "" in second or len(second) > _MOST_STRINGS:
         return first
     if not first or (min(map(len, second)), -len(second)) > (min(map(len, first)), -len(first)):
         return second
@@ -234,7 +236,10 @@ def _required(items: Any) -> tuple[frozenset[str] | None, frozenset[str] | None]
             needs = _better(needs, run)
             run = frozenset([""])
         else:
-            run = _product(run, item_exact) or item_exact
+            longer = _product(run, item_exact)
+            if longer is None:
+                needs = _better(needs, run)
+            run = longer or item_exact
         if item_exact is None:
             exact = None
         elif exact is not None:
@@ -243,12 +248,16 @@ def _required(items: Any) -> tuple[frozenset[str] | None, frozenset[str] | None]
 
 
 def pattern_needs(pattern: re.Pattern[str]) -> Needs | None:
-    """Strings one of which every match of the pattern holds, or None when none is known."""
+    """Strings one of which every match of the pattern holds, or None when none is known or
+    when the search is as quick: re scans in C for the first character of a case-sensitive
+    pattern that starts with a given letter or set of letters ("US", "[Ii]n 19")."""
     parsed = sre_parse.parse(pattern.pattern, pattern.flags)
+    folded = bool(pattern.flags & re.IGNORECASE) or _scoped_ignorecase(parsed)
+    if not folded and len(parsed) and str(parsed[0][0]) in ("LITERAL", "IN"):
+        return None
     _, needs = _required(parsed)
     if not needs:
         return None
-    folded = bool(pattern.flags & re.IGNORECASE) or _scoped_ignorecase(parsed)
     if folded:
         # Only letters whose lower case re and str.lower() agree on: ASCII and caseless scripts.
         if not all(c.isascii() or c.lower() == c == c.upper() for held in needs for c in held):
