@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from watcher.detection.clauses import clause_end, same_clause, sentence_roles
+from watcher.detection.clauses import SentenceRoles, clause_end, same_clause, sentence_roles
 
 TITLE = "Air strikes hit Saraqeb"
 BODY = [
@@ -44,6 +44,31 @@ def test_each_line_has_its_role_and_the_prose_is_counted() -> None:
     )
     # The lede is the first prose sentence, whatever stands above it.
     assert roles.positions == (0, 0, 0, 0, 1, 2, 2, 2, 2, 3)
+
+
+@pytest.mark.parametrize("counted", [1, 2, 3])
+@pytest.mark.parametrize("order", ["forward", "backward"])
+def test_roles_read_on_first_use_are_the_same_and_places_stop_at_counted(
+    counted: int, order: str
+) -> None:
+    text = TITLE + "\n\n" + "\n".join(BODY)
+    spans = [(0, len(TITLE))]
+    start = len(TITLE) + 2
+    for line in BODY:
+        spans.append((start, start + len(line)))
+        start += len(line) + 1
+    every = sentence_roles(text, spans, date(2020, 3, 3))
+    lazy = SentenceRoles(text, spans, date(2020, 3, 3), counted)
+    indexes = range(len(spans)) if order == "forward" else range(len(spans) - 1, -1, -1)
+    read = {index: (lazy.role(index), lazy.position(index)) for index in indexes}
+    assert [read[index][0] for index in range(len(spans))] == list(every.roles)
+    assert [read[index][1] for index in range(len(spans))] == [
+        min(position, counted) for position in every.positions
+    ]
+    # Past the lead, a sentence asked for alone is read alone.
+    alone = SentenceRoles(text, spans, date(2020, 3, 3), 1)
+    assert alone.role(8) == "background"
+    assert len(alone.roles) == 5
 
 
 @pytest.mark.parametrize(

@@ -10,6 +10,8 @@ it, while US jets struck Deir ez-Zor" denies nothing about the US strike.
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -44,42 +46,89 @@ def sentence_roles(
 ) -> Roles:
     """The role of each sentence of text (spans[0] is the headline), read from the sentence
     and its line."""
-    roles: list[str] = []
-    positions: list[int] = []
-    position = 0
-    headline = _bare(text[spans[0][0] : spans[0][1]]) if spans else ""
+    read = SentenceRoles(text, spans, published, counted=len(spans))
+    return Roles(
+        tuple(read.role(index) for index in range(len(spans))),
+        tuple(read.position(index) for index in range(len(spans))),
+    )
+
+
+@dataclass
+class SentenceRoles:
+    """The roles of a text's sentences as sentence_roles reads them, each read on first use.
+
+    A sentence's place in the story is told up to `counted` only (a later one is `counted`):
+    the scorer asks whether a sentence is in the lead, and a strike's sentence is all it
+    needs past that, so most sentences of a long text are never read."""
+
+    text: str
+    spans: Sequence[tuple[int, int]]
+    published: date | None
+    counted: int
+    # The sentences read in order from the headline, until the place in the story reached
+    # `counted`, and the others read since.
+    roles: list[str] = dataclasses.field(default_factory=list)
+    positions: list[int] = dataclasses.field(default_factory=list)
+    later: dict[int, str] = dataclasses.field(default_factory=dict)
     # A paragraph's sentences share its line: it is read once.
-    by_line: dict[int, str] = {}
-    for index, (start, end) in enumerate(spans):
+    by_line: dict[int, str] = dataclasses.field(default_factory=dict)
+
+    @functools.cached_property
+    def headline(self) -> str:
+        return _bare(self.text[self.spans[0][0] : self.spans[0][1]]) if self.spans else ""
+
+    def role(self, index: int) -> str:
+        """One of ROLES."""
+        self._read_to(index)
+        if index < len(self.roles):
+            return self.roles[index]
+        if index not in self.later:
+            self.later[index] = self._role_of(index, self.counted)
+        return self.later[index]
+
+    def position(self, index: int) -> int:
+        """The sentence's place in the story (0 for the headline, 1 for the first prose
+        sentence), or `counted` if it is further down."""
+        self._read_to(index)
+        return self.positions[index] if index < len(self.positions) else self.counted
+
+    def _read_to(self, index: int) -> None:
+        position = self.positions[-1] if self.positions else 0
+        while len(self.roles) <= index and position < self.counted:
+            role = self._role_of(len(self.roles), position)
+            if role == "prose":
+                position += 1
+            self.roles.append(role)
+            self.positions.append(position)
+
+    def _role_of(self, index: int, position: int) -> str:
+        """The role of a sentence after `position` prose sentences."""
         if index == 0:
-            roles.append("headline")
-            positions.append(0)
-            continue
+            return "headline"
+        text = self.text
+        start, end = self.spans[index]
         line_start = text.rfind("\n", 0, start) + 1
-        role = by_line.get(line_start, "")
+        role = self.by_line.get(line_start, "")
         if not role:
             line_end = text.find("\n", end)
             line = text[line_start : line_end if line_end >= 0 else len(text)].strip()
             role = _role(line)
+            headline = self.headline
             if role == "prose" and len(line) < 2 * len(headline) + 20 and _bare(line) == headline:
                 role = "meta"  # the headline again, as pages print it over the story
-            by_line[line_start] = role
+            self.by_line[line_start] = role
         if role in ("prose", "meta"):
             # After the lede, an earlier strike is context; a short line may be a caption or a
             # link ("Related: Rockets hit Aleppo").
             sentence = text[start:end]
-            context = lead.context_of(sentence, published)
+            context = lead.context_of(sentence, self.published)
             if context == lead.BACKGROUND and (role == "meta" or not position):
                 # The lede is the lead whatever it recalls, unless it dates its events well
                 # before publication ("the attack of April 4 2017" in a July story).
                 context = context if role == "prose" and lead.context_of(sentence) is None else None
             if context is not None:
                 role = str(context)
-        if role == "prose":
-            position += 1
-        roles.append(role)
-        positions.append(position)
-    return Roles(tuple(roles), tuple(positions))
+        return role
 
 
 def _role(line: str) -> str:

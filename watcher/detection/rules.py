@@ -154,7 +154,7 @@ class Rule:
     next_sentence_factor: float = 0.7
     headline_place_factor: float = 0.8
     # A strike placed in another country marks the story as told elsewhere when it is in the
-    # headline or one of this many sentences of the story after it (clauses.Roles.positions).
+    # headline or one of this many sentences of the story after it (clauses.SentenceRoles.position).
     elsewhere_sentences: int = 1
     # The fields are the first strike sentence's that scores at least this share of the best.
     lead_strike_share: float = 0.6

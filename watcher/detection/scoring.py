@@ -34,7 +34,7 @@ class Lowered:
 class Candidate:
     cue: Cue
     sentence: int
-    position: int  # the sentence's place in the story (clauses.Roles.positions)
+    position: int  # the sentence's place in the story (clauses.SentenceRoles.position)
     start: int
     end: int
     score: float
@@ -185,21 +185,21 @@ def score_cues(
                         lowered.append(Lowered(guard.id, hit[0], hit[1], guard.factor))
                         score *= guard.factor
                         break
-            if doc.roles[sentence] in ("caption", "related"):
+            if doc.roles.role(sentence) in ("caption", "related"):
                 lowered.append(Lowered("context", start, end, rule.context_factor))
                 score *= rule.context_factor
-            elif doc.roles[sentence] == "background" and rule.background_factor < 1:
+            elif doc.roles.role(sentence) == "background" and rule.background_factor < 1:
                 lowered.append(Lowered("background", start, end, rule.background_factor))
                 score *= rule.background_factor
             factor, tied, where, outside = _place_context(doc, rule, sentence, start, places)
             score *= factor
-            if doc.positions[sentence] > rule.lead:
+            if doc.roles.position(sentence) > rule.lead:
                 score *= rule.later_factor
             found.append(
                 Candidate(
                     cue,
                     sentence,
-                    doc.positions[sentence],
+                    doc.roles.position(sentence),
                     start,
                     end,
                     score,

@@ -15,7 +15,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from watcher.detection.clauses import sentence_roles
+from watcher.detection.clauses import SentenceRoles
 from watcher.detection.phrases import Tokens, find_phrases
 from watcher.detection.rules import RuleSet
 
@@ -38,8 +38,8 @@ class Document:
     starts: tuple[int, ...]
     word_starts: Sequence[int]
     hits: dict[str, list[tuple[int, int]]]  # phrase list name -> spans
-    roles: tuple[str, ...]  # clauses.ROLES, by sentence
-    positions: tuple[int, ...]  # place in the story, by sentence
+    # clauses.ROLES and the place in the story (up to the last a rule tells apart), by sentence
+    roles: SentenceRoles
     # phrase list name -> sentence -> spans, filled on first use: long texts stay linear
     by_sentence: dict[str, dict[int, list[tuple[int, int]]]] = dataclasses.field(
         default_factory=dict
@@ -113,15 +113,20 @@ def read_document(
         start = after
     if start < len(joined):
         spans.append((start, len(joined)))
-    roles = sentence_roles(joined, spans, published.date() if published else None)
+    # Past the lead (and the sentences that can lead a story elsewhere, and the lede), the
+    # rules tell no place in the story from the next.
+    counted = max(
+        (max(rule.lead, rule.elsewhere_sentences, rule.lede_sentences) + 1 for rule in rules.rules),
+        default=1,
+    )
+    roles = SentenceRoles(joined, spans, published.date() if published else None, counted)
     return Document(
         text=joined,
         sentences=tuple(spans),
         starts=tuple(span[0] for span in spans),
         word_starts=tokens.starts,
         hits=find_phrases(rules.index, tokens),
-        roles=roles.roles,
-        positions=roles.positions,
+        roles=roles,
     )
 
 

@@ -85,7 +85,7 @@ def _strike_type(
         (
             sentence
             for sentence, (named, _) in told.items()
-            if sentence and named and doc.positions[sentence] <= rule.lede_sentences
+            if sentence and named and doc.roles.position(sentence) <= rule.lede_sentences
         ),
         None,
     )
