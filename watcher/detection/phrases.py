@@ -41,9 +41,9 @@ _CACHE_WORDS = 200_000
 _NOTHING: tuple[tuple[str, ...], tuple[()], bool] = ((), (), False)
 
 Word = tuple[str, bool]  # (lower-case text, True when it is a prefix)
-# Strings one of which every match of a pattern holds, and whether they are to be looked for
-# in the lower-cased text (the pattern ignores case).
-Needs = tuple[tuple[str, ...], bool]
+# Sets of strings every match of a pattern holds one of from each, and whether they are to be
+# looked for in the lower-cased text (the pattern ignores case).
+Needs = tuple[tuple[tuple[str, ...], ...], bool]
 Entry = tuple[str, tuple[Word, ...]]  # (list name, words)
 
 
@@ -99,6 +99,12 @@ class Tokens:
     @functools.cached_property
     def vocabulary(self) -> set[str]:
         return set(self.words)
+
+    @functools.cached_property
+    def case_folds(self) -> bool:
+        """Whether the text holds a letter that an ignore-case search takes for an ASCII one
+        and str.lower() does not turn into it."""
+        return not self.text.isascii() and _CASE_FOLDS.search(self.text) is not None
 
     @functools.cached_property
     def lowered(self) -> str:
@@ -177,14 +183,14 @@ _MOST_STRINGS = 8
 _CASE_FOLDS = re.compile("[\u0130\u0131\u017f]")
 
 
-def _better(first: frozenset[str] | None, second: frozenset[str] | None) -> frozenset[str] | None:
-    """Of two sets of strings one of which every match holds, the one a text is likelier to
-    lack: the longer shortest string, then the fewer strings."""
-    if not second or "" in second or len(second) > _MOST_STRINGS:
-        return first
-    if not first or (min(map(len, second)), -len(second)) > (min(map(len, first)), -len(first)):
-        return second
-    return first
+def _rank(held: frozenset[str]) -> tuple[int, int]:
+    """How likely a text is to lack all of the strings: the longer the shortest, the likelier,
+    and the fewer, the cheaper to test."""
+    return min(map(len, held)), -len(held)
+
+
+def _usable(held: frozenset[str]) -> bool:
+    return bool(held) and "" not in held and len(held) <= _MOST_STRINGS
 
 
 def _product(first: frozenset[str], second: frozenset[str]) -> frozenset[str] | None:
@@ -193,16 +199,15 @@ def _product(first: frozenset[str], second: frozenset[str]) -> frozenset[str] | 
     return frozenset(a + b for a in first for b in second)
 
 
-def _required(items: Any) -> tuple[frozenset[str] | None, frozenset[str] | None]:
-    """Of a parsed pattern (re._parser): the strings it matches exactly, if few, and strings one
-    of which every match holds (None: unknown)."""
+def _required(items: Any) -> tuple[frozenset[str] | None, list[frozenset[str]]]:
+    """Of a parsed pattern (re._parser): the strings it matches exactly, if few (else None),
+    and sets of strings every match holds one of from each."""
     exact: frozenset[str] | None = frozenset([""])
     run = frozenset([""])  # the exact strings of the items since the last unknown or optional one
-    needs: frozenset[str] | None = None
+    needs: list[frozenset[str]] = []
     for op, arg in items:
         name = str(op)
         item_exact: frozenset[str] | None = None
-        item_needs: frozenset[str] | None = None
         if name == "LITERAL":
             item_exact = frozenset([chr(arg)])
         elif name == "IN":
@@ -211,59 +216,71 @@ def _required(items: Any) -> tuple[frozenset[str] | None, frozenset[str] | None]
         elif name in ("AT", "ASSERT", "ASSERT_NOT"):
             item_exact = frozenset([""])  # takes no characters
         elif name == "SUBPATTERN":
-            item_exact, item_needs = _required(arg[-1])
+            item_exact, held = _required(arg[-1])
+            needs.extend(held)
         elif name == "BRANCH":
             branches = [_required(branch) for branch in arg[1]]
             if all(found is not None for found, _ in branches):
                 item_exact = frozenset().union(*(found for found, _ in branches if found))
                 if len(item_exact) > _MOST_STRINGS:
                     item_exact = None
+            # Each alternative's likeliest-lacking set: a match holds one string of one of them.
             if all(held for _, held in branches):
-                item_needs = frozenset().union(*(held for _, held in branches if held))
+                needs.append(frozenset().union(*(max(held, key=_rank) for _, held in branches)))
         elif name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"):
             low, high, body = arg
-            body_exact, body_needs = _required(body)
+            body_exact, held = _required(body)
             if low >= 1:
-                item_needs = body_needs
+                needs.extend(held)
             if body_exact is not None and (low, high) == (1, 1):
                 item_exact = body_exact
             elif body_exact is not None and (low, high) == (0, 1):
                 item_exact = body_exact | {""}
-        item_needs = _better(item_needs, item_exact)
-        needs = _better(needs, item_needs)
         if item_exact is None or (len(item_exact) > 1 and "" in item_exact):
             # An unknown or optional part ends the run: "air strikes?" holds "air strike".
-            needs = _better(needs, run)
+            needs.append(run)
             run = frozenset([""])
         else:
             longer = _product(run, item_exact)
             if longer is None:
-                needs = _better(needs, run)
+                needs.append(run)
             run = longer or item_exact
         if item_exact is None:
             exact = None
         elif exact is not None:
             exact = _product(exact, item_exact)
-    return exact, _better(needs, run)
+    needs.append(run)
+    return exact, [held for held in needs if _usable(held)]
 
 
 def pattern_needs(pattern: re.Pattern[str]) -> Needs | None:
-    """Strings one of which every match of the pattern holds, or None when none is known or
-    when the search is as quick: re scans in C for the first character of a case-sensitive
-    pattern that starts with a given letter or set of letters ("US", "[Ii]n 19")."""
+    """Sets of strings (two at most, the likeliest to be lacking) every match of the pattern
+    holds one of from each, or None when none is known or when the search is as quick: re
+    scans in C for the first character of a case-sensitive pattern that starts with a given
+    letter or set of letters ("US", "[Ii]n 19")."""
     parsed = sre_parse.parse(pattern.pattern, pattern.flags)
     folded = bool(pattern.flags & re.IGNORECASE) or _scoped_ignorecase(parsed)
     if not folded and len(parsed) and str(parsed[0][0]) in ("LITERAL", "IN"):
         return None
     _, needs = _required(parsed)
-    if not needs:
-        return None
     if folded:
         # Only letters whose lower case re and str.lower() agree on: ASCII and caseless scripts.
-        if not all(c.isascii() or c.lower() == c == c.upper() for held in needs for c in held):
-            return None
-        needs = frozenset(held.lower() for held in needs)
-    return tuple(sorted(needs)), folded
+        needs = [
+            frozenset(held.lower() for held in strings)
+            for strings in needs
+            if all(c.isascii() or c.lower() == c == c.upper() for held in strings for c in held)
+        ]
+    best: list[frozenset[str]] = []
+    for strings in sorted(set(needs), key=_rank, reverse=True):
+        # A set each string of the best holds a string of says nothing more: "strike" after
+        # "strikes".
+        if not best or not all(any(held in kept for held in strings) for kept in best[0]):
+            best.append(strings)
+        if len(best) == 2:
+            break
+    if not best:
+        return None
+    return tuple(tuple(sorted(strings)) for strings in best), folded
 
 
 def _scoped_ignorecase(items: Any) -> bool:
@@ -289,10 +306,10 @@ def _pattern_spans(index: PhraseIndex, tokens: Tokens, at: int) -> list[tuple[in
         return found
     text = tokens.text
     needs = index.needs[at]
-    if needs is not None and not (needs[1] and _CASE_FOLDS.search(text)):
-        held, folded = needs
+    if needs is not None and not (needs[1] and tokens.case_folds):
+        groups, folded = needs
         searched = tokens.lowered if folded else text
-        if not any(map(searched.__contains__, held)):
+        if not all(any(map(searched.__contains__, held)) for held in groups):
             spans[at] = []
             return []
     found = spans[at] = [
