@@ -3,15 +3,18 @@ D6, D7), through the real apprise Slack and email plugins posting to loopback re
 
 from __future__ import annotations
 
+import io
 import logging
 import re
+import socket
 import threading
+import time
 import unicodedata
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
-from email.utils import format_datetime
+from datetime import UTC, datetime
 from html.parser import HTMLParser
 
+import apprise
 import pytest
 from apprise.plugins.slack import NotifySlack
 
@@ -328,15 +331,12 @@ def test_masked_uses_apprises_privacy_form() -> None:
         (Reply(), Outcome("sent", "Slack: accepted")),
         (Reply(status=500, body=b"boom"), Outcome("retry", "Slack: HTTP 500")),
         (Reply(status=200, body=b"not ok"), Outcome("retry", "Slack: HTTP 200")),
-        (
-            Reply(status=503, headers=(("Retry-After", "120"),)),
-            Outcome("retry", "Slack: HTTP 503, retry after 120 s", 120.0),
-        ),
+        (Reply(status=503, headers=(("Retry-After", "120"),)), Outcome("retry", "Slack: HTTP 503")),
         (
             Reply(status=429, headers=(("Retry-After", "30"),)),
-            Outcome("retry", "Slack: HTTP 429, retry after 30 s", 30.0),
+            Outcome("retry", "Slack: HTTP 429 (rate limited)", rate_limited=True),
         ),
-        (Reply(status=429), Outcome("retry", "Slack: HTTP 429")),
+        (Reply(status=429), Outcome("retry", "Slack: HTTP 429 (rate limited)", rate_limited=True)),
         (
             Reply(status=401, body=b"invalid_token"),
             Outcome("dead", "Slack: HTTP 401 (credentials or destination rejected)"),
@@ -349,7 +349,7 @@ def test_masked_uses_apprises_privacy_form() -> None:
             Reply(status=404, body=b"no_service"),
             Outcome("dead", "Slack: HTTP 404 (credentials or destination rejected)"),
         ),
-        (Reply(delay=2.0), Outcome("ambiguous", "Slack: request sent, no answer in time")),
+        (Reply(delay=2.0), Outcome("ambiguous", "Slack: no answer within 1 s")),
     ],
 )
 def test_outcome_classification(slack: HttpReceiver, reply: Reply, expected: Outcome) -> None:
@@ -374,18 +374,39 @@ def test_a_held_answer_is_released_when_the_receiver_closes(
     assert left == [], [(t.name, getattr(t, "_target", None)) for t in left]
 
 
-def test_retry_after_as_an_http_date(slack: HttpReceiver) -> None:
-    when = format_datetime(datetime.now(UTC) + timedelta(seconds=120), usegmt=True)
-    slack.answer(Reply(status=503, headers=(("Retry-After", when),)))
-    outcome = send(SLACK_URL, render_alert(content()), "text", timeout=1.0)
-    assert outcome.status == "retry"
-    assert outcome.retry_after is not None and 115 <= outcome.retry_after <= 120
+def test_apprise_passes_no_retry_after_on(slack: HttpReceiver) -> None:
+    """Contract (DESIGN.md "Notifier answers through apprise's result"): a 429's Retry-After is
+    in no part of apprise's result, its logs at every level included, so the delivery waits
+    `rate_limited_wait` instead. When this fails, apprise passes it on: read it from there."""
+    slack.answer(Reply(status=429, headers=(("Retry-After", "Wed, 21 Oct 2015 07:28:00 GMT"),)))
+    notifier = apprise.Apprise()
+    notifier.add(f"{SLACK_URL}?retry=0")
+    with notifier.notify(body="b", title="t", log_level=1) as result:  # 1: below TRACE
+        everything = io.StringIO()
+        result.write_json(everything)
+    assert slack.paths and "error=429" in everything.getvalue()  # the status is there...
+    assert "Oct 2015" not in everything.getvalue()  # ...its Retry-After is not
 
 
 def test_unreachable_port_is_retried(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(NotifySlack, "webhook_url", f"http://127.0.0.1:{free_port()}/services")
     outcome = send(SLACK_URL, render_alert(content()), "markdown", timeout=1.0)
-    assert outcome == Outcome("retry", "Slack: ConnectionError")
+    assert outcome == Outcome("retry", "Slack: A Connection error occurred posting to Slack.")
+
+
+def test_a_connect_timeout_is_retried_not_ambiguous(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Nothing was sent: connecting gets a third of the timeout, so it fails before the time
+    that says "sent, no answer"."""
+    with socket.socket() as listener, socket.socket() as filler:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(0)
+        filler.connect(listener.getsockname())  # fills the accept queue; nothing is accepted
+        port = listener.getsockname()[1]
+        monkeypatch.setattr(NotifySlack, "webhook_url", f"http://127.0.0.1:{port}/services")
+        started = time.monotonic()
+        outcome = send(SLACK_URL, render_alert(content()), "text", timeout=1.5)
+    assert 0.4 <= time.monotonic() - started < 1.5
+    assert outcome == Outcome("retry", "Slack: A Connection error occurred posting to Slack.")
 
 
 def test_unknown_format_is_a_config_error() -> None:

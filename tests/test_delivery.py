@@ -189,27 +189,56 @@ def test_a_destination_that_fails_gets_the_alert_once_and_the_other_is_not_resen
     assert store.outbox_counts() == {"sent": 2}
 
 
-def test_retry_after_is_honoured(tmp_path: Path, clock: Clock, slack: HttpReceiver) -> None:
-    config, store = setup(tmp_path, SLACK)
+def rate_limited_calls(
+    tmp_path: Path, clock: Clock, slack: HttpReceiver, table: str, alerts: int, minutes: int
+) -> tuple[Store, list[tuple[datetime, int]]]:
+    """The first 3 calls answer 429 with Retry-After: 120; then every call is taken. Returns
+    the moments of the calls, each with the alert it carried."""
+    config, store = setup(tmp_path, SLACK, table)
     limited = Reply(status=429, body=b"rate_limited", headers=(("Retry-After", "120"),))
     slack.replies.extend([limited] * 3)
     record = slack._record
-    calls: list[datetime] = []
+    calls: list[tuple[datetime, int]] = []
 
     def timed(path: str, body: bytes) -> Reply:
-        calls.append(clock.moment)
-        return record(path, body)
+        reply = record(path, body)
+        [number] = copies([slack.payloads[-1]])
+        calls.append((clock.moment, number))
+        return reply
 
     slack._record = timed  # type: ignore[method-assign]
-    queue(store, config, 1)
-    for _ in range(180):  # 15 minutes
+    queue(store, config, alerts)
+    for _ in range(minutes * 12):
         deliver_pending(store, config)
         clock.advance()
+    return store, calls
+
+
+def test_d6_a_429_is_not_retried_within_two_minutes(
+    tmp_path: Path, clock: Clock, slack: HttpReceiver
+) -> None:
+    """D6 with the default rate_limited_wait: apprise does not pass the Retry-After on, and two
+    minutes is what the destination asked for here."""
+    store, calls = rate_limited_calls(tmp_path, clock, slack, "timeout = 1\n", 1, 15)
     assert len(calls) == 4
-    gaps = [later - earlier for earlier, later in itertools.pairwise(calls)]
-    assert all(gap >= timedelta(seconds=120) for gap in gaps), gaps
-    assert all(gap <= timedelta(seconds=130) for gap in gaps), "and not much later either"
+    gaps = [later - earlier for (earlier, _), (later, _) in itertools.pairwise(calls)]
+    assert all(timedelta(seconds=120) <= gap <= timedelta(seconds=130) for gap in gaps), gaps
     assert store.outbox_counts() == {"sent": 1}
+    assert copies(slack.payloads[3:]) == {1: 1}, "delivered exactly once"
+
+
+def test_a_429_holds_every_alert_to_the_destination_for_rate_limited_wait(
+    tmp_path: Path, clock: Clock, slack: HttpReceiver
+) -> None:
+    table = 'timeout = 1\nretry_initial = "10s"\nrate_limited_wait = "10m"\n'
+    store, calls = rate_limited_calls(tmp_path, clock, slack, table, 3, 40)
+    moments = [moment for moment, _ in calls]
+    # Each 429 ends the sweep for the destination, so the three alerts are tried one at a time.
+    assert [number for _, number in calls[:3]] == [1, 1, 1]
+    gaps = [later - earlier for earlier, later in itertools.pairwise(moments[:4])]
+    assert all(timedelta(minutes=10) <= gap <= timedelta(minutes=10, seconds=10) for gap in gaps)
+    assert sorted(number for _, number in calls[3:]) == [1, 2, 3], "then each alert once"
+    assert store.outbox_counts() == {"sent": 3}
 
 
 def test_a_rejected_credential_is_dead_lettered_once_and_shown(

@@ -350,7 +350,7 @@ def test_c6_failing_notifiers_never_log_their_tokens(
     tmp_path: Path, slack: HttpReceiver, caplog: pytest.LogCaptureFixture
 ) -> None:
     token, password = "Zq7SecretTokenZq7Secret1", "hunter2-SECRET-pw"
-    slack.answer(Reply(status=500, body=b"invalid_token"))
+    slack.answer(Reply(status=403, body=b"invalid_token"))  # as Slack answers a revoked hook
     targets = (
         f'[targets.slack]\nurl = "slack://T000A/B000B/{token}/#alerts"\n'
         f'[targets.hook]\nurl = "json://user:{password}@127.0.0.1:{free_port()}/hook"\n'

@@ -8,22 +8,16 @@ and only absolute http(s) links are emitted. Rendering is pure; send() is the on
 
 from __future__ import annotations
 
-import functools
 import html
 import logging
 import re
 import unicodedata
-from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
 import apprise
-import requests
-
-from watcher.http import parse_retry_after
 
 log = logging.getLogger(__name__)
 
@@ -84,11 +78,12 @@ class Alert:
 
 @dataclass(frozen=True)
 class Outcome:
-    """The result of one send: "sent" | "retry" | "ambiguous" (may have arrived) | "dead"."""
+    """The result of one send: "sent" | "retry" | "ambiguous" (may have arrived) | "dead".
+    rate_limited: the destination answered 429, which holds it for a while (D6)."""
 
     status: str
     detail: str
-    retry_after: float | None = None
+    rate_limited: bool = False
 
 
 # --- cleaning -----------------------------------------------------------------------------------
@@ -368,35 +363,8 @@ def mark_late(alert: Alert, why: str) -> Alert:
 
 # --- sending ------------------------------------------------------------------------------------
 
-# apprise's HTTP plugins keep the response to themselves: they log "error=429" but never the
-# Retry-After header (D6), and a read timeout (the receiver accepted, then answered late:
-# finding 4) logs the same warning as a refused connection. So while send() runs, the requests
-# that this call makes are recorded here. The wrapper below is installed once and passes every
-# other caller straight through (the variable is unset outside send()); apprise runs plugins in
-# worker threads with a copy of the caller's context, so the list is shared with them.
-_seen: ContextVar[list[object] | None] = ContextVar("watcher_alerts_seen", default=None)
-
-
-def _observed(send_request: Callable[..., Any]) -> Callable[..., Any]:
-    @functools.wraps(send_request)
-    def observed(session: Any, request: Any, **kwargs: Any) -> Any:
-        seen = _seen.get()
-        try:
-            response = send_request(session, request, **kwargs)
-        except requests.RequestException as error:
-            if seen is not None:
-                seen.append(error)
-            raise
-        if seen is not None:
-            seen.append(response)
-        return response
-
-    return observed
-
-
-requests.Session.send = _observed(requests.Session.send)  # type: ignore[method-assign]
-
 _PERMANENT_STATUS = {401, 403, 404, 410}
+_EMAIL_SCHEMES = ("mailto", "mailtos")
 _NATIVE = {
     "text": apprise.NotifyFormat.TEXT,
     "markdown": apprise.NotifyFormat.MARKDOWN,
@@ -408,21 +376,19 @@ def _scheme(url: str) -> str:
     return url.partition("://")[0].lower() if "://" in url else ""
 
 
-# What apprise logs at WARNING and above in this context, while check_url() or send() runs:
-# its plugins say there why they refuse a URL (or drop a recipient), or why a send failed when
-# no HTTP answer tells ("Connection error while submitting email to ..."). check_url() reports
-# it once, as a config problem, so the record is not printed then (the flag); send() lets it
-# through. Outside both the filter passes every record on.
-_heard: ContextVar[tuple[list[str], bool] | None] = ContextVar("watcher_alerts_heard", default=None)
+# What apprise logs at WARNING and above in this context while check_url() runs: its plugins say
+# there why they refuse a URL (or drop a recipient). check_url() reports it once, as a config
+# problem, so the record is not printed then. Outside check_url() the filter passes every record
+# on; send() reads what apprise said from the result notify() returns instead.
+_heard: ContextVar[list[str] | None] = ContextVar("watcher_alerts_heard", default=None)
 
 
 def _hear(record: logging.LogRecord) -> bool:
-    listening = _heard.get()
-    if listening is None or record.levelno < logging.WARNING:
+    heard = _heard.get()
+    if heard is None or record.levelno < logging.WARNING:
         return True
-    heard, quiet = listening
     heard.append(record.getMessage())
-    return not quiet
+    return False
 
 
 logging.getLogger(apprise.LOGGER_NAME).addFilter(_hear)
@@ -512,7 +478,7 @@ def check_url(url: str) -> UrlCheck:
     cannot use the URL, including what it warns about while loading it (a recipient dropped
     as invalid means alerts that would never reach that person)."""
     heard: list[str] = []
-    token = _heard.set((heard, True))
+    token = _heard.set(heard)
     try:
         plugin, reason = _instantiate(url)
     finally:
@@ -526,32 +492,44 @@ def check_url(url: str) -> UrlCheck:
     return UrlCheck(_privacy_url(url, plugin), "")
 
 
+# What a send's result tells, and how (DESIGN.md "Notifier answers through apprise's result"):
+# apprise keeps the HTTP response to its plugins, but each attempt in the AppriseResult carries
+# how long it took and what the plugin logged at WARNING. Its HTTP plugins end a failure's
+# line with the status, "error=429."; a failure with no status means no answer came. Whether the
+# request had gone out is told by the time: the connection gets a third of the timeout, so an
+# attempt that failed after the whole read timeout had connected and sent, and the destination
+# may have the alert (finding 4). A 429's Retry-After is in no public part of the result, nor in
+# apprise's logs at any level: the delivery holds the destination for `rate_limited_wait`.
+_HTTP_STATUS = re.compile(r"\berror=([1-5][0-9][0-9])\b")
+
+
 def _classify(
-    result: apprise.AppriseResult, seen: list[object], service: str, heard: list[str]
+    result: apprise.AppriseResult, service: str, read_timeout: float | None, url: str
 ) -> Outcome:
+    """The outcome of one send from apprise's result; `read_timeout` None: the time an attempt
+    took tells nothing."""
     # notify() returns an AppriseResult: true only on SUCCESS, never `is True` (finding 6).
     if result:
         return Outcome("sent", f"{service}: accepted")
     if result.status == apprise.AppriseResultStatus.TIMEOUT:
         return Outcome("ambiguous", f"{service}: no answer before the deadline")
-    last = seen[-1] if seen else None
-    if isinstance(last, requests.exceptions.ReadTimeout):
-        return Outcome("ambiguous", f"{service}: request sent, no answer in time")
-    if isinstance(last, requests.RequestException):
-        # Only the class name: str(error) carries the request URL, token included (C6).
-        return Outcome("retry", f"{service}: {type(last).__name__}")
-    if isinstance(last, requests.Response):
-        status = last.status_code
+    attempts = [attempt for served in result for attempt in served]
+    last = attempts[-1] if attempts else None
+    said = [entry.message for entry in (last.logs if last is not None else result.call_logs())]
+    statuses = [int(m.group(1)) for message in said for m in _HTTP_STATUS.finditer(message)]
+    if statuses:
+        status = statuses[-1]
         detail = f"{service}: HTTP {status}"
-        if status in (429, 503):
-            wait = parse_retry_after(last.headers.get("Retry-After"))
-            suffix = f", retry after {wait:g} s" if wait is not None else ""
-            return Outcome("retry", detail + suffix, wait)
-        if status in _PERMANENT_STATUS or b"invalid_token" in last.content[:200]:
+        if status == 429:
+            return Outcome("retry", f"{detail} (rate limited)", rate_limited=True)
+        if status in _PERMANENT_STATUS:
             return Outcome("dead", detail + " (credentials or destination rejected)")
         return Outcome("retry", detail)
-    # No HTTP exchange to judge by (SMTP, for one): apprise's own last word on it, if any.
-    return Outcome("retry", f"{service}: {heard[-1] if heard else 'not delivered'}")
+    if last is not None and read_timeout is not None and last.elapsed >= read_timeout:
+        return Outcome("ambiguous", f"{service}: no answer within {read_timeout:g} s")
+    # Refused, unreachable, or no HTTP at all (SMTP): apprise's own last word on it, if any.
+    words = _scrub(said[-1], url) if said else "not delivered"
+    return Outcome("retry", f"{service}: {words}")
 
 
 def send(url: str, alert: Alert, fmt: str, *, timeout: float = 10.0) -> Outcome:
@@ -559,12 +537,18 @@ def send(url: str, alert: Alert, fmt: str, *, timeout: float = 10.0) -> Outcome:
 
     `fmt` is the body the target wants ("text", "markdown", "html"); a destination that does not
     take that format natively gets the plain text, which apprise escapes for it (finding 5).
+    `timeout` is how long to wait for the answer; connecting gets a third of it.
     """
     if fmt not in _NATIVE:
         return Outcome("dead", f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
     # Our timeouts and a single attempt override whatever the URL says (last value wins).
     separator = "&" if "?" in url else "?"
-    plugin = _load(f"{url}{separator}cto={timeout:g}&rto={timeout:g}&retry=0")
+    # apprise's email plugin uses cto as the socket timeout of every step of the SMTP exchange,
+    # connecting included, so its time cannot tell a refusal from a late answer: it keeps the
+    # whole timeout, and its failures are retried, never taken as ambiguous by time.
+    email = _scheme(url) in _EMAIL_SCHEMES
+    connect = timeout if email else timeout / 3
+    plugin = _load(f"{url}{separator}cto={connect:g}&rto={timeout:g}&retry=0")
     notifier = apprise.Apprise()
     if plugin is None or not notifier.add(plugin):
         return Outcome("dead", f"{_privacy_url(url, plugin)}: not a usable apprise URL")
@@ -574,20 +558,11 @@ def send(url: str, alert: Alert, fmt: str, *, timeout: float = 10.0) -> Outcome:
         wanted = apprise.NotifyFormat.TEXT
     body = {"text": alert.text, "markdown": alert.markdown, "html": alert.html}[wanted.value]
 
-    seen: list[object] = []
-    heard: list[str] = []
-    token = _seen.set(seen)
-    listening = _heard.set((heard, False))
-    try:
-        # The call deadline backs up the socket timeouts when a receiver drips its answer.
-        result = notifier.notify(
-            body=body, title=alert.title, body_format=wanted, timeout=3 * timeout
-        )
-    finally:
-        _heard.reset(listening)
-        _seen.reset(token)
-    said = [_scrub(message, url) for message in heard]
-    outcome = _classify(result, seen, str(plugin.service_name), said)
+    # The call deadline backs up the socket timeouts when a receiver drips its answer.
+    with notifier.notify(
+        body=body, title=alert.title, body_format=wanted, timeout=3 * timeout
+    ) as result:
+        outcome = _classify(result, str(plugin.service_name), None if email else timeout, url)
     log.debug(
         "send to %s: %s (%s)",
         _privacy_url(url, plugin),

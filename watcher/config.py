@@ -69,6 +69,9 @@ class Delivery:
     retry_max: float = 3600.0
     max_attempts: int = 20
     ambiguous_resends: int = 2
+    # How long a destination that answered 429 (rate limited) waits at least: apprise does not
+    # pass its Retry-After on (DESIGN.md), and 2 minutes covers the usual ones (D6).
+    rate_limited_wait: float = 120.0
     workers: int = 4
     # A target whose oldest failed alert has waited this long, or that has dead deliveries,
     # is reported to the other targets as failing (issue #15).
@@ -830,6 +833,7 @@ _DELIVERY_KEYS = (
     "retry_max",
     "max_attempts",
     "ambiguous_resends",
+    "rate_limited_wait",
     "workers",
     "target_failing_after",
 )
@@ -880,6 +884,14 @@ def _read_delivery(reader: _Reader, data: object) -> Delivery:
             _count(0, 10),
             base.ambiguous_resends,
             "write from 0 to 10, e.g. 2",
+        ),
+        rate_limited_wait=reader.get(
+            table,
+            "delivery",
+            "rate_limited_wait",
+            _duration_between(0, 86400),
+            base.rate_limited_wait,
+            'write a duration from "0s" to "1d", e.g. "2m"',
         ),
         workers=reader.get(
             table, "delivery", "workers", _count(1, 64), base.workers, "write from 1 to 64, e.g. 4"

@@ -5,7 +5,8 @@ or given up ("dead") with an error a person can act on. I/O: the database and th
 The states of an outbox row (one row per alert and destination URL; reliability.md finding 6):
 
     pending    waiting to be sent, at `next_attempt` (new, or after a plain failure: 5xx, 429,
-               refused connection). A 429's Retry-After holds every row to that destination.
+               refused connection). A 429 holds every row to that destination for
+               `rate_limited_wait` at least.
     sending    claimed just before its one send. A crash here leaves it in `sending`: at the
                next start it becomes `ambiguous`, as does a claim older than its lease.
     sent       the destination accepted it. Final.
@@ -42,8 +43,6 @@ from watcher.config import Config
 from watcher.store import OutboxRow, Store, TargetFailures, now, url_digest
 
 log = logging.getLogger(__name__)
-
-MAX_RETRY_AFTER = 86400.0
 
 # How long a claim holds beyond the longest a send can take (alerts.send's call deadline is
 # three times the socket timeout); after that the row is taken as abandoned and ambiguous.
@@ -145,10 +144,11 @@ def _deliver(store: Store, config: Config, row: OutboxRow, url: str | None, labe
     try:
         outcome = alerting.send(url, alert, row.format, timeout=delivery.timeout)
     except Exception as error:  # one send's failure boundary: the row is retried, the sweep goes on
-        # No traceback at ERROR: messages from requests carry the URL, and with it the token (C6).
+        # No traceback at ERROR: an HTTP library's messages carry the URL, and with it the token
+        # (C6).
         log.error("%s: unexpected %s while sending", where, type(error).__name__)
         log.debug("%s: the unexpected error", where, exc_info=True)
-        outcome = alerting.Outcome(status="retry", detail="unexpected error", retry_after=None)
+        outcome = alerting.Outcome(status="retry", detail="unexpected error")
     if outcome.status == "sent":
         store.mark_sent(row.id)
         log.info("%s: sent", where)
@@ -160,9 +160,10 @@ def _deliver(store: Store, config: Config, row: OutboxRow, url: str | None, labe
         log.error("%s: given up after %d attempt(s): %s", where, row.attempts, outcome.detail)
         return "dead"
     delay = min(delivery.retry_max, delivery.retry_initial * 2 ** (row.attempts - 1))
-    if outcome.retry_after:
-        # Honoured up to a day: a destination's "come back in 30 years" is not taken at its word.
-        delay = max(delay, min(outcome.retry_after, MAX_RETRY_AFTER))
+    if outcome.rate_limited:
+        # Its Retry-After cannot be read through apprise (DESIGN.md "Notifier answers through
+        # apprise's result"): a wait long enough for the usual ones instead (D6).
+        delay = max(delay, delivery.rate_limited_wait)
     next_attempt = now() + timedelta(seconds=delay)
     if outcome.status == "ambiguous":
         # The destination may have it already: re-send at most `ambiguous_resends` times
@@ -187,8 +188,8 @@ def _deliver(store: Store, config: Config, row: OutboxRow, url: str | None, labe
         log.warning("%s: no clear answer (%s); re-sending in %gs", where, outcome.detail, delay)
         return "ambiguous"
     store.mark_retry(row.id, status="pending", next_attempt=next_attempt, error=outcome.detail)
-    if outcome.retry_after:
-        # Retry-After speaks for the destination, not for this one alert (D6).
+    if outcome.rate_limited:
+        # A rate limit speaks for the destination, not for this one alert (D6).
         store.hold_destination(row.target, row.url_index, next_attempt)
     log.warning("%s: failed (%s); retrying in %gs", where, outcome.detail, delay)
     return "retry"
