@@ -1,4 +1,5 @@
-"""Fixtures every test module may use: loopback notifiers that the real apprise plugins reach."""
+"""Fixtures every test module may use: loopback notifiers that the real apprise plugins reach,
+simulated time, PostgreSQL, and `watcher run` daemons that are stopped after the test."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from pathlib import Path
 import pytest
 from apprise.plugins.slack import NotifySlack
 
+from tests.daemons import Start, watcher_runs
 from tests.receivers import HttpReceiver, SmtpReceiver, slack_receiver, smtp_receiver
 from watcher import delivery
 from watcher import store as storage
@@ -52,6 +54,14 @@ def smtp() -> Iterator[SmtpReceiver]:
     """An SMTP server on 127.0.0.1 (aiosmtpd) that records every message."""
     with smtp_receiver() as receiver:
         yield receiver
+
+
+@pytest.fixture
+def watcher_run(tmp_path: Path) -> Iterator[Start]:
+    """Starts `watcher run -c config` as systemd would (tests/daemons.py); every daemon still
+    running after the test is killed."""
+    with watcher_runs(tmp_path) as start:
+        yield start
 
 
 @pytest.fixture(scope="session")

@@ -1,20 +1,15 @@
 """`watcher run` as systemd runs it: READY after start-up, reload on SIGHUP keeping the old config
 when the new one is broken, a clean stop on SIGTERM. The daemon runs in a real subprocess and
-talks to a datagram socket standing in for systemd's NOTIFY_SOCKET."""
+talks to a datagram socket standing in for systemd's NOTIFY_SOCKET (tests/daemons.py)."""
 
 from __future__ import annotations
 
-import os
 import signal
-import socket
 import subprocess
 import sys
-import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-
+from tests.daemons import Start, scrape
 from tests.httpserver import LoopbackServer
 from tests.receivers import free_port
 
@@ -22,35 +17,6 @@ FEED = (
     b'<?xml version="1.0"?><rss version="2.0"><channel><title>T</title>'
     b"<item><title>Markets open higher</title><guid>1</guid></item></channel></rss>"
 )
-
-
-def scrape(port: int) -> str:
-    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10) as response:
-        return str(response.read().decode())
-
-
-class Systemd:
-    """The receiving end of sd_notify."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-        self.sock.bind(str(path))
-        self.sock.settimeout(20)
-
-    def wait_for(self, prefix: str) -> str:
-        """The next message that starts with `prefix` (others are skipped); fails after 20 s."""
-        while True:
-            message = self.sock.recv(4096).decode()
-            if message.startswith(prefix):
-                return message
-
-
-@pytest.fixture
-def systemd(tmp_path: Path) -> Iterator[Systemd]:
-    peer = Systemd(tmp_path / "notify.sock")
-    yield peer
-    peer.sock.close()
 
 
 def config_text(
@@ -69,51 +35,34 @@ interval = "{interval}"
 """
 
 
-def start(tmp_path: Path, config: Path, systemd: Systemd) -> subprocess.Popen[str]:
-    env = dict(os.environ, NOTIFY_SOCKET=str(systemd.path), JOURNAL_STREAM="8:1")
-    return subprocess.Popen(
-        [sys.executable, "-m", "watcher", "-c", str(config), "run"],
-        env=env,
-        stderr=subprocess.PIPE,
-        text=True,
-        cwd=tmp_path,
-    )
-
-
-def test_ready_reload_and_stop(tmp_path: Path, systemd: Systemd) -> None:
+def test_ready_reload_and_stop(tmp_path: Path, watcher_run: Start) -> None:
     with LoopbackServer() as server:
         server.routes["/feed.xml"] = (200, {"Content-Type": "application/rss+xml"}, FEED)
         config = tmp_path / "config.toml"
         port = free_port()
         config.write_text(config_text(tmp_path, server, metrics=port))
-        daemon = start(tmp_path, config, systemd)
-        try:
-            ready = systemd.wait_for("READY=1")
-            assert "STATUS=1 feeds, 0 targets" in ready
-            assert 'watcher_outbox_rows{state="dead"} 0.0' in scrape(port)
-            assert "watcher_config_last_reload_successful 1.0" in scrape(port)
+        daemon = watcher_run(config)
+        systemd = daemon.systemd
+        ready = systemd.wait_for("READY=1")
+        assert "STATUS=1 feeds, 0 targets" in ready
+        assert 'watcher_outbox_rows{state="dead"} 0.0' in scrape(port)
+        assert "watcher_config_last_reload_successful 1.0" in scrape(port)
 
-            # A broken config: the old one stays, and systemd hears about it.
-            config.write_text(config.read_text() + "\n[[feeds]]\nurl = 'ftp://nope'\n")
-            daemon.send_signal(signal.SIGHUP)
-            assert systemd.wait_for("RELOADING=1").count("MONOTONIC_USEC=") == 1
-            assert "reload failed" in systemd.wait_for("READY=1")
-            assert "watcher_config_last_reload_successful 0.0" in scrape(port)
+        # A broken config: the old one stays, and systemd hears about it.
+        config.write_text(config.read_text() + "\n[[feeds]]\nurl = 'ftp://nope'\n")
+        daemon.process.send_signal(signal.SIGHUP)
+        assert systemd.wait_for("RELOADING=1").count("MONOTONIC_USEC=") == 1
+        assert "reload failed" in systemd.wait_for("READY=1")
+        assert "watcher_config_last_reload_successful 0.0" in scrape(port)
 
-            # A good one is taken.
-            config.write_text(config_text(tmp_path, server, interval="2h", metrics=port))
-            daemon.send_signal(signal.SIGHUP)
-            systemd.wait_for("RELOADING=1")
-            assert "reload failed" not in systemd.wait_for("READY=1")
+        # A good one is taken.
+        config.write_text(config_text(tmp_path, server, interval="2h", metrics=port))
+        daemon.process.send_signal(signal.SIGHUP)
+        systemd.wait_for("RELOADING=1")
+        assert "reload failed" not in systemd.wait_for("READY=1")
 
-            daemon.send_signal(signal.SIGTERM)
-            systemd.wait_for("STOPPING=1")
-            _, stderr = daemon.communicate(timeout=30)
-        finally:
-            if daemon.poll() is None:
-                daemon.kill()
-                daemon.communicate()
-        assert daemon.returncode == 0, stderr
+        stderr = daemon.stop()
+        systemd.wait_for("STOPPING=1")
         assert "feeds[1].url" in stderr, "the reload error names the key"
         # journald reads the level from <N> prefixes; it adds the time itself.
         assert all(line.startswith("<") for line in stderr.splitlines() if line), stderr

@@ -5,7 +5,6 @@ reason, with every other problem of the file; `check --send-test` says which tar
 
 from __future__ import annotations
 
-import os
 import re
 import signal
 import subprocess
@@ -14,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.daemons import Start, scrape
 from tests.receivers import HttpReceiver, SmtpReceiver, free_port
-from tests.test_daemon import Systemd, scrape
 from watcher.alerts import check_url
 from watcher.cli import main
 
@@ -147,34 +146,20 @@ def test_run_refuses_to_start_with_the_same_message(
 
 
 def test_a_reload_with_an_unusable_target_keeps_the_old_config(
-    tmp_path: Path, slack: HttpReceiver
+    tmp_path: Path, slack: HttpReceiver, watcher_run: Start
 ) -> None:
     good = f'[targets.desk]\nurl = "json://127.0.0.1:{slack.port}/hook"\n'
     port = free_port()
     metrics = f'metrics_listen = "127.0.0.1:{port}"\n'
     config = write(tmp_path, good, extra=metrics)
-    systemd = Systemd(tmp_path / "notify.sock")
-    daemon = subprocess.Popen(
-        [sys.executable, "-m", "watcher", "-c", str(config), "run"],
-        env=dict(os.environ, NOTIFY_SOCKET=str(systemd.path), JOURNAL_STREAM="8:1"),
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert "STATUS=1 feeds, 1 targets" in systemd.wait_for("READY=1")
-        write(tmp_path, good + f'[targets.email]\nurl = "{BAD_MAIL}"\n', extra=metrics)
-        daemon.send_signal(signal.SIGHUP)
-        systemd.wait_for("RELOADING=1")
-        assert "reload failed, running the previous config" in systemd.wait_for("READY=1")
-        assert "watcher_config_last_reload_successful 0.0" in scrape(port)
-        daemon.send_signal(signal.SIGTERM)
-        _, stderr = daemon.communicate(timeout=30)
-    finally:
-        if daemon.poll() is None:
-            daemon.kill()
-            daemon.communicate()
-        systemd.sock.close()
-    assert daemon.returncode == 0, stderr
+    daemon = watcher_run(config)
+    assert "STATUS=1 feeds, 1 targets" in daemon.systemd.wait_for("READY=1")
+    write(tmp_path, good + f'[targets.email]\nurl = "{BAD_MAIL}"\n', extra=metrics)
+    daemon.process.send_signal(signal.SIGHUP)
+    daemon.systemd.wait_for("RELOADING=1")
+    assert "reload failed, running the previous config" in daemon.systemd.wait_for("READY=1")
+    assert "watcher_config_last_reload_successful 0.0" in scrape(port)
+    stderr = daemon.stop()
     assert "reload failed; keeping the previous config" in stderr
     assert f"targets.email.url: apprise cannot use the URL: {REASON}" in stderr
     assert SECRET not in stderr

@@ -16,6 +16,8 @@ import feedparser
 import pytest
 from werkzeug.test import Client
 
+from tests.daemons import Start
+from tests.receivers import free_port
 from tests.web_data import HOSTILE_TITLE, sample_store
 from watcher.config import parse_config
 from watcher.pipeline import Context, make_client, run_once
@@ -226,18 +228,10 @@ def test_a_real_server_answers_and_stops(sample: tuple[Context, dict[str, int]])
 
 
 def test_the_daemon_serves_the_view_beyond_loopback_only_with_the_token(
-    tmp_path: Path,
+    tmp_path: Path, watcher_run: Start
 ) -> None:
     """`watcher run` with web_listen on every address: 401 on every page without the token,
     200 with it (asked on 127.0.0.1: traffic here stays on loopback)."""
-    import os
-    import signal
-    import subprocess
-    import sys
-
-    from tests.receivers import free_port
-    from tests.test_daemon import Systemd
-
     port = free_port()
     config = tmp_path / "config.toml"
     config.write_text(
@@ -246,34 +240,18 @@ def test_the_daemon_serves_the_view_beyond_loopback_only_with_the_token(
         '[[feeds]]\nurl = "https://a.example/feed"\ninterval = "1h"\n'
     )
     _, ids = sample_store(f"sqlite:///{tmp_path / 'state' / 'state.db'}")
-    systemd = Systemd(tmp_path / "notify.sock")
-    env = dict(os.environ, NOTIFY_SOCKET=str(systemd.path), WATCHER_WEB_TOKEN="daemon-token")
-    daemon = subprocess.Popen(
-        [sys.executable, "-m", "watcher", "-c", str(config), "run"],
-        env=env,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        systemd.wait_for("READY=1")
-        for path in [*PAGES, f"/events/{ids['jurf']}"]:
-            url = f"http://127.0.0.1:{port}{path}"
-            with pytest.raises(urllib.error.HTTPError) as refused:
-                urllib.request.urlopen(url, timeout=10)
-            assert refused.value.code == 401, path
-            refused.value.close()
-            request = urllib.request.Request(url, headers={"Authorization": "Bearer daemon-token"})
-            with urllib.request.urlopen(request, timeout=10) as response:
-                assert response.status == 200, path
-        daemon.send_signal(signal.SIGTERM)
-        _, stderr = daemon.communicate(timeout=30)
-    finally:
-        if daemon.poll() is None:
-            daemon.kill()
-            daemon.communicate()
-        systemd.sock.close()
-    assert daemon.returncode == 0, stderr
-    assert "daemon-token" not in stderr
+    daemon = watcher_run(config, WATCHER_WEB_TOKEN="daemon-token")
+    daemon.systemd.wait_for("READY=1")
+    for path in [*PAGES, f"/events/{ids['jurf']}"]:
+        url = f"http://127.0.0.1:{port}{path}"
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(url, timeout=10)
+        assert refused.value.code == 401, path
+        refused.value.close()
+        request = urllib.request.Request(url, headers={"Authorization": "Bearer daemon-token"})
+        with urllib.request.urlopen(request, timeout=10) as response:
+            assert response.status == 200, path
+    assert "daemon-token" not in daemon.stop()
 
 
 def test_the_readme_shows_the_events_page() -> None:
