@@ -137,16 +137,14 @@ class Receiver:
 
 
 @contextmanager
-def receiver() -> Iterator[Receiver]:
+def receiver(delay: float = 0.0) -> Iterator[Receiver]:
+    """Records each POST as it arrives and answers it after `delay` seconds (a notifier's own
+    latency): a sender killed while it waits for the answer has still delivered."""
     state = Receiver()
 
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-            self.send_response(200)
-            self.send_header("Content-Length", "2")
-            self.end_headers()
-            self.wfile.write(b"ok")
             try:
                 payload = json.loads(body)
             except ValueError:
@@ -154,6 +152,15 @@ def receiver() -> Iterator[Receiver]:
             with state.arrived:
                 state.arrivals.append((time.time(), payload))
                 state.arrived.notify_all()
+            if delay:
+                time.sleep(delay)  # the notifier's latency, not a synchronisation
+            try:
+                self.send_response(200)
+                self.send_header("Content-Length", "2")
+                self.end_headers()
+                self.wfile.write(b"ok")
+            except (BrokenPipeError, ConnectionResetError):
+                pass  # the sender died while it waited for the answer: it was delivered anyway
 
         def log_message(self, *args: object) -> None:
             pass

@@ -12,17 +12,24 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
-from sqlalchemy import create_engine, text, update
+from sqlalchemy import create_engine, select, text, update
 
 from tests.httpserver import LoopbackServer
 from tests.receivers import HttpReceiver, SmtpReceiver
 from tests.test_end_to_end import EXPECTED, HISTORY, NEW, publish, slack_texts, write_config
 from tests.test_store import _store_with_alert
 from watcher.cli import main
+from watcher.config import parse_config
+from watcher.daemon import Daemon
 from watcher.feeds import Item
+from watcher.pipeline import TAKEOVER_WITHIN, feed_lease
 from watcher.store import feeds, now, open_store
 
 LEASE = timedelta(minutes=15)
+FEED = (
+    b'<?xml version="1.0"?><rss version="2.0"><channel><title>T</title>'
+    b"<item><title>Markets open higher</title><guid>1</guid></item></channel></rss>"
+)
 URL = "https://a.example/feed"
 
 
@@ -40,9 +47,13 @@ def test_one_instance_polls_a_feed_until_its_lease_runs_out(postgres_url: str) -
     second.load_feeds([URL])
     first.load_feeds([URL])
     feed = first.feed_state(URL)
-    assert first.take_feed(feed.id, LEASE)
-    assert not second.take_feed(feed.id, LEASE), "held by the first"
-    assert first.take_feed(feed.id, LEASE), "renewed by its holder"
+    assert first.take_feed(feed.id, LEASE).taken
+    held = second.take_feed(feed.id, LEASE)
+    assert not held.taken, "held by the first"
+    renewed = first.take_feed(feed.id, LEASE)
+    assert renewed.taken, "renewed by its holder"
+    assert held.until is not None and renewed.until is not None and renewed.until >= held.until
+    assert second.take_feed(feed.id, LEASE).until == renewed.until, "the moment to try again"
     item = Item("guid:1", "alias:1", "1", None, "A title", "", None)
     first.feed_polled(
         feed.id,
@@ -57,14 +68,58 @@ def test_one_instance_polls_a_feed_until_its_lease_runs_out(postgres_url: str) -
     # The first stops; once its lease has run out the second takes the feed over, and reads
     # what the first recorded instead of what it had believed.
     expire_leases(postgres_url)
-    assert second.take_feed(feed.id, LEASE)
+    assert second.take_feed(feed.id, LEASE).taken
     assert second.seen(feed.id, ["guid:1"], []) == {"guid:1"}
     assert second.feed_state(URL).etag == '"e1"'
-    assert not first.take_feed(feed.id, LEASE)
+    assert not first.take_feed(feed.id, LEASE).taken
     # A clean stop hands the feed over at once.
     assert second.release_feeds() == 1
-    assert first.take_feed(feed.id, LEASE)
+    assert first.take_feed(feed.id, LEASE).taken
     assert second.release_feeds() == 0, "nothing of its own left"
+
+
+def test_a_held_feed_is_tried_again_when_its_lease_runs_out(
+    tmp_path: Path, postgres_url: str
+) -> None:
+    """The daemon moves the next poll of a feed another instance holds to the end of that
+    lease, so that the feed of an instance that died is taken over within one lease time of
+    its last poll; the taking instance's lease then runs out that much before one lease time."""
+    with LoopbackServer() as server:
+        server.routes["/feed.xml"] = (200, {"Content-Type": "application/rss+xml"}, FEED)
+        config = parse_config(
+            f'[watcher]\nstate_directory = "{tmp_path}"\ndatabase = "{postgres_url}"\n'
+            'allow_private_networks = ["127.0.0.1/32"]\n'
+            f'[[feeds]]\nurl = "{server.url("/feed.xml")}"\ninterval = "10m"\n'
+        )
+        [feed] = config.feeds
+        holder = open_store(postgres_url, instance="one")
+        holder.load_feeds([feed.url])
+        lease = holder.take_feed(holder.feed_state(feed.url).id, timedelta(minutes=5))
+        daemon = Daemon(tmp_path / "c.toml", config, open_store(postgres_url, instance="two"))
+        daemon.scheduler.start(paused=True)
+        try:
+            daemon._schedule_feeds(config.feeds, 0.1)
+            daemon._poll(feed.url)
+            [job] = daemon.scheduler.get_jobs()
+            assert job.next_run_time == lease.until
+            assert server.requests == [], "the holder polls it"
+            expire_leases(postgres_url)  # the holder died
+            before = now()
+            daemon._poll(feed.url)
+            after = now()
+            assert [r.path for r in server.requests] == ["/feed.xml"]
+        finally:
+            daemon.scheduler.shutdown(wait=False)
+            daemon.ctx.client.close()
+    with holder.transaction() as db:
+        owner, until = db.execute(select(feeds.c.lease_owner, feeds.c.lease_until)).one()
+    # One lease time is 12 min (10 min, its 10% jitter and a minute); the row's runs out earlier by
+    # the time the other instances may take to try.
+    written = feed_lease(feed, config.settings) - TAKEOVER_WITHIN
+    assert feed_lease(feed, config.settings) == timedelta(minutes=12)
+    assert owner == "two"
+    assert before + written <= until <= after + written
+    assert not holder.take_feed(holder.feed_state(feed.url).id, LEASE).taken
 
 
 def test_instances_starting_together_make_each_feed_once(postgres_url: str) -> None:

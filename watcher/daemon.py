@@ -78,6 +78,12 @@ class Daemon:
         result = guarded_run_feed(ctx, feed)
         if result.alerts:
             self._wake_sender()
+        if result.held_until is not None:
+            # Another instance holds the feed: try again when its lease runs out, so that the
+            # feed is taken over at once if that instance has died, not up to an interval later.
+            job = self.scheduler.get_job(f"feed:{feed_url}")
+            if job is not None:
+                job.modify(next_run_time=result.held_until)
 
     def _send(self) -> None:
         if self.stopping.is_set():

@@ -81,18 +81,31 @@ class FeedResult:
     detections: int = 0
     alerts: int = 0
     error: str | None = None
+    # elsewhere: when the other instance's lease runs out, the moment to try the feed again
+    held_until: datetime | None = None
+
+
+# The lease written at a poll runs out this long before one lease time (`feed_lease`); the
+# instances that found the feed held try it again at that moment, so that their poll lands
+# within one lease time of the last poll of an instance that died.
+TAKEOVER_WITHIN = timedelta(seconds=10)
+
+
+def feed_lease(feed: Feed, settings: Settings) -> timedelta:
+    """One lease time: how long a feed may go unpolled when the instance that holds it dies
+    (issue #13). A little over one interval with its jitter, so that the holder, renewing it
+    at each poll, keeps it with time to spare."""
+    return timedelta(seconds=feed.interval * (1 + settings.jitter) + 60)
 
 
 def run_feed(ctx: Context, feed: Feed) -> FeedResult:
     """Poll one feed and take each new item through to the outbox. Never raises for bad input."""
     store = ctx.store
     state = store.feed_state(feed.url)
-    # On a database several instances share, the one holding the feed's lease polls it; it
-    # holds it a little over one interval with its jitter, renewing it at each poll, so that
-    # another takes the feed over within that time when it stops.
-    lease = timedelta(seconds=feed.interval * (1 + ctx.config.settings.jitter) + 60)
-    if not store.take_feed(state.id, lease):
-        return FeedResult(feed.name, "elsewhere")
+    # On a database several instances share, the one holding the feed's lease polls it.
+    lease = store.take_feed(state.id, feed_lease(feed, ctx.config.settings) - TAKEOVER_WITHIN)
+    if not lease.taken:
+        return FeedResult(feed.name, "elsewhere", held_until=lease.until)
     state = store.feed_state(feed.url)  # read afresh when the feed was taken over
     if state.retired:
         return FeedResult(feed.name, "retired", error=state.retired)

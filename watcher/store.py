@@ -310,6 +310,16 @@ class FeedState:
 
 
 @dataclass(frozen=True)
+class FeedLease:
+    """`Store.take_feed`'s answer: whether this instance polls the feed now, and when the
+    lease of the instance that does runs out (None on SQLite, or when another instance was
+    taking the feed at that very moment)."""
+
+    taken: bool
+    until: datetime | None
+
+
+@dataclass(frozen=True)
 class SeenItem:
     key: str
     alias: str
@@ -485,17 +495,18 @@ class Store:
             for row in rows:
                 self._remember(row, new=row.url in fresh)
 
-    def take_feed(self, feed_id: int, lease: timedelta) -> bool:
+    def take_feed(self, feed_id: int, lease: timedelta) -> FeedLease:
         """May this instance poll the feed now? On a shared database (PostgreSQL) the feed's
         lease is taken or renewed for `lease` when it is free, expired or already this
-        instance's, else another instance polls it and the answer is no. The row is claimed
-        with FOR UPDATE SKIP LOCKED, so that two instances never wait on each other for it.
+        instance's, else another instance polls it and the answer says until when its lease
+        runs, the moment to try again. The row is claimed with FOR UPDATE SKIP LOCKED, so that
+        two instances never wait on each other for it.
 
         A feed taken over from another instance is read afresh: this process's copy of its row
         (ETag, failures) and its belief that the row holds no items may both be out of date.
         One instance alone on SQLite always may."""
         if not self.shared:
-            return True
+            return FeedLease(taken=True, until=None)
         moment = now()
         with self.transaction(durable=False) as db:
             row = db.execute(
@@ -504,10 +515,10 @@ class Store:
                 .with_for_update(skip_locked=True)
             ).first()
             if row is None:
-                return False  # another instance is taking it at this moment
+                return FeedLease(taken=False, until=None)  # another is taking it now
             owner, until = row.lease_owner, _aware(row.lease_until)
             if owner not in (None, self.instance) and until is not None and until > moment:
-                return False
+                return FeedLease(taken=False, until=until)
             db.execute(
                 update(feeds)
                 .where(feeds.c.id == feed_id)
@@ -518,7 +529,7 @@ class Store:
             with self._turn:
                 self._forget(feed_id)
                 self._itemless.discard(feed_id)
-        return True
+        return FeedLease(taken=True, until=moment + lease)
 
     def release_feeds(self) -> int:
         """At a clean stop, end this instance's leases now; returns how many. (SQLite: none.)"""
