@@ -67,12 +67,14 @@ def test_a_paragraph_tying_the_strike_to_an_earlier_attack_is_background() -> No
         "Officials said a bombing last week killed six.",
         "Earlier in the week, troops took over an air base near Homs.",
         "Earlier this week, militias fired rockets at a base in Erbil.",
+        "Over the past few weeks, drones attacked power stations in Hasakah.",
     ]
     assert read_lead(sentences).context == {
         2: BACKGROUND,
         3: BACKGROUND,
         4: BACKGROUND,
         5: BACKGROUND,
+        6: BACKGROUND,
     }
 
 

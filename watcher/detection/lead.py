@@ -84,7 +84,8 @@ _RELATED = re.compile(
     re.IGNORECASE,
 )
 # Words that place a sentence's events before the lead's: "an earlier strike", "last month",
-# "earlier in the week", "weeks ago", "in 2019", "the last of which", "previously".
+# "earlier in the week", "weeks ago", "over the past few weeks", "in 2019", "the last of which",
+# "previously".
 _EARLIER = re.compile(
     r"\b(?:(?:an?|the|its)\s+(?:\w+\s+)?earlier\b|earlier\s+(?:this|that|last|in\s+the)\s+week\b|"
     r"earlier\s+(?:this|that|last)\s+"
@@ -94,7 +95,8 @@ _EARLIER = re.compile(
     r"after|"
     r"(?:a|one|two|three|several|\d+)\s+(?:weeks?|months?|years?)\s+(?:ago|earlier|before)|"
     r"in\s+(?:early|mid|late)?-?\s*(?:19|20)\d\d\b|since\s+(?:19|20)\d\d\b|the\s+last\s+of\s+which|"
-    r"in\s+the\s+past\s+(?:months|years)|has\s+(?:long\s+)?(?:carried out|conducted|launched)|"
+    r"(?:in|over|during)\s+the\s+(?:past|last)\s+(?:(?:few|several|two|three|\d+)\s+)?"
+    r"(?:weeks|months|years)|has\s+(?:long\s+)?(?:carried out|conducted|launched)|"
     r"have\s+(?:long\s+)?(?:carried out|conducted|launched))",
     re.IGNORECASE,
 )
