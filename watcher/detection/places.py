@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import bisect
 import dataclasses
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -64,8 +65,30 @@ def display_name(written: str, name: str) -> str:
     return " ".join(ascii_name.split()) or name
 
 
+@dataclass(frozen=True)
+class _Named:
+    """The rules' countries and demonyms a text names, read once from its phrase hits."""
+
+    # (precision, code, start, end), countries first, in the order of the rules' lists
+    spans: tuple[tuple[str, str, int, int], ...]
+    demonyms: frozenset[tuple[int, int]]
+
+    @staticmethod
+    def of(doc: Document, rules: RuleSet) -> _Named:
+        spans = tuple(
+            (precision, code, start, end)
+            for precision, codes in (("country", rules.countries), ("demonym", rules.demonyms))
+            for code in codes
+            for start, end in doc.hits.get(f"{precision}:{code}", ())
+        )
+        return _Named(
+            spans,
+            frozenset((start, end) for precision, _, start, end in spans if precision == "demonym"),
+        )
+
+
 def _places(
-    doc: Document, rules: RuleSet, window: tuple[int, int] | None = None
+    doc: Document, rules: RuleSet, named: _Named, window: tuple[int, int] | None = None
 ) -> list[FoundPlace]:
     """The places of the text; with a window (a character range no country or demonym runs
     across the ends of), those that start in it, read from it and its surroundings only."""
@@ -76,7 +99,7 @@ def _places(
         if window is None
         else gazetteer.places_near(doc.text, [window])
     )
-    demonyms = {span for code in rules.demonyms for span in doc.hits.get(f"demonym:{code}", ())}
+    demonyms = named.demonyms
     for hit in hits:
         entry = hit.entry
         if not isinstance(entry, Place) or (
@@ -104,39 +127,40 @@ def _places(
         )
     taken = sorted((place.start, place.end) for place in found)
     low, high = window or (0, len(doc.text))
-    for precision, codes in (("country", rules.countries), ("demonym", rules.demonyms)):
-        for code in codes:
-            for start, end in doc.hits.get(f"{precision}:{code}", ()):
-                # Outside the window, a country or demonym cannot overlap one inside it.
-                if not low <= start < high or (
-                    precision == "country" and _SPEAKS.match(doc.text, end)
-                ):
-                    continue
-                # Spans taken so far are sorted and disjoint: only the neighbours can overlap.
-                at = bisect.bisect_left(taken, (start, end))
-                if any(a < end and start < b for a, b in taken[max(0, at - 1) : at + 1]):
-                    continue
-                taken.insert(at, (start, end))
-                found.append(
-                    FoundPlace(
-                        start,
-                        end,
-                        doc.text[start:end],
-                        PlaceRef(
-                            id=f"{precision}:{code}",
-                            name=doc.text[start:end],
-                            country=code,
-                            governorate=None,
-                            lat=None,
-                            lon=None,
-                            precision=precision,
-                        ),
-                    )
-                )
+    for precision, code, start, end in named.spans:
+        # Outside the window, a country or demonym cannot overlap one inside it.
+        if not low <= start < high or (precision == "country" and _SPEAKS.match(doc.text, end)):
+            continue
+        # Spans taken so far are sorted and disjoint: only the neighbours can overlap.
+        at = bisect.bisect_left(taken, (start, end))
+        if any(a < end and start < b for a, b in taken[max(0, at - 1) : at + 1]):
+            continue
+        taken.insert(at, (start, end))
+        found.append(
+            FoundPlace(
+                start,
+                end,
+                doc.text[start:end],
+                PlaceRef(
+                    id=f"{precision}:{code}",
+                    name=doc.text[start:end],
+                    country=code,
+                    governorate=None,
+                    lat=None,
+                    lon=None,
+                    precision=precision,
+                ),
+            )
+        )
     found.sort(key=lambda place: place.start)
     if window is not None:
         return [place for place in found if low <= place.start < high]
     return found
+
+
+# A text this short is read whole at once: one pass costs less than a few sentences' windows,
+# each read with its surroundings.
+_READ_WHOLE = 2000
 
 
 @dataclass
@@ -152,29 +176,31 @@ class SentencePlaces:
     by_sentence: dict[int, list[FoundPlace]] = dataclasses.field(default_factory=dict)
     whole: bool = False  # every sentence is read
 
+    @functools.cached_property
+    def named(self) -> _Named:
+        return _Named.of(self.doc, self.rules)
+
     def of(self, sentence: int) -> list[FoundPlace]:
         if sentence not in self.by_sentence and not self.whole:
             doc = self.doc
+            if len(doc.text) <= _READ_WHOLE:
+                self.read_all()
+                return self.by_sentence.get(sentence, [])
             low = doc.starts[sentence]
             high = doc.starts[sentence + 1] if sentence + 1 < len(doc.starts) else len(doc.text)
             if any(
-                start < edge < end
-                for precision, codes in (
-                    ("country", self.rules.countries),
-                    ("demonym", self.rules.demonyms),
-                )
-                for code in codes
-                for start, end in doc.hits.get(f"{precision}:{code}", ())
-                for edge in (low, high)
+                start < low < end or start < high < end for _, _, start, end in self.named.spans
             ):
                 self.read_all()
             else:
-                self.by_sentence[sentence] = _places(doc, self.rules, (low, high))
+                self.by_sentence[sentence] = _places(doc, self.rules, self.named, (low, high))
         return self.by_sentence.get(sentence, [])
 
     def read_all(self) -> None:
         self.by_sentence.clear()
-        for place in _places(self.doc, self.rules):
+        # As one window: read afresh, as every text is in use (not from the gazetteer's cache
+        # of the texts it read last).
+        for place in _places(self.doc, self.rules, self.named, (0, len(self.doc.text))):
             self.by_sentence.setdefault(self.doc.sentence_of(place.start), []).append(place)
         self.whole = True
 
