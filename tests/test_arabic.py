@@ -4,6 +4,8 @@ sub-tables of the rules ([lexicons.ar], [guards.NAME.ar])."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from pyarabic import araby
 
@@ -72,6 +74,19 @@ def test_language_by_script() -> None:
     assert arabic.language("قصفت طائرات حربية مواقع في ريف حلب، بحسب Reuters") == "ar"
     assert arabic.language("Jets struck Aleppo, the agency (سانا) said on Monday") == "en"
     assert arabic.language("2024 - 12") == "en"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "", "2024", "ab غا", "abc غا", "ab غا ١٢", "a ـ", "غارة", "Jets “struck” Aleppo",
+        "غارة على حلب (AFP) by Reuters staff", "ABCD غارات", "é غ", "Ωμέγα غارة",
+    ],
+)  # fmt: skip
+def test_language_is_the_share_of_letters_that_are_arabic(text: str) -> None:
+    letters = sum(map(len, re.findall(r"[^\W\d_]+", text)))
+    share = len(arabic.ARABIC_LETTER.findall(text)) / letters if letters else 0.0
+    assert arabic.language(text) == ("ar" if share >= 0.5 else "en")
 
 
 def test_phrases_match_folded_arabic_with_marks_inside_words() -> None:

@@ -191,9 +191,10 @@ def agent_follows(text: str, end: int, start: int) -> bool:
 # Share of letters that must be Arabic for a text to be read as Arabic: a headline quoted in
 # an English story does not make it Arabic, an English name in an Arabic one does not undo it.
 _ARABIC_SHARE = 0.5
-# Runs of letters, counted by their lengths: a list of runs is far shorter than one of letters.
-_LETTERS_RUN = re.compile(r"[^\W\d_]+")
+# Runs of Arabic letters and of other letters (every ARABIC_LETTER is a letter), counted by
+# their lengths: a list of runs is far shorter than one of letters.
 _ARABIC_RUN = re.compile(ARABIC_LETTER.pattern + "+")
+_OTHER_RUN = re.compile(r"[^\W\d_" + ARABIC_LETTER.pattern[1:-1] + "]+")
 
 
 def _count(run: re.Pattern[str], text: str) -> int:
@@ -204,11 +205,14 @@ def language(text: str) -> str:
     """ "ar" when most letters of the text are Arabic, else "en" (the only other language the
     rules read); a text with no letters is "en"."""
     sample = text[:4000]
-    letters = _count(_LETTERS_RUN, sample)
-    if not letters:
+    if sample.isascii():
         return "en"
     arabic = _count(_ARABIC_RUN, sample)
-    return "ar" if arabic / letters >= _ARABIC_SHARE else "en"
+    if not arabic:
+        return "en"
+    if arabic >= _ARABIC_SHARE * len(sample):
+        return "ar"  # other letters are fewer than the characters left
+    return "ar" if arabic / (arabic + _count(_OTHER_RUN, sample)) >= _ARABIC_SHARE else "en"
 
 
 # --- numbers written as words -------------------------------------------------------------------
@@ -408,10 +412,11 @@ def casualties(
     words): in the first sentence that states one, the count nearest to the strike words, else
     the first the whole text states; 0 killed when the text says no one was hurt, or tells the
     wounded or the damage and names no death."""
-    killed, wounded, none_hurt, things_only = _tolls(sentences)
+    read: dict[str, _Read] = {}
+    killed, wounded, none_hurt, things_only = _tolls(sentences, read)
     if whole and (killed is None or wounded is None):
         rest = [(part, 0) for part in _SENTENCE_END.split(whole) if part.strip()]
-        more_killed, more_wounded, none_hurt, things_only = _tolls(rest)
+        more_killed, more_wounded, none_hurt, things_only = _tolls(rest, read)
         killed = more_killed if killed is None else killed
         wounded = more_wounded if wounded is None else wounded
     if killed is None and (none_hurt or things_only or wounded is not None):
@@ -421,21 +426,20 @@ def casualties(
     return killed, wounded
 
 
-def _tolls(sentences: list[tuple[str, int]]) -> tuple[Count | None, Count | None, bool, bool]:
+def _tolls(
+    sentences: list[tuple[str, int]], read: dict[str, _Read]
+) -> tuple[Count | None, Count | None, bool, bool]:
     """The killed and wounded counts of the first sentences stating them, and whether any
     sentence says no one was hurt, or tells damage to things."""
     killed: Count | None = None
     wounded: Count | None = None
     none_hurt = things_only = False
     for sentence, cue in sentences:
-        normal = normalize(sentence)
-        # Most sentences of a report tell no toll: one search in C passes them by.
-        if not _ANY_TOLL.search(normal):
+        told = _read_tolls(sentence, read)
+        if told is None:
             continue
-        words = _TOKEN.findall(normal)
-        cue_at = len(_TOKEN.findall(normalize(sentence[:cue])))
-        for anchors, held in ((_KILLED, "killed"), (_WOUNDED, "wounded")):
-            tolls = _toll(words, anchors)
+        cue_at = len(_TOKEN.findall(normalize(sentence[:cue]))) if cue else 0
+        for tolls, held in zip(told[:2], ("killed", "wounded"), strict=True):
             if not tolls:
                 continue
             nearest = min(tolls, key=lambda toll: abs(toll[0] - cue_at))[1]
@@ -443,9 +447,34 @@ def _tolls(sentences: list[tuple[str, int]]) -> tuple[Count | None, Count | None
                 killed = nearest
             elif held == "wounded" and wounded is None:
                 wounded = nearest
-        none_hurt = none_hurt or bool(_NO_TOLL.search(normal))
-        things_only = things_only or bool(_THINGS_ONLY.search(normal))
+        none_hurt = none_hurt or told[2]
+        things_only = things_only or told[3]
     return killed, wounded, none_hurt, things_only
+
+
+# What a sentence tells of a toll: the killed and wounded tolls it states (word index, count),
+# and whether it says no one was hurt, or tells damage to things; None: no toll word.
+_Read = tuple[list[tuple[int, Count]], list[tuple[int, Count]], bool, bool] | None
+
+
+def _read_tolls(sentence: str, read: dict[str, _Read]) -> _Read:
+    """What the sentence tells of a toll, read once per text: a report's sentences are read
+    several times over (as strike sentences, as the lead's, and in the whole text)."""
+    if sentence in read:
+        return read[sentence]
+    normal = normalize(sentence)
+    # Most sentences of a report tell no toll: one search in C passes them by.
+    if not _ANY_TOLL.search(normal):
+        read[sentence] = None
+        return None
+    words = _TOKEN.findall(normal)
+    found = read[sentence] = (
+        _toll(words, _KILLED),
+        _toll(words, _WOUNDED),
+        bool(_NO_TOLL.search(normal)),
+        bool(_THINGS_ONLY.search(normal)),
+    )
+    return found
 
 
 # --- the day of the strike ----------------------------------------------------------------------
