@@ -13,8 +13,7 @@ from apprise.plugins.slack import NotifySlack
 
 from tests.daemons import Start, watcher_runs
 from tests.receivers import HttpReceiver, SmtpReceiver, slack_receiver, smtp_receiver
-from watcher import delivery
-from watcher import store as storage
+from watcher.store import clock as store_clock
 
 SWEEP = timedelta(seconds=5)
 
@@ -36,8 +35,7 @@ class Clock:
 @pytest.fixture
 def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
     fake = Clock()
-    monkeypatch.setattr(storage, "now", fake)
-    monkeypatch.setattr(delivery, "now", fake)
+    monkeypatch.setattr(store_clock, "now", fake)  # the one clock of the store and the sender
     return fake
 
 

@@ -424,13 +424,13 @@ def test_q2_a_lock_held_3s_is_waited_out(tmp_path: Path, caplog: pytest.LogCaptu
 def test_q2_a_lock_held_past_busy_timeout_costs_one_poll(
     tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    pragmas = store._sqlite_pragmas
+    pragmas = store.sqlite_pragmas  # what open_store registers
 
     def short_busy_timeout(connection: object, record: object) -> None:
         pragmas(connection, record)  # type: ignore[arg-type]
         connection.execute("PRAGMA busy_timeout=200")  # type: ignore[attr-defined]
 
-    monkeypatch.setattr(store, "_sqlite_pragmas", short_busy_timeout)
+    monkeypatch.setattr(store, "sqlite_pragmas", short_busy_timeout)
     with LoopbackServer() as server:
         serve(server, "/feed.xml", rss([]))
         ctx = make_context(tmp_path, [("news", server.url("/feed.xml"))])

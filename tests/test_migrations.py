@@ -76,7 +76,7 @@ def test_the_models_match_the_newest_revision(database_url: str) -> None:
     with engine.connect() as db:
         differences = compare_metadata(MigrationContext.configure(db), metadata)
     engine.dispose()
-    assert differences == [], "write a revision for every change to watcher/store.py's tables"
+    assert differences == [], "write a revision for every table change in watcher/store/schema.py"
 
 
 def test_instances_starting_together_upgrade_once(postgres_url: str) -> None:

@@ -1,7 +1,7 @@
 """The store's events, reports and alerts as the web view and the exports read them: the store's
 engine and filters in, frozen dataclasses out; every query is a SELECT.
 
-Kept apart from store.py, which records, so that the read side can move with the tables. It
+Kept apart from watcher/store/, which records, so that the read side can move with the tables. It
 runs the same SQLAlchemy Core statements on SQLite and PostgreSQL; filters other than the
 event's id are applied in Python, on the event's state as the store keeps it (JSON text), so
 that no query depends on a dialect's JSON functions.
@@ -19,7 +19,8 @@ from sqlalchemy import Engine, select
 
 from watcher import events as eventing
 from watcher.alerts import safe_link
-from watcher.store import _aware, alerts, detections, events, feeds, items, outbox
+from watcher.store import alerts, detections, events, feeds, items, outbox
+from watcher.store.clock import aware
 from watcher.web import places
 
 
@@ -48,7 +49,7 @@ def event_view(event_id: int, updated: datetime, summary: str, state: str) -> Ev
     decoded = eventing.state_from_dict(json.loads(state))
     return EventView(
         id=event_id,
-        updated=_aware(updated) or decoded.last_report,
+        updated=aware(updated) or decoded.last_report,
         summary=summary,
         state=decoded,
         where=places.locate(decoded),
@@ -194,8 +195,8 @@ def event_reports(engine: Engine, event_id: int) -> list[ReportView]:
     reports = [
         ReportView(
             detection_id=row.id,
-            recorded=_aware(row.created) or datetime.now(UTC),
-            published=_aware(row.published),
+            recorded=aware(row.created) or datetime.now(UTC),
+            published=aware(row.published),
             outlet=row.feed_title or row.feed_url,
             title=row.title,
             link=safe_link(row.link),
@@ -297,9 +298,7 @@ def event_alerts(engine: Engine, event_id: int) -> list[AlertView]:
     by_alert: dict[int, list[DeliveryView]] = {}
     for send in sends:
         by_alert.setdefault(send.alert_id, []).append(
-            DeliveryView(
-                send.target, send.status, send.attempts, send.last_error, _aware(send.sent)
-            )
+            DeliveryView(send.target, send.status, send.attempts, send.last_error, aware(send.sent))
         )
     return [
         AlertView(
@@ -307,7 +306,7 @@ def event_alerts(engine: Engine, event_id: int) -> list[AlertView]:
             kind=row.kind,
             title=row.title,
             text=row.text,
-            created=_aware(row.created) or datetime.now(UTC),
+            created=aware(row.created) or datetime.now(UTC),
             deliveries=tuple(by_alert.get(row.id, ())),
         )
         for row in rows
