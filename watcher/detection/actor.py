@@ -52,7 +52,8 @@ _TARGETED = re.compile(
     re.IGNORECASE,
 )
 # A name joined to a word before it by a hyphen is half of a compound ("Kurdish-Iranian leader",
-# "pro-Iranian"), and an upper-case name before a colon or dash is a dateline ("SYRIA: ..."):
+# "pro-Iranian"), and an upper-case name before a colon or dash is a dateline ("SYRIA: ..."),
+# as is a name that opens the headline before one ("Syria: air raids reported on ..."):
 # neither names the striker.
 _COMPOUND = re.compile(r"\w-$")
 _DATELINE = re.compile(r"\s*[:—–]")
@@ -92,7 +93,7 @@ def find_actor(
         # activists", "Iraqi state media").
         and not any(a > end and not doc.text[end:a].strip() for a, b in not_actors)
         and not _COMPOUND.search(doc.text, max(0, start - 2), start)
-        and not (doc.text[start:end].isupper() and _DATELINE.match(doc.text, end))
+        and not ((doc.text[start:end].isupper() or start == 0) and _DATELINE.match(doc.text, end))
     )
     # A longer phrase wins over one inside it ("US-led coalition" over "US"), and of two
     # actors side by side the first names the second ("Daesh terrorists").
