@@ -847,9 +847,9 @@ def test_fingerprints_fold_plurals_in_ies() -> None:
         ),
         (
             dict(actors=("Syrian government",)),
-            dict(event_date=T0.date() - timedelta(days=3)),
+            dict(event_date=T0.date() - timedelta(days=3), hours=30),
             False,
-            "the state of the country hit, on another day",
+            "the state of the country hit, on another day, reported a day later",
         ),
         (dict(actors=("Russia",)), dict(), False, "two foreign strikers in one city"),
     ],
@@ -859,7 +859,9 @@ def test_an_actor_that_is_the_victim_or_the_teller_does_not_keep_reports_apart(
 ) -> None:
     state = opened(syrian("a", "Strike on Damascus", **first))
     decision = cluster(
-        syrian("b", "Israeli strike in Damascus", outlet="x", hours=2, **later), [state], SETTINGS
+        syrian("b", "Israeli strike in Damascus", outlet="x", **{"hours": 2, **later}),
+        [state],
+        SETTINGS,
     )
     assert (decision.event_id == 1) is joins, why
 
@@ -1052,3 +1054,38 @@ def test_report_from_reads_a_follow_up_and_a_further_strike_from_the_words(
     item = Item(key="k", alias="a", guid="g", link=None, title=title, summary=summary, published=T0)
     made = report_from(detection, item, "wire", T0)
     assert (made.follow_up, made.another) == (follow_up, another)
+
+
+def test_targets_of_two_sides_no_closer_than_a_region_are_two_strikes() -> None:
+    hamrin = PlaceKey("hamrin", "Hamrin mountains", "IQ", None, "region", 34.45, 44.55)
+    state = opened(report("a", target="Kataib Hezbollah sites"))
+    other = report(
+        "b",
+        "Coalition jets strike hideouts in the Hamrin mountains",
+        outlet="x",
+        hours=2,
+        actors=("US-led coalition",),
+        target="Islamic State hideouts",
+        places=(hamrin,),
+    )
+    assert cluster(other, [state], SETTINGS).action == "new"
+    # A target that names no side leaves the region and the striker to decide.
+    assert cluster(replace(other, target="militant hideouts"), [state], SETTINGS).event_id == 1
+
+
+def test_the_state_of_the_country_hit_with_a_day_misread_within_hours_is_no_other_striker() -> None:
+    masyaf = PlaceKey("masyaf", "Masyaf", "SY", "hama", "place", 35.07, 36.34)
+    state = opened(syrian("a", "Israeli missiles hit air defence battery", places=(masyaf,)))
+    label = syrian(
+        "b",
+        "Syria: missile strikes reported on air defence battery",
+        outlet="x",
+        hours=1,
+        actors=("Syrian government",),
+        places=(masyaf,),
+        event_date=T0.date() - timedelta(days=4),
+    )
+    assert cluster(label, [state], SETTINGS).event_id == 1
+    # A day later the days decide, and a second striker on that site is another strike.
+    later = replace(label, published=T0 + timedelta(hours=30))
+    assert cluster(later, [state], SETTINGS).action == "new"

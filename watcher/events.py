@@ -547,7 +547,9 @@ def match_score(report: Report, state: EventState, settings: EventSettings) -> f
     if _day_after(report, state) and place < 2:
         return None
     misdated = report.event_date is not None and not _dates_agree(report, state, settings)
-    close = place >= 2 and not misdated and not other_type
+    # The same town or city on the same day (or a day misread within hours, see _times_fit).
+    same_day = not misdated or _hours_apart(report, state) <= settings.misdated_within_hours
+    close = place >= 2 and same_day and not other_type
     same_actor = _same_actor(report, state, close, settings)
     if same_actor is False and (shared_target is False or other_type or place < 3):
         return None
@@ -565,6 +567,11 @@ def match_score(report: Report, state: EventState, settings: EventSettings) -> f
         and against
         and not (same_actor or shared_target or wording >= settings.vague_similarity)
     ):
+        return None
+    # Targets of two sides ("Islamic State hideouts", "Kataib Hezbollah sites") with places no
+    # closer than a governorate or region are two strikes; one raid on both names one town.
+    ours, theirs = _hit_sides((report.target,), settings), _hit_sides(state.targets, settings)
+    if place < 2 and ours and theirs and not ours & theirs:
         return None
     # Reports out within hours of each other that name days too far apart (see _times_fit):
     # the join needs a named place hit or near, and nothing against it; later, the same site
