@@ -127,7 +127,14 @@ def _place_context(
 def score_cues(
     doc: Document, rules: RuleSet, rule: Rule, places: SentencePlaces
 ) -> list[Candidate]:
-    guards = [rules.guards[name] for name in (rule.guards or rules.guards) if name in rules.guards]
+    # A guard none of whose words the text holds lowers nothing: most are left out here.
+    guards = [
+        (guard, name)
+        for guard in (
+            rules.guards[name] for name in (rule.guards or rules.guards) if name in rules.guards
+        )
+        if doc.hits.get(name := f"guard:{guard.id}")
+    ]
     found: list[Candidate] = []
     for cue in rule.cues:
         for span in doc.hits.get(f"lexicon:{cue.lexicon}", ()):
@@ -163,7 +170,7 @@ def score_cues(
                 # killing or a figure of speech: the text or an armed force must back it.
                 lowered.append(Lowered("headline", start, end, cue.headline_factor))
                 score *= cue.headline_factor
-            for guard in guards:
+            for guard, name in guards:
                 if (
                     guard.lexicons is not None
                     and cue.lexicon not in guard.lexicons
@@ -171,7 +178,6 @@ def score_cues(
                 ):
                     continue
                 everywhere = guard.scope == "document"
-                name = f"guard:{guard.id}"
                 for hit in (
                     doc.hits.get(name, ())[:1] if everywhere else doc.hits_in(name, sentence)
                 ):
