@@ -327,11 +327,12 @@ _PROVISIONAL = re.compile(
     r"estimates?)\b",
     re.IGNORECASE,
 )
-# A toll given as revised or as the whole: "the death toll rose from six to 10", "raising the
-# toll to three", "killing a total of six".
+# A toll given as revised or as the whole: "the death toll rose from six to 10", "the toll has
+# continued to rise, reaching 82", "raising the toll to three", "killing a total of six".
 _REVISED = re.compile(
     rf"(?:\btoll\s+(?:has\s+|had\s+|later\s+)?(?:rose|risen|climbed|increased|jumped|reached|"
-    rf"rises|climbs|stands\s+at|stood\s+at)(?:\s+from\s+{_NUMBER})?(?:\s+to)?|"
+    rf"rises|climbs|stands\s+at|stood\s+at|(?:continued|continues)\s+to\s+(?:rise|climb),?\s+"
+    rf"reaching)(?:\s+from\s+{_NUMBER})?(?:\s+to)?|"
     r"\b(?:raising|bringing|pushing|taking|lifting)\s+the\s+(?:death\s+)?toll\s+to|"
     r"\b(?:killing|killed|kills|kill)\s+a\s+total\s+of|"
     rf"\ba\s+total\s+of(?=\s+{_NUMBER}\b(?:(?!\band\b)[^.;]){{0,100}}\b(?:killed|dead|died)\b))"
