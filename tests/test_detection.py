@@ -519,6 +519,7 @@ def test_a_catastrophic_regex_is_refused_at_load() -> None:
         ("Rockets killed four people. The death toll rose from four to 11.", 11, None),
         ("The strike killed two, raising the toll to five.", 5, None),
         ("Over 80 died. The toll has continued to rise, reaching 82.", 82, None),
+        ("More than 40 people have been confirmed dead.", (40, None), None),
         ("A total of 14 fighters of the group were killed.", 14, None),
         ("A total of 30 targets were destroyed and six fighters killed.", 6, None),
     ],

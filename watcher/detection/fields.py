@@ -132,7 +132,7 @@ _BEFORE = (
     + r")\b)\(?[^\W\d][\w'’-]*\)?){{0,7}}"
     # "At least 36 people, including children, have died"
     r"(?:,\s+(?:including|among them|mostly|most of them)\s[^,.;]{{1,60}},)?"
-    r"\s+(?:(?:were|was|have been|had been|has been|are|been|have|had|people|reported|"
+    r"\s+(?:(?:were|was|have been|had been|has been|are|been|have|had|people|reported|confirmed|"
     r"reportedly|(?:estimated|reported|said|believed|thought|confirmed) to have been)\s+){{0,2}}"
     r"(?:{verb})\b"
 )
