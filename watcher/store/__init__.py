@@ -7,14 +7,16 @@ the store records. One module per concern:
     schema.py     the tables (the newest migration's), SCHEMA_VERSION
     engine.py     the engine, transactions, the SQLite settings, the state directory's lock
     clock.py      the one clock every part reads (and tests set)
-    feeds.py      feeds' poll state; their leases when several instances share the database
-    items.py      the items seen, by key and alias
-    events.py     detections and events; the lock that orders event decisions across instances
-    outbox.py     alerts and their deliveries: claims, retries, dead letters, targets' health
-    silences.py   silences
+    feed.py       feeds' poll state; their leases when several instances share the database
+    item.py       the items seen, by key and alias
+    event.py      detections and events; the lock that orders event decisions across instances
+    alert.py      alerts and their outbox rows: claims, retries, dead letters, targets' health
+    silence.py    silences
     retention.py  what is forgotten after the retention time
 
-`Store` joins the parts; `open_store` opens (and upgrades) a database and returns one.
+`Store` joins the parts; `open_store` opens (and upgrades) a database and returns one. The
+tables are exported here under their own names (`feeds`, `items`, `events`, `outbox`, ...):
+the modules are named in the singular so that no module hides a table of the same name.
 """
 
 from __future__ import annotations
@@ -22,19 +24,16 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import create_engine, event, inspect, text
+from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.engine.url import make_url
+from sqlalchemy.event import listen
 from sqlalchemy.exc import DatabaseError, OperationalError
 
 from watcher import migrations
 from watcher.errors import StateError
 from watcher.store import clock
-from watcher.store.engine import Database, exclusive, sqlite_pragmas
-from watcher.store.events import EventRecord, EventStore
-from watcher.store.feeds import FeedLease, FeedState, FeedStore
-from watcher.store.items import ItemStore
-from watcher.store.outbox import (
+from watcher.store.alert import (
     AlertRecord,
     Delivery,
     OutboxRow,
@@ -43,6 +42,10 @@ from watcher.store.outbox import (
     TargetFailures,
     url_digest,
 )
+from watcher.store.engine import Database, exclusive, sqlite_pragmas
+from watcher.store.event import EventRecord, EventStore
+from watcher.store.feed import FeedLease, FeedState, FeedStore
+from watcher.store.item import ItemStore
 from watcher.store.retention import RetentionStore
 from watcher.store.schema import (
     SCHEMA_VERSION,
@@ -58,7 +61,7 @@ from watcher.store.schema import (
     silences,
     target_health,
 )
-from watcher.store.silences import SilenceStore
+from watcher.store.silence import SilenceStore
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -117,7 +120,7 @@ def open_store(url: str, *, upgrade: bool = True, instance: str | None = None) -
         _check_sqlite_path(Path(parsed.database))
     engine = create_engine(url, future=True)
     if engine.dialect.name == "sqlite":
-        event.listen(engine, "connect", sqlite_pragmas)
+        listen(engine, "connect", sqlite_pragmas)
     try:
         with engine.begin() as db:
             if engine.dialect.name == "sqlite":

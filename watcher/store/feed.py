@@ -13,7 +13,7 @@ from sqlalchemy.engine import Connection
 
 from watcher.store import clock
 from watcher.store.engine import chunks
-from watcher.store.items import ItemStore
+from watcher.store.item import ItemStore
 from watcher.store.schema import feeds, items
 
 if TYPE_CHECKING:
