@@ -10,7 +10,14 @@ from datetime import UTC, datetime
 import pytest
 
 from watcher.detection import Detection, default_rules, detect, fields, lead
-from watcher.detection.lead import BACKGROUND, CAPTION, RELATED, dateline_end, read_lead
+from watcher.detection.lead import (
+    BACKGROUND,
+    CAPTION,
+    RELATED,
+    RESPONSE,
+    dateline_end,
+    read_lead,
+)
 
 
 def _detected(title: str, text: str, published: datetime | None = None) -> Detection:
@@ -81,6 +88,45 @@ def test_a_paragraph_tying_the_strike_to_an_earlier_attack_is_background() -> No
 def test_the_lede_is_never_background() -> None:
     sentences = ["Strike hits Mosul", "A drone struck a car in Mosul, weeks after a raid there."]
     assert read_lead(sentences).context == {}
+
+
+def test_the_strike_back_told_in_a_report_of_the_attack_is_context() -> None:
+    sentences = [
+        "Rocket attack on a base near Erbil wounds two soldiers",
+        "Rockets hit a base near Erbil on Monday, wounding two soldiers, officials said.",
+        "The army responded to the attack by shelling villages near Zakho.",
+        "Hours later, jets retaliated with air strikes on depots in Sinjar.",
+        "In retaliation for Monday's attack, drones struck a convoy near Dohuk.",
+        "The soldiers were taken to hospital.",
+        # An attack first told here is an earlier one, which the strike of the sentence answers.
+        "The missiles hit a depot near Mosul in response to a chemical attack.",
+    ]
+    assert read_lead(sentences).context == {2: RESPONSE, 3: RESPONSE, 4: RESPONSE}
+
+
+@pytest.mark.parametrize(
+    ("headline", "lede"),
+    [
+        # The headline or the lede tells the strike back: its later sentences are its own.
+        ("US retaliates against militias in Syria", "US jets struck depots on Friday."),
+        ("US jets strike militias in Syria", "In response to a drone attack, jets struck depots."),
+    ],
+)
+def test_a_report_of_the_strike_back_keeps_its_own_sentences(headline: str, lede: str) -> None:
+    sentences = [headline, lede, "The strikes in retaliation hit depots near Mayadin."]
+    assert read_lead(sentences).context == {}
+
+
+def test_the_strike_back_gives_no_place_to_a_report_of_the_attack() -> None:
+    found = _detected(
+        "Drone kills contractor at a base near Hasakah",
+        "A drone struck a coalition base near Hasakah on Thursday, killing a contractor.\n"
+        "The Pentagon said the drone was of foreign origin.\n"
+        "The US responded to the attack by carrying out air strikes in Mayadin.",
+    )
+    places = [place.name for place in found.fields.places]
+    assert "Mayadin" not in places
+    assert places[0] == "near Hasakah"
 
 
 def test_a_caption_about_an_earlier_strike_gives_no_field() -> None:
@@ -360,6 +406,9 @@ def test_numbers_written_as_words_count(
         ("Syrian air defences confronted missiles that hit an airport near Damascus", "", None),
         # An area named after "around" is a place.
         ("Sites around Damascus hit in an Israeli missile strike", "", "Israel"),
+        # Slug headlines write the country in lower case; a continent is not it.
+        ("america carries out air strikes in syria", "", "United States"),
+        ("Latin America: jets strike a depot near Raqqa", "", None),
     ],
 )
 def test_the_actor_is_who_struck(title: str, text: str, actor: str | None) -> None:

@@ -1,6 +1,7 @@
 """The lead strike of a document: its sentences (headline first) and publication time in, which
 of them are context rather than the lead (photo captions, "Related"/"Read more" lines,
-background about earlier strikes) and where each sentence's dateline ends, out; no I/O.
+background about earlier strikes, the strike back told in a report of the attack) and where
+each sentence's dateline ends, out; no I/O.
 
 News reports tell their strike in the headline and the lede; what the story adds around it
 (a caption under a photo of an older funeral, a link to another story, a paragraph recalling
@@ -18,11 +19,12 @@ from datetime import date, datetime, timedelta
 CAPTION = "caption"
 RELATED = "related"
 BACKGROUND = "background"
+RESPONSE = "response"
 
 
 @dataclass(frozen=True)
 class Lead:
-    context: dict[int, str]  # sentence index -> CAPTION | RELATED | BACKGROUND
+    context: dict[int, str]  # sentence index -> CAPTION | RELATED | BACKGROUND | RESPONSE
     datelines: dict[int, int]  # sentence index -> characters of its dateline from its start
 
     def is_context(self, sentence: int) -> bool:
@@ -156,6 +158,32 @@ def _older_date(sentence: str, published: date | None) -> bool:
     return False
 
 
+# A strike told as the answer to the attack a report tells: "the US responded to the attack by
+# carrying out air strikes in ...", "in retaliation for Thursday's attack", "retaliated with
+# air strikes". In a report whose headline and lede tell the attack, such a sentence tells
+# another strike, with its own places and striker: a drone attack near Hasakah and the US
+# strikes in Deir ez-Zor that answered it are two events (issue #11). The attack answered is
+# the one already told ("the attack", "this strike", "Thursday's attack"); "in response to a
+# chemical attack" introduces an earlier one, and the sentence tells the report's own strike.
+_ATTACK_TOLD = (
+    r"(?:the|this|that|these|those|its|their|[\w-]+['’]s)\s+(?:[\w'’-]+\s+){0,3}?"
+    r"(?:attacks?|strikes?|bombings?|assaults?|raids?)\b"
+)
+_RESPONSE = re.compile(
+    rf"\b(?:respond(?:s|ed|ing)?\s+to\s+{_ATTACK_TOLD}\s+(?:by|with)\b"
+    rf"|in\s+(?:response|retaliation|reprisal)\s+(?:to|for)\s+{_ATTACK_TOLD}"
+    r"|retaliat(?:es|ed|ing)\s+(?:(?:for|against)\s+[^.,;]{1,60}?\s+)?(?:by|with)\b)",
+    re.IGNORECASE,
+)
+# A headline or lede that tells a strike back ("US retaliates against ...", "retaliatory
+# strikes", "in response to a drone attack", "hits back"): the report's strike is the answer.
+_ANSWERS = re.compile(
+    r"\b(?:respond(?:s|ed|ing)?\b|in\s+(?:response|retaliation|reprisal)\b"
+    r"|retaliat(?:es|ed|ing|ion|ory)\b|(?:hit|hits|hitting|struck|strikes?|striking)\s+back\b)",
+    re.IGNORECASE,
+)
+
+
 # Words without one of which _CREDIT or _EARLIER cannot match, and the month names _IN_MONTH and
 # _ON_DAY need (case as written): most sentences have none, and a substring test is far cheaper
 # than those searches, which try every position of the sentence. Kept in step with the patterns.
@@ -196,11 +224,14 @@ def context_of(sentence: str, published: date | None = None) -> str | None:
 def read_lead(sentences: Sequence[str], published: datetime | None = None) -> Lead:
     """The roles of a document's sentences (sentence 0 is the headline). The headline and the
     lede (the first body sentence, after its dateline) are the lead whatever they say; a later
-    sentence is context when it is a caption, a link to another story or background."""
+    sentence is context when it is a caption, a link to another story or background, or tells
+    the strike back for the attack that the headline and lede tell (_RESPONSE, unless they
+    tell a strike back themselves: _ANSWERS)."""
     context: dict[int, str] = {}
     datelines: dict[int, int] = {}
     day = published.date() if published else None
     lede: int | None = None
+    answers = bool(sentences) and _ANSWERS.search(sentences[0]) is not None
     for index, sentence in enumerate(sentences):
         if index == 0 or not sentence.strip():
             continue
@@ -215,10 +246,13 @@ def read_lead(sentences: Sequence[str], published: datetime | None = None) -> Le
                 role = CAPTION
             if role is None:
                 lede = index
+                answers = answers or _ANSWERS.search(sentence) is not None
             else:
                 context[index] = role
             continue
         role = context_of(sentence, day)
+        if role is None and not answers and _RESPONSE.search(sentence):
+            role = RESPONSE
         if role is not None:
             context[index] = role
     return Lead(context, datelines)
