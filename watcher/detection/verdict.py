@@ -176,7 +176,9 @@ def _mentions(
     )
     if actor is not None:
         mentions.append(actor)
-    return tuple(sorted(set(mentions), key=lambda m: (m.start, m.end, m.kind)))
+    # By position, then kind and ref: two guards on the same words come in one order in every
+    # process (a set's order changes with the hash seed).
+    return tuple(sorted(set(mentions), key=lambda m: (m.start, m.end, m.kind, m.ref)))
 
 
 def detect(
