@@ -561,6 +561,17 @@ def test_a_provisional_toll_gives_way_to_the_next_one_unless_smaller() -> None:
     assert fields.casualties([settled, ("Five people were killed in all.", 0)])[0] == 3
 
 
+def test_a_toll_over_a_period_gives_way_to_the_strikes_own() -> None:
+    said = [
+        ("Strikes on the city kill more than 170 civilians", 0),
+        ("More than 170 civilians have been killed in the past week, a monitor said.", 0),
+        ("At least 42 people were killed on Monday in strikes on two buildings.", 0),
+    ]
+    assert fields.casualties(said)[0] == (42, None)
+    # With no other toll, the period's is what the story gives.
+    assert fields.casualties(said[:2])[0] == (170, None)
+
+
 def test_casualties_prefer_the_count_near_the_strike_and_the_careful_form() -> None:
     sentence = "Six people were killed in a car bombing while 47 people died in air strikes."
     assert fields.casualties([(sentence, sentence.index("air strikes"))])[0] == 47

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from watcher.detection import arabic
+from watcher.detection.clauses import clause_end
 
 Count = int | tuple[int, int | None]
 
@@ -321,6 +322,14 @@ def _is_date(sentence: str, match: re.Match[str]) -> bool:
     )
 
 
+# A toll over a period rather than of one strike: "in the past week", "over the last three
+# days", "since the start of the offensive", "so far this month".
+_OVER_TIME = re.compile(
+    r"\b(?:(?:in|over|during)\s+the\s+(?:past|last|previous)\s+(?:\w+\s+)?(?:days|weeks?|"
+    r"months?|years?)|since\s+the\s+(?:start|beginning)|so\s+far\s+this\s+(?:week|month|year)|"
+    r"(?:in|over)\s+(?:two|three|four|five|several|\d+)\s+days)\b",
+    re.IGNORECASE,
+)
 # A figure given as provisional: a later one in the story replaces it.
 _PROVISIONAL = re.compile(
     r"\b(?:initial|preliminary|early|first)\s+(?:reports?|tolls?|figures?|counts?|information|"
@@ -366,8 +375,9 @@ def _best(
     lower_bounds = set()
     chosen: Count | None = None
     provisional = False
+    picks: list[tuple[Count, bool, bool]] = []
     for sentence, cue in sentences:
-        found = []
+        found: list[tuple[int, Count, bool]] = []
         for pattern in patterns:
             for match in pattern.finditer(sentence):
                 value = _count(match)
@@ -392,17 +402,27 @@ def _best(
                     if match.start() <= cue <= match.end()
                     else min(abs(match.start() - cue), abs(match.end() - cue))
                 )
-                found.append((distance, value))
-        if found and (chosen is None or provisional):
-            value = min(found, key=lambda item: item[0])[1]
-            if chosen is None:
-                chosen, provisional = value, _PROVISIONAL.search(sentence) is not None
-            else:
-                # A first report's figure ("initial reports say at least six were killed")
-                # gives way to the one the story then tells, unless that is smaller.
-                provisional = False
-                if _low(value) >= _low(chosen):
-                    chosen = value
+                clause = clause_end(sentence, match.end(), len(sentence))
+                period = _OVER_TIME.search(sentence, match.start(), clause) is not None
+                found.append((distance, value, period))
+        if found:
+            _, value, period = min(found, key=lambda item: item[0])
+            picks.append((value, period, _PROVISIONAL.search(sentence) is not None))
+    # A toll over a period ("170 killed in the past week"), or the same figure said elsewhere,
+    # is not the strike's when the story gives one that is not.
+    totals = {_low(value) for value, period, _ in picks if period}
+    own = [pick for pick in picks if not pick[1] and _low(pick[0]) not in totals] or picks
+    for value, _, said_early in own:
+        if chosen is None:
+            chosen, provisional = value, said_early
+        elif provisional:
+            # A first report's figure ("initial reports say at least six were killed") gives
+            # way to the one the story then tells, unless that is smaller.
+            if _low(value) >= _low(chosen):
+                chosen = value
+            break
+        else:
+            break
     if isinstance(chosen, int) and chosen in lower_bounds:
         # The same number said more carefully elsewhere ("at least 22") is the one to keep.
         return (chosen, None)
