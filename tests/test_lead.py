@@ -129,6 +129,50 @@ def test_the_strike_back_gives_no_place_to_a_report_of_the_attack() -> None:
     assert places[0] == "near Hasakah"
 
 
+@pytest.mark.parametrize(
+    ("title", "text", "origin"),
+    [
+        (
+            "Drone strike hits Palmyra",
+            "A drone launched from the direction of the al-Tanf base struck a depot in Palmyra "
+            "on Wednesday.",
+            "al-Tanf",
+        ),
+        ("Rockets hit Aleppo", "Rockets fired from Idlib hit Aleppo on Monday.", "Idlib"),
+        (
+            "Jets strike Idlib",
+            "Jets that took off from Hmeimim air base struck a market in Idlib on Monday.",
+            "Hmeimim",
+        ),
+    ],
+)
+def test_where_a_strike_came_from_is_not_where_it_struck(
+    title: str, text: str, origin: str
+) -> None:
+    places = [place.name for place in _detected(title, text).fields.places]
+    assert places
+    assert not any(origin in name for name in places)
+
+
+def test_a_headline_mourning_the_victims_of_another_strike_gives_not_its_place() -> None:
+    found = _detected(
+        "Syria mourns Homs drone victims as Russian jets strike Idlib",
+        "Russian jets struck a market in Idlib on Friday, killing four people, as Syrians "
+        "began burying the people killed in the drone attack in Homs.",
+    )
+    places = [place.name for place in found.fields.places]
+    assert places[0] == "Idlib"
+    assert "Homs" not in places
+
+
+def test_the_victims_mourned_give_the_place_when_no_other_strike_is_told() -> None:
+    found = _detected(
+        "Syria buries Homs drone victims",
+        "Syrians buried on Friday the victims of the drone attack on a military academy in Homs.",
+    )
+    assert found.fields.places[0].name == "Homs"
+
+
 def test_a_caption_about_an_earlier_strike_gives_no_field() -> None:
     found = _detected(
         "US strikes hit two towns in western Iraq",

@@ -621,11 +621,27 @@ _TELLER_IN = re.compile(
 )
 
 
+# Where a projectile or an aircraft came from is not where it struck: "launched from the
+# direction of the al-Tanf base", "rockets fired from Idlib", "jets that took off from Hmeimim"
+# (issue #11).
+_LAUNCHED_FROM = re.compile(
+    r"\b(?:launch(?:ed|es|ing)?|fired|fires|firing|shot|took\s+off|taking\s+off|takes\s+off|"
+    r"flew|flown|flying|originat(?:ed|es|ing))\s+from\s+(?:the\s+)?"
+    r"(?:(?:direction|area|territory|side)\s+of\s+(?:the\s+)?)?" + _FILLER + r"{0,3}?"
+    r"(?:(?:city|town|village|region|area|district|base|airport)\s+(?:of\s+)?)?$",
+    re.IGNORECASE,
+)
+
+
 def place_role(text: str, start: int, end: int) -> tuple[str, str]:
     """How the text at start:end (a place name) is used, and the words that say so
     ("west of", "near"): HIT, NEAR, REFERENCE or ORIGIN. Reads the 60 characters before."""
     before = text[max(0, start - 60) : start]
-    if _ORIGIN_AFTER.match(text, end) or _TELLER_IN.search(before):
+    if (
+        _ORIGIN_AFTER.match(text, end)
+        or _TELLER_IN.search(before)
+        or ("from" in before.lower() and _LAUNCHED_FROM.search(before))
+    ):
         return ORIGIN, ""
     reference = _REFERENCE.search(before)
     if reference:

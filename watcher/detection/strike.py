@@ -185,6 +185,30 @@ _EARLIER_STRIKE = re.compile(
 )
 
 
+# The dead of a strike mourned or buried: "Syria mourns Homs drone victims", "as Syrians began
+# burying the people killed in the drone attack on Homs". The strike is an earlier one, which
+# the mourning follows.
+_MOURNING = re.compile(
+    r"\b(?:mourn(?:s|ed|ing)?|bur(?:y|ies|ied|ying)|funerals?\s+(?:of|for)|laid\s+to\s+rest)\b",
+    re.IGNORECASE,
+)
+_DEAD = re.compile(r"\b(?:victims?|dead|killed|martyrs?)\b", re.IGNORECASE)
+
+
+def _earlier_spans(text: str, sentence: tuple[int, int]) -> list[tuple[int, int]]:
+    """Where a sentence tells an earlier strike in a clause of its own: the strike its strike
+    answers or follows ("attacks on Idlib after the Homs strike") or whose dead are mourned or
+    buried (_MOURNING, up to the end of that clause)."""
+    start, end = sentence
+    spans = [m.span() for m in _EARLIER_STRIKE.finditer(text, start, end)]
+    for mourning in _MOURNING.finditer(text, start, end):
+        boundary = _PLACE_CLAUSE.search(text, mourning.end(), end)
+        stop = clause_end(text, mourning.end(), boundary.start() if boundary else end)
+        if _DEAD.search(text, mourning.end(), stop):
+            spans.append((mourning.start(), stop))
+    return spans
+
+
 def _without_earlier(
     text: str, after: int, sentence: tuple[int, int], strikes: Sequence[int]
 ) -> str:
@@ -289,8 +313,22 @@ def _lead_places(
     countries: list[PlaceRef] = []
     gazetteer = rules.gazetteer or load_gazetteer()
     for order, candidate in enumerate(ordered):
+        # A place told only in a clause about an earlier strike, in a sentence that places its
+        # own strike elsewhere ("mourns Homs drone victims as attacks in Idlib kill 11"), is the
+        # earlier strike's (issue #11). A sentence that names no other town or area keeps it.
+        spans = _earlier_spans(doc.text, doc.sentences[candidate.sentence])
+        earlier = {
+            id(place)
+            for place in candidate.places
+            if any(low <= place.start < high for low, high in spans)
+        }
+        if all(
+            id(place) in earlier or place.ref.precision in ("country", "demonym")
+            for place in candidate.places
+        ):
+            earlier = set()
         for place in candidate.places:
-            if place.ref.precision == "demonym":
+            if place.ref.precision == "demonym" or id(place) in earlier:
                 continue
             found = _place_key(doc, roles, place, candidate)
             if found is None:
