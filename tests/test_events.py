@@ -148,6 +148,22 @@ def test_report_from_adapts_a_detection_of_a_feed_item() -> None:
     assert cluster(replace(got, outlet="x"), [state], SETTINGS).event_id == 1
 
 
+def _fields(strike_type: str, actor: str | None) -> StrikeFields:
+    """Fields that name only a type, an actor and Iraq."""
+    return StrikeFields(
+        strike_type=strike_type,
+        actor=actor,
+        actor_text=None,
+        target=None,
+        places=(),
+        countries=("IQ",),
+        killed=None,
+        wounded=None,
+        event_date=None,
+        event_date_text=None,
+    )
+
+
 @pytest.mark.parametrize(
     ("evidence", "claimed"),
     [
@@ -159,18 +175,7 @@ def test_report_from_adapts_a_detection_of_a_feed_item() -> None:
     ],
 )
 def test_a_claim_is_read_in_either_language(evidence: str, claimed: bool) -> None:
-    strike = StrikeFields(
-        strike_type="air_drone",
-        actor="militia: Kataib Hezbollah",
-        actor_text=None,
-        target=None,
-        places=(),
-        countries=("IQ",),
-        killed=None,
-        wounded=None,
-        event_date=None,
-        event_date_text=None,
-    )
+    strike = _fields("air_drone", "militia: Kataib Hezbollah")
     detection = Detection("strike", 0.9, strike, (evidence,), (), ())
     item = Item("guid:1", "alias:1", "1", None, "", evidence, T0)
     assert report_from(detection, item, "wire-a", T0).claimed is claimed
@@ -1089,3 +1094,54 @@ def test_the_state_of_the_country_hit_with_a_day_misread_within_hours_is_no_othe
     # A day later the days decide, and a second striker on that site is another strike.
     later = replace(label, published=T0 + timedelta(hours=30))
     assert cluster(later, [state], SETTINGS).action == "new"
+
+
+TAJI = PlaceKey("taji", "Camp Taji", "IQ", "baghdad", "place", 33.52, 44.25)
+
+
+@pytest.mark.parametrize(
+    ("title", "victims"),
+    [
+        ("Rockets hammer Camp Taji again, more US troops wounded", ("more US troops",)),
+        ("American contractor killed in drone attack on base", ("American contractor",)),
+        ("Drone kills two US soldiers near the border", ("two US soldiers",)),
+        # They struck; nobody of theirs was hurt.
+        ("US troops kill five militants near Taji", ()),
+    ],
+)
+def test_the_people_a_headline_says_were_hurt_are_read(
+    title: str, victims: tuple[str, ...]
+) -> None:
+    detection = Detection("strike", 0.9, _fields("missile_rocket", None), (title,), (), ())
+    item = Item("guid:1", "alias:1", "1", None, title, "", T0)
+    assert report_from(detection, item, "wire-a", T0).victims == victims
+
+
+def test_an_attack_whose_headline_names_the_side_that_struck_back_as_hurt_is_apart() -> None:
+    # The US strikes on a militia, then rockets on the base the US holds there: the attack
+    # report names the side hit only in its headline's wounded, and the spokesman's side as
+    # its actor.
+    strike_back = opened(
+        report(
+            "us",
+            "US strikes Iran-backed militia sites near Taji",
+            actors=("United States",),
+            target="Iran-backed militia",
+            places=(TAJI,),
+        )
+    )
+    attack = report(
+        "rockets",
+        "Rockets hammer Camp Taji again, more US troops wounded",
+        outlet="x",
+        hours=30,
+        strike_type="missile_rocket",
+        actors=("US-led coalition",),
+        target="Camp Taji again",
+        places=(TAJI,),
+        event_date=None,
+        victims=("more US troops",),
+    )
+    assert cluster(attack, [strike_back], SETTINGS).event_id is None
+    # Without the wounded of the headline nothing told the two apart.
+    assert cluster(replace(attack, victims=()), [strike_back], SETTINGS).event_id == 1

@@ -64,6 +64,9 @@ class Report:
     # The headline tells a further strike ("another", "a second", "more", "again"): not a
     # follow-up of one reported days before.
     another: bool = False
+    # The people the headline says were killed or hurt ("More US Troops Wounded", "drone kills
+    # American contractor"): their side was hit, as a target's is (see _hit_sides).
+    victims: tuple[str, ...] = ()
     language: str = "en"  # the report's language ("ar", "en"): its feed's, else its text's
 
     @property
@@ -81,6 +84,7 @@ class EventState:
     strike_types: tuple[str, ...] = ()
     actors: tuple[str, ...] = ()
     targets: tuple[str, ...] = ()
+    victims: tuple[str, ...] = ()  # the people its reports' headlines say were hurt
     places: tuple[PlaceKey, ...] = ()  # every place its reports name
     countries: tuple[str, ...] = ()
     event_dates: tuple[date, ...] = ()
@@ -311,6 +315,20 @@ _ANOTHER = re.compile(
     r"|\bagain\b",
     re.IGNORECASE,
 )
+# People a headline says were killed or hurt, with the words that say whose they are: "More
+# US Troops Wounded", "American Contractor Killed", "drone kills two US soldiers" (not "US
+# troops kill ...": they struck).
+_PEOPLE = (
+    r"(?:troops|soldiers?|service\s*members?|servicemen|contractors?|personnel|advis[eo]rs?|"
+    r"officers?|commanders?|citizens?|nationals?|diplomats?)"
+)
+_VICTIMS = re.compile(
+    rf"\b(?P<people>(?:[\w.'’-]+\s+){{1,2}}?{_PEOPLE})\s+(?:(?:were|are|was|is)\s+)?"
+    r"(?:killed|wounded|injured|hurt|dead)\b"
+    r"|\b(?:kill(?:s|ed|ing)?|wound(?:s|ed|ing)?|injur(?:es|ed|ing))\s+(?:at\s+least\s+)?"
+    rf"(?P<object>(?:[\w.'’-]+\s+){{1,3}}?{_PEOPLE})\b",
+    re.IGNORECASE,
+)
 # Deaths or a count told after the strike, in English or Arabic, in the headline, the sentences
 # that fired or the first hundred words ("died of his wounds", "the death toll rose to",
 # "raising the toll", "متأثرا بجروحه", "ارتفاع حصيلة").
@@ -368,6 +386,9 @@ def report_from(detection: _DetectionLike, item: _ItemLike, outlet: str, seen: d
         claimed=bool(_CLAIM.search(said)),
         follow_up=bool(_FOLLOW_UP.search(f"{said} {' '.join(item.summary.split()[:100])}")),
         another=bool(_ANOTHER.search(item.title)),
+        victims=tuple(
+            m.group("people") or m.group("object") for m in _VICTIMS.finditer(item.title)
+        ),
         language=str(getattr(detection, "language", "en")),
     )
 
@@ -645,10 +666,10 @@ def _opposed(report: Report, state: EventState, settings: EventSettings) -> bool
     """Whether one tells of a strike on the side that struck in the other, which hit a third
     side: an attack and the strike back for it ("a drone hit a Coalition base"; "US jets hit
     Iran-backed facilities"), however close in time and place."""
-    ours = _hit_sides((report.target,), settings)
-    theirs = _hit_sides(state.targets, settings)
-    by_us = _strikers(report.actors, (report.target,), settings)
-    by_them = _strikers(state.actors, state.targets, settings)
+    ours = _hit_sides(_report_hit(report), settings)
+    theirs = _hit_sides(_state_hit(state), settings)
+    by_us = _strikers(report.actors, _report_hit(report), settings)
+    by_them = _strikers(state.actors, _state_hit(state), settings)
     return bool((ours & by_them and theirs - ours) or (theirs & by_us and ours - theirs))
 
 
@@ -658,6 +679,15 @@ def _strikers(
     """The actor keys, without a side the same reports name as hit: "a U.S. contractor was
     killed when a drone hit a Coalition base" names the United States as the victim."""
     return _actor_keys(actors, settings) - _hit_sides(targets, settings)
+
+
+def _report_hit(report: Report) -> tuple[str | None, ...]:
+    """What the report names as hit: its target and the people its headline says were hurt."""
+    return (report.target, *report.victims)
+
+
+def _state_hit(state: EventState) -> tuple[str, ...]:
+    return (*state.targets, *state.victims)
 
 
 def _hit_sides(targets: Iterable[str | None], settings: EventSettings) -> set[str]:
@@ -700,6 +730,7 @@ def merge(state: EventState, report: Report) -> EventState:
         ),
         actors=actors,
         targets=_union(state.targets, (report.target,) if report.target else ()),
+        victims=_union(state.victims, report.victims),
         places=state.places + tuple(p for p in report.places if p.id not in known_places),
         core_places=_union(
             state.core_places, report.places if not state.reports else _lead(report)
@@ -793,6 +824,7 @@ def state_from_dict(data: Mapping[str, Any]) -> EventState:
         strike_types=tuple(data["strike_types"]),
         actors=tuple(data["actors"]),
         targets=tuple(data["targets"]),
+        victims=tuple(data.get("victims", ())),
         places=tuple(PlaceKey(**p) for p in data["places"]),
         core_places=tuple(PlaceKey(**p) for p in data.get("core_places", data["places"])),
         countries=tuple(data["countries"]),
