@@ -192,3 +192,18 @@ def test_the_day_of_the_strike_in_arabic(sentence: str, day: str | None) -> None
     published = datetime(2024, 3, 13, 9, 0, tzinfo=UTC)  # a Wednesday
     found, _ = arabic.event_date([sentence], published)
     assert found == (date.fromisoformat(day) if day else None)
+
+
+def test_normalize_of_a_long_text_is_the_translation_of_it() -> None:
+    # A long text is normalised by replacing each character in turn: the same as translating
+    # only while no replacement writes a character that another replaces.
+    written = {new for _, new in arabic._REPLACEMENTS}
+    assert not {old for old, _ in arabic._REPLACEMENTS} & set("".join(written))
+    every = "".join(old for old, _ in arabic._REPLACEMENTS)
+    for text in (
+        " ".join(WORDS) * 3,
+        every + " قُتِلَ ٣ مدنيين و۱٢ جريحاً، ٢٫٥ كم" + every[::-1],
+        "Air strikes hit Raqqa; " * 3,
+    ):
+        assert len(text) >= arabic._REPLACE_FROM
+        assert arabic.normalize(text) == text.translate(arabic._LETTERS)

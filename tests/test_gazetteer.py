@@ -17,6 +17,8 @@ from watcher.detection.gazetteer import (
     Gazetteer,
     Place,
     alias_key,
+    fold,
+    fold_each_step,
     load_gazetteer,
     read_actors,
     read_places,
@@ -415,3 +417,33 @@ def test_build_reproduces_places_file(tmp_path: Path) -> None:
         timeout=300,
     )
     assert (tmp_path / "places.tsv").read_bytes() == (DATA / "places.tsv").read_bytes()
+
+
+def test_fold_is_the_step_by_step_fold_character_by_character() -> None:
+    # fold translates through a table of single characters folded step by step; that holds
+    # while every step maps characters on their own. Marks out of canonical order, compatibility
+    # forms, Arabic presentation forms and letters whose case folding grows are the edges.
+    words = [
+        "Dayr", "az-Zawr", "Ḩalab", "Qā’im", "Ａｌｅｐｐｏ", "ﻏﺎﺭﺓ", "İstanbul", "Straße", "ΣΟΦΊΑ",
+        "a\u0327\u0301", "a\u0301\u0327", "الرَّقَّة", "وبالأنبار", "ٱلْبَصْرَة", "کرکوک", "Koya’s",
+        "ﬁrst", "½", "ǅ", "\u1e9b\u0323",
+    ]  # fmt: skip
+    data = (DATA / "places.tsv").read_text(encoding="utf-8")
+    words.extend(set(re.findall(r"\w+", data)))
+    for word in words:
+        assert fold(word) == fold_each_step(word), word
+
+
+def test_a_token_is_a_word_up_to_its_last_letter_or_mark() -> None:
+    from watcher.detection.gazetteer import _TOKEN
+
+    # The tokens of the plain form of the pattern: a letter, then letters, marks and apostrophes
+    # ending on a letter, a digit or an Arabic mark.
+    plain = re.compile(
+        r"\w(?:[\w\u0300-\u036f\u064b-\u065f\u0670'’‘ʼʿʾ`]*[\w\u064b-\u065f\u0670])?"
+    )
+    alphabet = ["a", "ب", "\u064e", "\u0301", "'", "’", " ", "-", "1", "\u0670", "`"]
+    for size in range(1, 5):
+        for letters in itertools.product(alphabet, repeat=size):
+            text = "".join(letters)
+            assert _TOKEN.findall(text) == plain.findall(text), repr(text)
