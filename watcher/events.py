@@ -304,15 +304,34 @@ _CLAIM = re.compile(
     re.I,
 )
 _LEAD_WORDS = 60
+# Words that tell a strike, as nouns ("another drone attack") and as verbs ("hits ... again").
+_STRIKE_NOUNS = (
+    r"(?:strikes?|air\s*strikes?|airstrikes?|attacks?|raids?|rockets?|missiles?|drones?|"
+    r"bombings?|bombardment|shelling|barrage)"
+)
+_STRIKE_VERBS = (
+    r"(?:hit|hits|struck|strikes?|bomb(?:s|ed)?|bombard(?:s|ed)?|pound(?:s|ed)?|shell(?:s|ed)?|"
+    r"target(?:s|ed)?|hammer(?:s|ed)?|attack(?:s|ed)?|rock(?:s|ed)?|raid(?:s|ed)?)"
+)
 # A headline that tells a further strike: "Another drone attack hits ...", "2nd rocket attack
-# on US base", "Rockets hammer Camp Taji again", "More rocket attacks" (not "more than 15
-# rockets", nor "more killed in ... strike").
+# on US base", "Rockets hammer the base again", "jets again bomb ...", "More rocket attacks".
+# The word must govern the strike: not "more than 15 rockets", "more killed in ... strike",
+# "new video of strike", "fresh questions over drone strike", "second anniversary of drone
+# strike", nor "Iraq again condemns Turkish strikes" (it is the condemning that comes again).
 _ANOTHER = re.compile(
     r"\b(?:another|second|2nd|third|3rd|fresh|renewed|new|more(?!\s+than\b)|further|"
     r"additional)\s+(?:(?!(?:killed|dead|deaths?|wounded|injured|die[sd]?|victims?|details?|"
-    r"casualties|people|civilians)\b)[\w'’-]+\s+){0,2}?(?:strikes?|air\s*strikes?|airstrikes?|"
-    r"attacks?|raids?|rockets?|missiles?|drones?|bombings?|bombardment|shelling|barrage)\b"
-    r"|\bagain\b",
+    r"casualties|people|civilians|anniversary|footage|videos?|images?|photos?|pictures?|"
+    r"evidence|questions?|claims?|calls?|doubts?|reports?|probes?|inquiry|investigation|"
+    r"information|accounts?)\b)[\w'’-]+\s+){0,2}?"
+    + _STRIKE_NOUNS
+    + r"\b|\bagain\s+"
+    + _STRIKE_VERBS
+    + r"\b|\b(?:"
+    + _STRIKE_NOUNS
+    + "|"
+    + _STRIKE_VERBS
+    + r")\b.*\bagain\b",
     re.IGNORECASE,
 )
 # People a headline says were killed or hurt, with the words that say whose they are: "More
@@ -335,8 +354,9 @@ _VICTIMS = re.compile(
 _FOLLOW_UP = re.compile(
     r"\b(?:die[sd]?|dying|succumb\w*)\s+(?:[\w'’-]+\s+){0,3}?(?:of|from|to)\s+"
     r"(?:(?:his|her|their|the)\s+)?(?:wounds|injuries)\b"
-    r"|\btoll\s+(?:[\w'’-]+\s+){0,3}?(?:rises|rose|risen|climbs|climbed|jumps|jumped|"
-    r"increases|increased|reaches|reached)\b"
+    # "the toll rose", "toll from Tuesday's strike on a market rises to 15"
+    r"|\btoll\s+(?:(?:from|of|in)\s+(?:[\w'’-]+\s+){0,7}?|(?:[\w'’-]+\s+){0,3}?)"
+    r"(?:rises|rose|risen|climbs|climbed|jumps|jumped|increases|increased|reaches|reached)\b"
     r"|\brais(?:es|ed|ing)\s+(?:the|its)\s+(?:death\s+)?toll\b"
     r"|متأثر\S*\s+بجروح|متأثر\S*\s+بجراح|ارتفا?ع\S*\s+(?:\S+\s+)?حصيلة",
     re.IGNORECASE,
