@@ -527,8 +527,8 @@ def test_a_catastrophic_regex_is_refused_at_load() -> None:
         ("One man was killed and two others sustained injuries.", 1, 2),
         ("The strike killed a driver and 2 others were wounded.", 1, 2),
         # Groups counted together, not an attribution after a comma.
-        ("Rocket attack in Iraq kills two Americans and a Briton", 3, None),
-        ("2 Americans, 1 British national killed in rocket attack", 3, None),
+        ("Mortar attack in Syria kills three Britons and a Dane", 4, None),
+        ("4 Iraqis, 1 Turkish national killed in drone strike", 5, None),
         ("A soldier and two contractors were killed in the attack.", 3, None),
         ("The strike killed two people, a monitor said.", 2, None),
         ("An airstrike and two rocket attacks killed 5 people.", 5, None),
@@ -536,7 +536,7 @@ def test_a_catastrophic_regex_is_refused_at_load() -> None:
         ("Chemical attack kills child, wounds 600", 1, 600),
         ("Drone strike kills senior militia commander", 1, None),
         ("The strike killed the commander's bodyguards.", None, None),
-        ("Strikes led to the killing of at least a dozen fighters.", (12, None), None),
+        ("The raids ended in the killing of at least a dozen militants.", (12, None), None),
         # "Neutralised", as Turkey's defence ministry counts fighters; not drones shot down.
         ('Jets "neutralised" 12 PKK terrorists in northern Iraq.', 12, None),
         ("Air defences neutralised 3 drones.", None, None),

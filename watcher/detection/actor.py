@@ -166,7 +166,9 @@ def find_actor(
             if other[2] in names:
                 continue
             gap = doc.text[min(other[1], last[1]) : max(other[0], first[0])]
-            if re.fullmatch(r"\s*(?:and|or|,|&|\s)\s*", gap):
+            # Within one line: the headline's last word and the lede's first name no pair
+            # ("... against Iran-aligned militias" over "American jets struck ...").
+            if re.fullmatch(r"[^\S\n]*(?:and|or|,|&|[^\S\n])[^\S\n]*", gap):
                 names.append(other[2])
                 first, last = min(first, other), max(last, other)
         joined = sorted(set(names), key=order.index)

@@ -170,19 +170,24 @@ def _coarseness(place: PlaceRef, others: Sequence[PlaceRef], rules: RuleSet) -> 
 # Between a cue and a place, a clause boundary: "bombings rock Baghdad as jets hammer
 # Fallujah", "jets bombed Fallujah, hours after rockets slammed into a Baghdad hotel".
 _PLACE_CLAUSE = re.compile(r"\b(?:while|whereas|but|after|before|when|since|as|amid|following)\b|;")
+# The words that say a strike answers an attack: "in response to", "blamed for".
+_ANSWERS = (
+    r"(?:in\s+|an?\s+)?(?:retaliation|response|reprisal|revenge)\s+(?:for|to)|to\s+avenge|"
+    r"blamed\s+for|responsible\s+for"
+)
 # A strike told after these in its sentence is an earlier one the lead's strike answers or
 # follows: "jets bombed Fallujah hours after rockets hit a Baghdad hotel".
-_EARLIER_CLAUSE = re.compile(
-    r"\b(?:after|following|(?:in\s+|an?\s+)?(?:retaliation|response|reprisal|revenge)\s+(?:for|to)|"
-    r"to\s+avenge|blamed\s+for|responsible\s+for)\b",
-    re.IGNORECASE,
+_EARLIER_CLAUSE = re.compile(rf"\b(?:after|following|{_ANSWERS})\b", re.IGNORECASE)
+# The strike named after such words, a few words on: "a rocket attack", "the drone strike".
+_STRIKE_NAMED = (
+    r"(?:\s+[\w'’-]+){0,4}?\s+(?:attacks?|strikes?|airstrikes?|raids?|"
+    r"bombings?|shelling|bombardments?|assaults?|rockets?|missiles?|drones?|killings?)\b"
 )
 # An earlier strike named in such a clause: "after a rocket attack", "blamed for the drone strike".
-_EARLIER_STRIKE = re.compile(
-    _EARLIER_CLAUSE.pattern + r"(?:\s+[\w'’-]+){0,4}?\s+(?:attacks?|strikes?|airstrikes?|raids?|"
-    r"bombings?|shelling|bombardments?|assaults?|rockets?|missiles?|drones?|killings?)\b",
-    re.IGNORECASE,
-)
+_EARLIER_STRIKE = re.compile(_EARLIER_CLAUSE.pattern + _STRIKE_NAMED, re.IGNORECASE)
+# The attack a strike answers, named as such: "in response to a rocket attack" (not "killed
+# after an air strike", which tells the strike's own toll).
+_ANSWERED_STRIKE = re.compile(rf"\b(?:{_ANSWERS})\b" + _STRIKE_NAMED, re.IGNORECASE)
 
 
 # The dead of a strike mourned or buried: "Syria mourns Homs drone victims", "as Syrians began
@@ -227,9 +232,13 @@ def _without_earlier(
     return "".join(kept)
 
 
-def _main_clause(doc: Document, candidate: Candidate, candidates: Sequence[Candidate]) -> Candidate:
+def _main_clause(
+    doc: Document, candidate: Candidate, candidates: Sequence[Candidate]
+) -> Candidate | None:
     """The strike of the sentence's main clause when the candidate is told in a clause about
-    an earlier strike ("... hours after rockets slammed into ...")."""
+    an earlier strike ("... hours after rockets slammed into ..."); None when the sentence
+    tells no other strike before that clause and the candidate's words are the earlier strike
+    itself and no other ("The raids were a response to a rocket attack on an outpost")."""
     sentence_start = doc.sentences[candidate.sentence][0]
     marker = _EARLIER_CLAUSE.search(doc.text, sentence_start, candidate.start)
     if marker is None:
@@ -239,7 +248,26 @@ def _main_clause(doc: Document, candidate: Candidate, candidates: Sequence[Candi
         for c in candidates
         if c.sentence == candidate.sentence and c.score > 0 and c.end <= marker.start()
     ]
-    return max(before, key=lambda c: (c.score, -c.start)) if before else candidate
+    if before:
+        return max(before, key=lambda c: (c.score, -c.start))
+    if not _told_as_earlier(doc, candidate):
+        return candidate
+    # "In response to the attack, US jets struck ...": the sentence's own strike, if it tells one.
+    others = [
+        c
+        for c in candidates
+        if c.sentence == candidate.sentence and c.score > 0 and not _told_as_earlier(doc, c)
+    ]
+    return max(others, key=lambda c: (c.score, -c.start)) if others else None
+
+
+def _told_as_earlier(doc: Document, candidate: Candidate) -> bool:
+    """Whether the candidate's words are the attack a clause says the strike answers."""
+    sentence_start = doc.sentences[candidate.sentence][0]
+    return any(
+        found.start() <= candidate.start < found.end()
+        for found in _ANSWERED_STRIKE.finditer(doc.text, sentence_start, candidate.end)
+    )
 
 
 def _place_key(
@@ -362,7 +390,12 @@ def _lead_places(
     first = result[0] if result else (countries[0] if countries else None)
     first_role = ranked[0][2] if ranked else fields.HIT
     if first is not None and (first.precision in (*_BROAD, "country") or first_role != fields.HIT):
-        told_strikes = {c.sentence for c in candidates if c.score > 0}
+        # The sentences that tell a strike, not only the attack it answers.
+        told_strikes = {
+            c.sentence
+            for c in candidates
+            if c.score > 0 and _main_clause(doc, c, candidates) is not None
+        }
         lead_sentences = [
             index
             for index in range(min(rule.lead + 1, len(doc.sentences)))
@@ -427,7 +460,10 @@ def strike_fields(
     nothing else tells the strike."""
     roles = read_lead([doc.sentence_text(i) for i in range(len(doc.sentences))], published)
     own = [
-        _main_clause(doc, c, candidates) for c in fired if not roles.is_context(c.sentence)
+        main
+        for c in fired
+        if not roles.is_context(c.sentence)
+        and (main := _main_clause(doc, c, candidates)) is not None
     ] or list(fired)
     # The lead strike is the first one told with conviction, not the loudest later on.
     strongest = max(c.score for c in own)
