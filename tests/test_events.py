@@ -922,6 +922,35 @@ def test_an_attack_and_the_strike_back_the_same_night_are_two_events() -> None:
     assert decisions[3].state.id == 1
 
 
+@pytest.mark.parametrize(
+    ("attacker", "hit", "striker", "struck"),
+    [
+        ("Iran-backed militias", "a United States outpost", "United States", "militia depots"),
+        ("Iran-backed militias", "a Coalition outpost", "United States", "militia depots"),
+        ("United States", "militia depots", "Iran-backed militias", "a base of US troops"),
+        ("Israel", "a PMF headquarters", "Iran-backed militias", "an Israeli-linked site"),
+        ("Israel", "a Hashd al-Shaabi base", "Iran-backed militias", "an Israeli-linked site"),
+        ("Turkey", "Syrian Arab Army positions", "Syrian government", "Turkish outposts"),
+    ],
+)
+def test_an_attack_and_the_strike_back_stay_apart_however_the_side_hit_is_named(
+    attacker: str, hit: str, striker: str, struck: str
+) -> None:
+    attack = report(
+        "a", "Drone hits site near Al Qaim", actors=(attacker,), target=hit, places=(QAIM,)
+    )
+    back = report(
+        "b",
+        "Strikes hit sites near Al Qaim",
+        outlet="x",
+        hours=3,
+        actors=(striker,),
+        target=struck,
+        places=(QAIM,),
+    )
+    assert cluster(back, [opened(attack)], SETTINGS).action == "new"
+
+
 def test_a_city_hit_in_the_governorate_of_the_place_the_event_was_near_may_be_its_strike() -> None:
     masyaf = PlaceKey("masyaf", "near Masyaf", "SY", "hama", "place", 35.07, 36.34)
     hama = PlaceKey("hama", "Hama", "SY", "hama", "city", 35.13, 36.75)

@@ -150,13 +150,15 @@ DEFAULT_ACTOR_GROUPS: tuple[tuple[str, ...], ...] = (
 )
 
 # The words by which a target names the side it belongs to ("a Coalition base", "IRGC's
-# advisor", "Iran-backed facilities", "Syrian army positions"), for the actor groups above (the
-# first name of each). A country's name alone in a target is a place ("Syria's capital").
+# advisor", "Iran-backed facilities", "Syrian army positions"), for the actor groups above:
+# each row is the group's first name, which counts too, and other words for that side. A
+# country's name alone in a target is a place ("Syria's capital").
 DEFAULT_TARGET_SIDES: tuple[tuple[str, ...], ...] = (
     ("united states", "us", "u.s.", "american", "coalition", "us-led", "u.s.-led"),
     (
         "syrian government",
         "syrian army",
+        "syrian arab army",
         "syrian soldier",
         "syrian troops",
         "syrian forces",
@@ -164,9 +166,9 @@ DEFAULT_TARGET_SIDES: tuple[tuple[str, ...], ...] = (
         "government forces",
         "regime forces",
     ),
-    ("russia", "russia", "russian"),
-    ("israel", "israel", "israeli"),
-    ("turkey", "turkey", "turkish", "türkiye"),
+    ("russia", "russian"),
+    ("israel", "israeli"),
+    ("turkey", "turkish", "türkiye"),
     (
         "iran-backed militias",
         "iran",
@@ -176,11 +178,16 @@ DEFAULT_TARGET_SIDES: tuple[tuple[str, ...], ...] = (
         "militia",
         "kataib hezbollah",
         "kata'ib hezbollah",
+        "hezbollah",
         "popular mobilization",
+        "popular mobilisation",
+        "pmf",
+        "pmu",
+        "hashd",
         "islamic resistance in iraq",
         "harakat al-nujaba",
     ),
-    ("islamic state", "islamic state", "isis", "isil", "daesh"),
+    ("islamic state", "isis", "isil", "daesh"),
 )
 # The state of the country a strike fell in: reports name it as the one that told of the
 # strike ("Syria says", the state news agency) or whose soldiers were hit as often as the one
@@ -729,7 +736,9 @@ def _side_patterns(sides: tuple[tuple[str, ...], ...]) -> tuple[tuple[str, re.Pa
         (
             key,
             re.compile(
-                r"(?<![\w.])(?:" + "|".join(re.escape(w) for w in words) + r")(?:['’]?s)?(?!\w)",
+                r"(?<![\w.])(?:"
+                + "|".join(re.escape(w) for w in (key, *words))
+                + r")(?:['’]?s)?(?!\w)",
                 re.IGNORECASE,
             ),
         )
