@@ -22,13 +22,19 @@ BODY = [
 ]
 
 
-def test_each_line_has_its_role_and_the_prose_is_counted() -> None:
+def _story() -> tuple[str, list[tuple[int, int]]]:
+    """TITLE and BODY as a page's text, each line one sentence."""
     text = TITLE + "\n\n" + "\n".join(BODY)
     spans = [(0, len(TITLE))]
     start = len(TITLE) + 2
     for line in BODY:
         spans.append((start, start + len(line)))
         start += len(line) + 1
+    return text, spans
+
+
+def test_each_line_has_its_role_and_the_prose_is_counted() -> None:
+    text, spans = _story()
     roles = sentence_roles(text, spans, date(2020, 3, 3))
     assert roles.roles == (
         "headline",
@@ -51,12 +57,7 @@ def test_each_line_has_its_role_and_the_prose_is_counted() -> None:
 def test_roles_read_on_first_use_are_the_same_and_places_stop_at_counted(
     counted: int, order: str
 ) -> None:
-    text = TITLE + "\n\n" + "\n".join(BODY)
-    spans = [(0, len(TITLE))]
-    start = len(TITLE) + 2
-    for line in BODY:
-        spans.append((start, start + len(line)))
-        start += len(line) + 1
+    text, spans = _story()
     every = sentence_roles(text, spans, date(2020, 3, 3))
     lazy = SentenceRoles(text, spans, date(2020, 3, 3), counted)
     indexes = range(len(spans)) if order == "forward" else range(len(spans) - 1, -1, -1)

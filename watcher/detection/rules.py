@@ -329,19 +329,7 @@ def _guard(
                 "give the guard another name",
             )
         )
-    flags = {}
-    for key in ("clause", "denies"):
-        flags[key] = raw.get(key, False)
-        if not isinstance(flags[key], bool):
-            problems.append(
-                Problem(
-                    file,
-                    f"{path}.{key}",
-                    "must be true or false",
-                    flags[key],
-                    f"write {key} = true or leave it out",
-                )
-            )
+    flags = {key: _flag(raw, key, file, path, problems) for key in ("clause", "denies")}
     scope = raw.get("scope", "sentence")
     if scope not in SCOPES:
         problems.append(
@@ -459,6 +447,22 @@ def _guard_terms(
     return found
 
 
+def _flag(raw: Mapping[str, Any], key: str, file: str, path: str, problems: list[Problem]) -> bool:
+    """A true/false key of a cue or guard (false when left out); a problem if it is neither."""
+    value = raw.get(key, False)
+    if not isinstance(value, bool):
+        problems.append(
+            Problem(
+                file,
+                f"{path}.{key}",
+                "must be true or false",
+                value,
+                f"write {key} = true or leave it out",
+            )
+        )
+    return value is True
+
+
 def _cue(
     raw: object, path: str, lexicons: Sequence[str], file: str, problems: list[Problem]
 ) -> Cue | None:
@@ -509,28 +513,8 @@ def _cue(
                     "known: " + ", ".join(sorted(lexicons)),
                 )
             )
-    ordered = raw.get("ordered", False)
-    if not isinstance(ordered, bool):
-        problems.append(
-            Problem(
-                file,
-                f"{path}.ordered",
-                "must be true or false",
-                ordered,
-                "write ordered = true or leave it out",
-            )
-        )
-    generic = raw.get("generic_type", False)
-    if not isinstance(generic, bool):
-        problems.append(
-            Problem(
-                file,
-                f"{path}.generic_type",
-                "must be true or false",
-                generic,
-                "write generic_type = true or leave it out",
-            )
-        )
+    ordered = _flag(raw, "ordered", file, path, problems)
+    generic = _flag(raw, "generic_type", file, path, problems)
     strike_type = raw.get("strike_type", "unclear")
     if strike_type not in STRIKE_TYPES:
         problems.append(
@@ -546,14 +530,14 @@ def _cue(
         lexicon=str(raw.get("lexicon")),
         with_lexicon=str(raw["with"]) if raw.get("with") is not None else None,
         near=int(_number(raw.get("near", 6), file, f"{path}.near", 1, 50, problems, integer=True)),
-        ordered=ordered is True,
+        ordered=ordered,
         weight=_number(raw.get("weight", 1.0), file, f"{path}.weight", 0, 1, problems),
         strike_type=str(strike_type),
         headline_needs=tuple(str(name) for name in needs),
         headline_factor=_number(
             raw.get("headline_factor", 1.0), file, f"{path}.headline_factor", 0, 1, problems
         ),
-        generic_type=generic is True,
+        generic_type=generic,
     )
 
 
