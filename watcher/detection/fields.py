@@ -1,5 +1,6 @@
 """Strike fields from the sentences that fired: text in, StrikeFields parts out (casualty counts,
-event date, actor, target); no I/O.
+event date, target, and the role a place plays: hit, near, a reference point or an origin);
+defines PlaceRef and StrikeFields, which strike.py fills (the actor is actor.py's); no I/O.
 
 Casualty policy: numbers are kept as written. "killed 12" is 12; "at least 12", "more than 12",
 "over 12" are (12, None); "between 12 and 20" and "12 to 20" are (12, 20). Vague words count only
