@@ -358,6 +358,18 @@ def test_a_region_does_not_lead_when_a_town_inside_it_is_named() -> None:
             "Earlier in the week, troops took control of Tiyas air base, a monitor said.",
             "T4 airbase",
         ),
+        # "the capital" of the country the story is about, named or not.
+        (
+            "Violence sweeps Iraq",
+            "BAGHDAD (AP) - Dozens were killed across Iraq on Monday as mortar barrages rocked "
+            "the capital.",
+            "Baghdad",
+        ),
+        (
+            "Shelling near the Syrian capital kills five",
+            "Five people were killed on Monday in shelling near the Syrian capital.",
+            "near Damascus",
+        ),
     ],
 )
 def test_the_first_place_is_a_place_the_strike_hit(title: str, text: str, first: str) -> None:
@@ -509,3 +521,29 @@ def test_the_quick_word_tests_agree_with_the_patterns(sentence: str) -> None:
         else BACKGROUND
     )
     assert lead.context_of(sentence, day) == expected
+
+
+@pytest.mark.parametrize(
+    ("title", "text", "absent"),
+    [
+        # "the capital" of a city named just after or before it is that city, nothing more.
+        ("Rockets hit Iraq", "Rockets hit the capital Erbil on Monday, police said.", "Baghdad"),
+        ("Rockets hit Iraq", "Rockets hit Erbil, the capital of the Kurdistan Region.", "Baghdad"),
+        # The capital of a country whose capital the gazetteer does not know is no place.
+        (
+            "Jets strike Syria and Lebanon",
+            "Jets struck a depot in Syria on Monday. In Lebanon, drones circled over the capital.",
+            "Damascus",
+        ),
+    ],
+)
+def test_the_capital_is_read_only_where_no_name_says_which(
+    title: str, text: str, absent: str
+) -> None:
+    names = [place.name for place in _detected(title, text).fields.places]
+    assert names and absent not in names
+
+
+def test_the_capital_is_named_as_its_city_in_alerts() -> None:
+    found = _detected("Missiles hit the Iraqi capital", "Two missiles struck the Iraqi capital.")
+    assert [place.name for place in found.fields.places][:1] == ["Baghdad"]

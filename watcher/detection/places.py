@@ -17,7 +17,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from watcher.detection.fields import PlaceRef
-from watcher.detection.gazetteer import Place, load_gazetteer
+from watcher.detection.gazetteer import Gazetteer, Place, load_gazetteer
 from watcher.detection.rules import Rule, RuleSet
 from watcher.detection.sentences import Document
 
@@ -47,6 +47,11 @@ _SPEAKS = re.compile(
 )
 
 
+# A place named by what it is ("the Syrian capital", an alias the curated file gives the city):
+# an alert names it by its name.
+_DESCRIBED = re.compile(r"\bcapital\b")
+
+
 def display_name(written: str, name: str) -> str:
     """A place's name as alerts show it: as the text wrote it when that is a plain spelling
     ("Qaim", "Deir ez-Zor"), else the gazetteer's name without diacritics ("Al Qā’im" is
@@ -55,6 +60,7 @@ def display_name(written: str, name: str) -> str:
     written = " ".join(written.split()).rstrip(".")
     if (
         written.isascii()
+        and _DESCRIBED.search(written) is None
         and any(c.isupper() for c in written)
         and not (len(written) > 4 and written.isupper())
     ):
@@ -125,8 +131,9 @@ def _places(
                 adjective=(hit.start, hit.end) in demonyms,
             )
         )
-    taken = sorted((place.start, place.end) for place in found)
     low, high = window or (0, len(doc.text))
+    found.extend(_capitals(doc, gazetteer, named, found, low, high))
+    taken = sorted((place.start, place.end) for place in found)
     for precision, code, start, end in named.spans:
         # Outside the window, a country or demonym cannot overlap one inside it.
         if not low <= start < high or (precision == "country" and _SPEAKS.match(doc.text, end)):
@@ -156,6 +163,73 @@ def _places(
     if window is not None:
         return [place for place in found if low <= place.start < high]
     return found
+
+
+# "the capital" with no name after it: the capital of the country the story is about ("...
+# killed across Iraq, in bombardments that rocked the capital").
+_THE_CAPITAL = re.compile(r"\bthe\s+capital(?:\s+city)?\b(?!\s*(?:,\s*)?(?:city\s+)?of\b)")
+# After a name, "the capital" is the name's: "Damascus, the capital".
+_NAMED_BEFORE = re.compile(r"\w\s*,\s*$")
+
+
+def _capitals(
+    doc: Document,
+    gazetteer: Gazetteer,
+    named: _Named,
+    found: list[FoundPlace],
+    low: int,
+    high: int,
+) -> list[FoundPlace]:
+    """ "the capital" in text[low:high] as the capital of the country named last before it,
+    where the gazetteer knows that capital (the place it calls "capital of <country>"); not
+    where a place's name follows or comes right before ("the capital Baghdad", "Damascus, the
+    capital")."""
+    if "capital" not in doc.text[low:high]:
+        return []
+    capitals = []
+    for match in _THE_CAPITAL.finditer(doc.text, low, high):
+        if _NAMED_BEFORE.search(doc.text, max(0, match.start() - 3), match.start()) or any(
+            match.end() <= place.start <= match.end() + 3 for place in found
+        ):
+            continue
+        before = [
+            (start, code)
+            for precision, code, start, _ in named.spans
+            if precision == "country" and start < match.start()
+        ]
+        if not before:
+            continue
+        country = gazetteer.place(max(before)[1])
+        capital = next(
+            (
+                hit.entry
+                for hit in gazetteer.places_in(f"capital of {country.name}")
+                if hit.start == 0
+                and isinstance(hit.entry, Place)
+                and hit.entry.country == country.country
+            ),
+            None,
+        )
+        if capital is None:
+            continue
+        governorate = gazetteer.governorate_of(capital)
+        capitals.append(
+            FoundPlace(
+                match.start(),
+                match.end(),
+                match.group(0),
+                PlaceRef(
+                    id=str(capital.id),
+                    name=str(capital.name),
+                    country=str(capital.country),
+                    governorate=governorate.name if governorate else None,
+                    lat=capital.lat,
+                    lon=capital.lon,
+                    precision=str(capital.kind),
+                ),
+            )
+        )
+    return capitals
 
 
 # A text this short is read whole at once: one pass costs less than a few sentences' windows,
