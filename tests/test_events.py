@@ -1181,3 +1181,16 @@ def test_an_attack_whose_headline_names_the_side_that_struck_back_as_hurt_is_apa
     assert cluster(attack, [strike_back], SETTINGS).event_id is None
     # Without the wounded of the headline nothing told the two apart.
     assert cluster(replace(attack, victims=()), [strike_back], SETTINGS).event_id == 1
+
+
+def test_days_each_lead_states_too_far_apart_are_two_strikes() -> None:
+    """Hours apart, same site, actor and target: a day each lead names, five days apart, tells
+    two strikes; the same disagreement joins when one day is weakly held (read from another
+    sentence or counted from publication), as a misread day does."""
+    first = report("a", event_date=(T0 - timedelta(days=5)).date(), day_stated=True)
+    second = report("b", outlet="wire-b", hours=4, event_date=T0.date(), day_stated=True)
+    decisions = cluster_all([first, second], SETTINGS)
+    assert [d.action for d in decisions] == ["new", "new"]
+    weak = replace(second, day_stated=False)
+    decisions = cluster_all([first, weak], SETTINGS)
+    assert (decisions[0].action, decisions[1].action, decisions[1].event_id) == ("new", "silent", 1)

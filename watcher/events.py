@@ -56,6 +56,8 @@ class Report:
     killed: Count = None
     wounded: Count = None
     event_date: date | None = None
+    # The lead's own strike sentences name that day ("early on Wednesday"): see _days_conflict.
+    day_stated: bool = False
     denial: bool = False  # the report denies or corrects the strike
     claimed: bool = False  # the actor claimed responsibility (rather than being blamed)
     # The report tells of deaths or a count after the strike ("dies of wounds", "the toll rose
@@ -88,6 +90,7 @@ class EventState:
     places: tuple[PlaceKey, ...] = ()  # every place its reports name
     countries: tuple[str, ...] = ()
     event_dates: tuple[date, ...] = ()
+    stated_dates: tuple[date, ...] = ()  # the event_dates some report's lead names (day_stated)
     outlets: tuple[str, ...] = ()
     # The places reports are matched against: the first report's, and the place each later
     # report leads with. A round-up that also names another strike's town, or a reference
@@ -409,6 +412,8 @@ def report_from(detection: _DetectionLike, item: _ItemLike, outlet: str, seen: d
         killed=fields.killed,
         wounded=fields.wounded,
         event_date=fields.event_date,
+        day_stated=fields.event_date is not None
+        and bool(getattr(fields, "event_date_stated", False)),
         denial=denial,
         claimed=bool(_CLAIM.search(said)),
         follow_up=bool(_FOLLOW_UP.search(f"{said} {' '.join(item.summary.split()[:100])}")),
@@ -594,6 +599,8 @@ def match_score(report: Report, state: EventState, settings: EventSettings) -> f
     # A follow-up that names a later day joins a strike of the place it names, no other.
     if _day_after(report, state) and place < 2:
         return None
+    if _days_conflict(report, state, settings):
+        return None
     misdated = report.event_date is not None and not _dates_agree(report, state, settings)
     # The same town or city on the same day (or a day misread within hours, see _times_fit).
     same_day = not misdated or _hours_apart(report, state) <= settings.misdated_within_hours
@@ -766,6 +773,10 @@ def merge(state: EventState, report: Report) -> EventState:
         ),
         countries=_union(state.countries, report.countries),
         event_dates=_union(state.event_dates, (report.event_date,) if report.event_date else ()),
+        stated_dates=_union(
+            state.stated_dates,
+            (report.event_date,) if report.event_date and report.day_stated else (),
+        ),
         outlets=_union(state.outlets, (report.outlet,)),
         item_keys=_union(state.item_keys, (report.item_key,)),
         aliases=_union(state.aliases, (report.alias,)),
@@ -837,6 +848,7 @@ def state_to_dict(state: EventState) -> dict[str, Any]:
     data["opened"] = state.opened.isoformat()
     data["last_report"] = state.last_report.isoformat()
     data["event_dates"] = [d.isoformat() for d in state.event_dates]
+    data["stated_dates"] = [d.isoformat() for d in state.stated_dates]
     return data
 
 
@@ -858,6 +870,7 @@ def state_from_dict(data: Mapping[str, Any]) -> EventState:
         core_places=tuple(PlaceKey(**p) for p in data.get("core_places", data["places"])),
         countries=tuple(data["countries"]),
         event_dates=tuple(date.fromisoformat(d) for d in data["event_dates"]),
+        stated_dates=tuple(date.fromisoformat(d) for d in data.get("stated_dates", ())),
         outlets=tuple(data["outlets"]),
         item_keys=tuple(data["item_keys"]),
         aliases=tuple(data["aliases"]),
@@ -1012,6 +1025,20 @@ def _times_fit(report: Report, state: EventState, settings: EventSettings) -> bo
     # asks for more evidence.
     close = max(settings.misdated_within_hours, settings.misdated_site_hours)
     return _dates_agree(report, state, settings) or _hours_apart(report, state) <= close
+
+
+def _days_conflict(report: Report, state: EventState, settings: EventSettings) -> bool:
+    """Whether the report and the event each state their strike's day in their own lead, and
+    those days are too far apart: two strikes, however close in time, place and wording. A
+    misread day (from another sentence, or counted from publication across midnight) is what
+    joins despite disagreeing days; a day each lead names is no misreading. A follow-up may
+    name the later day of the deaths it tells (_day_after)."""
+    if not (report.day_stated and report.event_date and state.stated_dates):
+        return False
+    slack = timedelta(days=settings.date_slack_days)
+    return not any(
+        abs(report.event_date - d) <= slack for d in state.stated_dates
+    ) and not _day_after(report, state)
 
 
 def _names_first_day(report: Report, state: EventState, settings: EventSettings) -> bool:

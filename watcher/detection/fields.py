@@ -44,6 +44,9 @@ class StrikeFields:
     wounded: Count | None
     event_date: date | None
     event_date_text: str | None
+    # The date is a day the lead strike's own sentences name ("early on Wednesday", "on Jan.
+    # 5"), not a day counted from publication ("overnight") nor one from another sentence.
+    event_date_stated: bool = False
 
 
 _UNITS = {
@@ -546,6 +549,18 @@ def event_date(
             return None, text
         return _resolve(kind, match, published.date()), text
     return None, None
+
+
+_NAMED_DAY = re.compile(
+    rf"\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|{_MONTH})", re.IGNORECASE
+)
+
+
+def names_day(text: str | None) -> bool:
+    """Whether a date phrase of event_date names the day (a weekday, a date) rather than
+    counting from publication ("overnight", "yesterday", "two days ago"), which is a day off
+    whenever the strike and the publication fall either side of midnight."""
+    return bool(text and _NAMED_DAY.search(text))
 
 
 # Right after the strike words, or after a verb or preposition that follows them: "a gunship

@@ -503,6 +503,14 @@ def strike_fields(
         places = countries[:1]
     killed, wounded = fields.casualties(texts, doc.text)
     when, when_text = fields.event_date([text for text, _ in texts], published)
+    # The day is stated when the lead strike's own sentences name it ("strikes hit X early on
+    # Wednesday"); a day read from another sentence ("talks were delayed on Tuesday") is not.
+    strike_texts = [told(c)[0] for c in ordered if c.sentence < 4]
+    strike_texts += [told(c)[0] for c in ordered if c.sentence >= 4]
+    stated = fields.names_day(when_text) and fields.event_date(strike_texts, published) == (
+        when,
+        when_text,
+    )
     # Within a sentence, the strike told first is the one whose actor counts.
     in_order = [
         c
@@ -525,5 +533,6 @@ def strike_fields(
         wounded=wounded,
         event_date=when,
         event_date_text=when_text,
+        event_date_stated=when is not None and stated,
     )
     return found, actor
