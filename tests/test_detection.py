@@ -4,6 +4,7 @@ problems, explanations, and field extraction (casualties, dates)."""
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
 import re
 import subprocess
@@ -16,7 +17,9 @@ from typing import Any
 import pytest
 
 from watcher.detection import Verdict, default_rules, detect, explain, fields, load_rules
+from watcher.detection.phrases import tokenize
 from watcher.detection.rules import CUE_KEYS, GUARD_KEYS, RULE_KEYS, RuleSet
+from watcher.detection.sentences import read_document
 
 CASES = [
     case
@@ -551,6 +554,75 @@ def test_a_catastrophic_regex_is_refused_at_load() -> None:
 )
 def test_casualties(sentence: str, killed: object, wounded: object) -> None:
     assert fields.casualties([(sentence, 0)]) == (killed, wounded)
+
+
+CORPUS = Path(__file__).parents[2] / "shared" / "corpus"
+_TOLLS = ((fields._KILLED, fields._KILLED_WORDS), (fields._WOUNDED, fields._WOUNDED_WORDS))
+
+
+def _toll_matches_outside_their_words(sentence: str) -> list[str]:
+    """The toll pattern matches in sentence whose own text holds none of the words that let a
+    sentence be read for a toll (a piece of a sentence is read too, so the match must hold one)."""
+    return [
+        match.group()
+        for patterns, words in _TOLLS
+        for pattern in patterns
+        for match in pattern.finditer(sentence)
+        if not words.search(match.group())
+    ]
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Two rocket attacks killed five soldiers and 3 others.",
+        "At least 36 people, including children, have died.",
+        "A US security official was reportedly killed.",
+        "No casualties were reported; no one was hurt.",
+        "No fatalities, and no causalities either.",
+        "The strike killed a senior commander of the group.",
+        "Chemical attack kills child",
+        'Jets "neutralised" 12 PKK terrorists; troops neutralized 4 militants.',
+        "The bombing claimed the lives of 10 and left 12 wounded.",
+        "Four members lost their lives; one man lost his life.",
+        "Killing two Americans and a Briton in the raid.",
+        "2 Americans, 1 British national killed",
+        "Twenty-one were martyred and 40 sustained injuries.",
+        "The death toll reached seven; eight were slain, nine injured.",
+    ],
+)
+def test_every_toll_match_holds_a_toll_word(sentence: str) -> None:
+    assert any(pattern.search(sentence) for patterns, _ in _TOLLS for pattern in patterns)
+    assert _toll_matches_outside_their_words(sentence) == []
+
+
+def test_a_sentence_without_toll_words_is_not_read_for_a_toll() -> None:
+    sentence = "Drones struck 3 depots near the airport on Tuesday, a dozen residents said."
+    assert not any(words.search(sentence) for _, words in _TOLLS)
+    assert fields.casualties([(sentence, 0)]) == (None, None)
+
+
+def test_no_toll_in_the_corpus_is_matched_outside_the_toll_words() -> None:
+    names = ("dev.jsonl", "dev-extra.jsonl", "ar-dev.jsonl", "events-dev.jsonl")
+    if not all((CORPUS / name).is_file() for name in names):
+        pytest.skip(f"corpus files {names} are absent from {CORPUS}")
+    rules = default_rules()
+    outside: list[str] = []
+    rejected = matched = 0
+    for name in names:
+        for line in (CORPUS / name).read_text("utf-8").splitlines():
+            record = json.loads(line)
+            title, text = record.get("title") or "", record.get("text") or ""
+            joined = f"{title}\n\n{text}"
+            doc = read_document(joined, len(title), tokenize(joined), rules, None)
+            for index in range(len(doc.sentences)):
+                sentence = doc.sentence_text(index)
+                rejected += not any(words.search(sentence) for _, words in _TOLLS)
+                matched += any(p.search(sentence) for patterns, _ in _TOLLS for p in patterns)
+                outside.extend(_toll_matches_outside_their_words(sentence))
+    assert outside == []
+    # The check saw real tolls, and many sentences the toll words turn away.
+    assert matched > 100 and rejected > 1000, (matched, rejected)
 
 
 def test_a_provisional_toll_gives_way_to_the_next_one_unless_smaller() -> None:

@@ -152,9 +152,10 @@ _SINGLE = (
     r"\b(?P<low>an?|one)\s+(?:[\w'’-]+,?\s+){{0,12}}?(?:was|has been|had been)\s+"
     r"(?:\w+\s+){{0,2}}(?:{verb})\b"
 )
+_TOLL_NOUNS = r"casualties|causalities|fatalities"
 # "No casualties were reported", "no one was hurt": a stated zero.
 _NO_TOLL = (
-    r"\b(?P<low>no)\s+(?:casualties|causalities|fatalities|{verb}|(?:one|one else)\s+was\s+"
+    rf"\b(?P<low>no)\s+(?:{_TOLL_NOUNS}|{{verb}}|(?:one|one else)\s+was\s+"
     r"(?:{verb}))\b"
 )
 _PERSON = (
@@ -177,8 +178,9 @@ _BARE_PERSON = re.compile(
 )
 # Turkey's defence ministry counts the fighters it killed or captured as "neutralised": "jets
 # neutralised 59 PKK terrorists".
+_NEUTRALISE = r"neutrali[sz]"
 _NEUTRALISED = re.compile(
-    r"\bneutrali[sz](?:ed|ing|es|e)[\s\"”]+(?:(?P<qual>at least|more than|over)\s+)?"
+    rf"\b{_NEUTRALISE}(?:ed|ing|es|e)[\s\"”]+(?:(?P<qual>at least|more than|over)\s+)?"
     rf"(?P<low>{_NUMBER})\s+(?:[\w'’/-]+\s+){{0,3}}?(?:terrorists?|militants?|fighters?|members?|"
     r"insurgents?)\b",
     re.IGNORECASE,
@@ -240,6 +242,11 @@ _GROUPS_KILLED = (
 _GROUP_COUNT = re.compile(
     rf"(?:^|,\s*(?:and\s+)?|\s+and\s+|\s*&\s*)({_NUMBER}|an?|one)\s", re.IGNORECASE
 )
+# Every pattern of a toll holds one of these words: a sentence without any (most of those that
+# fired) is not read by them. The words are the patterns' own, searched anywhere in the text, so
+# that a sentence the patterns could match always passes.
+_KILLED_WORDS = re.compile(rf"{_KILL_VERB}|{_TOLL_NOUNS}|{_NEUTRALISE}", re.IGNORECASE)
+_WOUNDED_WORDS = re.compile(rf"{_WOUND_VERB}|{_TOLL_NOUNS}", re.IGNORECASE)
 _KILLED = (
     *_GROUPS_KILLED,
     _PERSON_AND_OTHERS,
@@ -373,7 +380,9 @@ def _revised(sentences: Sequence[tuple[str, int]], killed: Count | None) -> Coun
 
 
 def _best(
-    patterns: Sequence[re.Pattern[str]], sentences: Sequence[tuple[str, int]]
+    patterns: Sequence[re.Pattern[str]],
+    words: re.Pattern[str],
+    sentences: Sequence[tuple[str, int]],
 ) -> Count | None:
     vague: Count | None = None
     lower_bounds = set()
@@ -381,6 +390,8 @@ def _best(
     provisional = False
     picks: list[tuple[Count, bool, bool]] = []
     for sentence, cue in sentences:
+        if not words.search(sentence):
+            continue
         found: list[tuple[int, Count, bool]] = []
         for pattern in patterns:
             for match in pattern.finditer(sentence):
@@ -444,7 +455,8 @@ def casualties(
     death, none died."""
     if sentences and arabic.language(" ".join(sentence for sentence, _ in sentences)) == "ar":
         return arabic.casualties(list(sentences), whole)
-    killed, wounded = _revised(sentences, _best(_KILLED, sentences)), _best(_WOUNDED, sentences)
+    killed = _revised(sentences, _best(_KILLED, _KILLED_WORDS, sentences))
+    wounded = _best(_WOUNDED, _WOUNDED_WORDS, sentences)
     if killed is None and isinstance(wounded, int):
         # A report that counts the hurt and names no dead ("six guards were injured") tells
         # that none died, as Arabic reads it too.
