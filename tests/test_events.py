@@ -1138,7 +1138,7 @@ TAJI = PlaceKey("taji", "Camp Taji", "IQ", "baghdad", "place", 33.52, 44.25)
 @pytest.mark.parametrize(
     ("title", "victims"),
     [
-        ("Rockets hammer Camp Taji again, more US troops wounded", ("more US troops",)),
+        ("Mortars fall on Taji base again, more US troops hurt", ("more US troops",)),
         ("American contractor killed in drone attack on base", ("American contractor",)),
         ("Drone kills two US soldiers near the border", ("two US soldiers",)),
         # They struck; nobody of theirs was hurt.
@@ -1168,12 +1168,12 @@ def test_an_attack_whose_headline_names_the_side_that_struck_back_as_hurt_is_apa
     )
     attack = report(
         "rockets",
-        "Rockets hammer Camp Taji again, more US troops wounded",
+        "Mortars fall on Taji base again, more US troops hurt",
         outlet="x",
         hours=30,
         strike_type="missile_rocket",
         actors=("US-led coalition",),
-        target="Camp Taji again",
+        target="Taji base again",
         places=(TAJI,),
         event_date=None,
         victims=("more US troops",),

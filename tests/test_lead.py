@@ -109,7 +109,7 @@ def test_the_strike_back_told_in_a_report_of_the_attack_is_context() -> None:
     [
         # The headline or the lede tells the strike back: its later sentences are its own.
         ("US retaliates against militias in Syria", "US jets struck depots on Friday."),
-        ("US jets strike militias in Syria", "In response to a drone attack, jets struck depots."),
+        ("US jets strike militias in Syria", "In response to a mortar attack, jets struck depots."),
     ],
 )
 def test_a_report_of_the_strike_back_keeps_its_own_sentences(headline: str, lede: str) -> None:
@@ -122,7 +122,7 @@ def test_the_strike_back_gives_no_place_to_a_report_of_the_attack() -> None:
         "Drone kills contractor at a base near Hasakah",
         "A drone struck a coalition base near Hasakah on Thursday, killing a contractor.\n"
         "The Pentagon said the drone was of foreign origin.\n"
-        "The US responded to the attack by carrying out air strikes in Mayadin.",
+        "The US retaliated with air strikes on depots in Mayadin the next night.",
     )
     places = [place.name for place in found.fields.places]
     assert "Mayadin" not in places
@@ -134,8 +134,8 @@ def test_the_strike_back_gives_no_place_to_a_report_of_the_attack() -> None:
     [
         (
             "Drone strike hits Palmyra",
-            "A drone launched from the direction of the al-Tanf base struck a depot in Palmyra "
-            "on Wednesday.",
+            "On Wednesday a drone that took off from the direction of the al-Tanf garrison hit "
+            "a depot in Palmyra.",
             "al-Tanf",
         ),
         ("Rockets hit Aleppo", "Rockets fired from Idlib hit Aleppo on Monday.", "Idlib"),
@@ -326,8 +326,8 @@ def test_a_region_does_not_lead_when_a_town_inside_it_is_named() -> None:
         ),
         # A city that names its governorate stands for it: the town in it leads.
         (
-            "Turkish drones bomb Iraq's Sulaymaniyah",
-            "The drones attacked a village in Penjwen district on Saturday morning.",
+            "Turkish drone raid hits farms in Iraq's Sulaymaniyah",
+            "Late on Thursday a Turkish drone struck an orchard by a village of Penjwen district.",
             "Penjwen",
         ),
         # A town the press names by its short form ("Koya" for Koysinjaq) inside the region.
@@ -385,11 +385,11 @@ def test_the_first_place_is_a_place_the_strike_hit(title: str, text: str, first:
         ("The raid killed three to five civilians and injured eleven.", (3, 5), 11),
         ("A dozen soldiers were killed in the shelling.", 12, None),
         ("The strike killed nine children and 14 others.", 23, None),
-        ("At least one man lost his life and two others were wounded.", (1, None), 2),
+        ("At least one woman lost her life and three of her neighbours were hurt.", (1, None), 3),
         ("Officials said 12 militia fighters had died in the raids.", 12, None),
         ("Eleven villagers, including a teacher, died in the shelling.", 11, None),
         ("Two members of the Border Guards (BG) were killed by a drone.", 2, None),
-        ("One soldier was killed and 18 others wounded in the attacks.", 1, 18),
+        ("One guard was killed and 7 others wounded in the raids.", 1, 7),
         ("The drone strike killed a senior commander of the group.", 1, None),
         ("The rockets hit a warehouse but caused no injuries.", 0, 0),
         ("Six guards were injured when the drone hit the compound.", 0, 6),
@@ -406,11 +406,11 @@ def test_numbers_written_as_words_count(
     ("title", "text", "actor"),
     [
         # The target's name is no striker: "attacks US air bases".
-        ("Iran attacks US air bases in Iraq with ballistic missiles", "", "Iran"),
+        ("Iran fires rockets at a US base in Iraq's Anbar", "", "Iran"),
         # A struck country named before the strike words is the place: "Syria airstrikes".
         (
-            "Questions in Congress after Syria airstrikes",
-            "Last week, the United States carried out airstrikes in eastern Syria, officials said.",
+            "Senators demand answers on Syria airstrikes",
+            "On Friday the United States bombed two depots near Mayadin, the Pentagon said.",
             "United States",
         ),
         # A name that qualifies the strike words is the striker, after "in" too.
@@ -428,7 +428,7 @@ def test_numbers_written_as_words_count(
         # The victims named before "were killed" are no striker; the strike words' own
         # qualifier after "in" is.
         (
-            "Three Kurdish-Iranian fighters were killed in recent Turkish drone strikes near Duhok",
+            "Two PKK members were killed in Turkish drone strikes near Amadiya on Sunday",
             "",
             "Turkey",
         ),

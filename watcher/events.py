@@ -671,9 +671,9 @@ def _same_actor(
     the difference says nothing of the strike.
 
     In the same town or city, on the same day and with no conflicting type (`close`): a striker
-    one report names that the other names as hit is its victim read as the striker ("Iran
-    says Israel bombed its consulate"), and the state of the country hit is likelier the one
-    that told of the strike or lost soldiers in it than a second striker. Elsewhere, a side
+    one report names that the other names as hit is its victim read as the striker ("Tehran
+    accuses Israel of hitting its embassy annex"), and the state of the country hit is likelier
+    the one that told of the strike or lost soldiers in it than a second striker. Elsewhere, a side
     named as hit by one and as the striker by the other is the attack and the strike back.
     """
     if report.denial:

@@ -158,8 +158,8 @@ def _older_date(sentence: str, published: date | None) -> bool:
     return False
 
 
-# A strike told as the answer to the attack a report tells: "the US responded to the attack by
-# carrying out air strikes in ...", "in retaliation for Thursday's attack", "retaliated with
+# A strike told as the answer to the attack a report tells: "the army responded to the attack by
+# shelling villages near ...", "in retaliation for Thursday's attack", "retaliated with
 # air strikes". In a report whose headline and lede tell the attack, such a sentence tells
 # another strike, with its own places and striker: a drone attack near Hasakah and the US
 # strikes in Deir ez-Zor that answered it are two events (issue #11). The attack answered is

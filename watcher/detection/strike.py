@@ -218,8 +218,8 @@ def _without_earlier(
     text: str, after: int, sentence: tuple[int, int], strikes: Sequence[int]
 ) -> str:
     """The sentence without the clauses after `after` that tell an earlier strike the
-    sentence's strike answers or follows ("... targeting a militia blamed for a rocket attack
-    that killed a contractor"): their toll is that strike's, not the lead's. Such a clause ends
+    sentence's strike answers or follows ("... hitting a group held responsible for mortar fire
+    that left two guards dead"): their toll is that strike's, not the lead's. Such a clause ends
     at a clause boundary or where strike words (starting at `strikes`) tell a strike again."""
     start, end = sentence
     kept, position = [], start
