@@ -361,7 +361,7 @@ def _toll(words: list[str], bare: list[str], anchors: frozenset[str]) -> list[tu
         ):
             continue
         counted = False
-        # A plural noun follows its number: "7 قتلى على الأقل وأكثر من 12 جريحا".
+        # A plural noun follows its number: "5 قتلى على الأقل وأكثر من 9 جرحى".
         if word in _COUNTED_NOUNS:
             for back in range(at - 1, max(-1, at - 4), -1):
                 number = _number_before(words, back)

@@ -26,7 +26,7 @@ from watcher.detection import lead
 # an older date). Captions, links and background are told apart by lead.context_of.
 ROLES = ("headline", "prose", "meta", "caption", "related", "background")
 
-# "By AFP - Aug 15, 2022 - Last updated at ...", "By Jane Doe | Reuters".
+# "By Staff - Mar 3, 2021 - Last updated at ...", "By Jane Doe | Reuters".
 _BYLINE = re.compile(r"(?:by|from|written by|reporting by)\s+\S", re.IGNORECASE)
 # Sentence ends: a line that ends with none of these and is short is not a sentence.
 _ENDS = ".!?\"'”’)"

@@ -101,7 +101,7 @@ _WORD_NUMBER = (
     r"five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|"
     r"seventeen|eighteen|nineteen|dozens|scores|hundreds|thousands|tens)"
 )
-# Four digits from 1900 to 2099 are a year ("18 Jun 2016 At least seven people died").
+# Four digits from 1900 to 2099 are a year ("4 Feb 2015 At least nine people died").
 _NUMBER = rf"(?:\d{{1,3}}(?:,\d{{3}})+|(?!(?:19|20)\d\d\b)\d+|{_WORD_NUMBER})"
 _LOWER = (
     r"(?:at least|more than|over|upwards of|no fewer than|no less than|in excess of|"
@@ -135,7 +135,7 @@ _BEFORE = (
     + r"|and\s+"
     + _ANY_VERB
     + r")\b)\(?[^\W\d][\w'’-]*\)?){{0,7}}"
-    # "At least 36 people, including children, have died"
+    # "At least 21 people, among them women, have died"
     r"(?:,\s+(?:including|among them|mostly|most of them)\s[^,.;]{{1,60}},)?"
     r"\s+(?:(?:were|was|have been|had been|has been|are|been|have|had|people|reported|confirmed|"
     r"reportedly|(?:estimated|reported|said|believed|thought|confirmed) to have been)\s+){{0,2}}"
@@ -186,13 +186,13 @@ _NEUTRALISED = re.compile(
     re.IGNORECASE,
 )
 _WOUNDED = tuple(_compile(form, _WOUND_VERB) for form in (_AFTER, _BEFORE, _SINGLE, _NO_TOLL))
-# "Dozens were killed ... including at least 29 in one district": the figure given is a floor.
+# "Dozens died ... at least 23 of them in Douma": the figure given is a floor.
 _INCLUDING = re.compile(
     rf"[^.;]{{0,120}}?\bincluding\s+(?:at least\s+)?(?P<n>{_NUMBER})\s+(?!children|women)",
     re.IGNORECASE,
 )
-# The others of a toll are hurt, not dead, when a wounding verb follows them: "one person was
-# killed and 18 others wounded", "... and two others sustained injuries".
+# The others of a toll are hurt, not dead, when a wounding verb follows them: "one guard was
+# killed and 7 others wounded", "... and two others sustained injuries".
 _HURT_NEXT = (
     rf"(?!\s+(?:(?:were|was|have been|had been|are)\s+)?(?:{_WOUND_VERB}|sustained|suffered|"
     r"received)\b)"
@@ -347,8 +347,8 @@ _PROVISIONAL = re.compile(
     r"estimates?)\b",
     re.IGNORECASE,
 )
-# A toll given as revised or as the whole: "the death toll rose from six to 10", "the toll has
-# continued to rise, reaching 82", "raising the toll to three", "killing a total of six".
+# A toll given as revised or as the whole: "the death toll rose from four to 11", "the toll has
+# continued to rise, reaching 64", "raising the toll to three", "killing a total of six".
 _REVISED = re.compile(
     rf"(?:\btoll\s+(?:has\s+|had\s+|later\s+)?(?:rose|risen|climbed|increased|jumped|reached|"
     rf"rises|climbs|stands\s+at|stood\s+at|(?:continued|continues)\s+to\s+(?:rise|climb),?\s+"
@@ -649,9 +649,9 @@ _TELLER_IN = re.compile(
 )
 
 
-# Where a projectile or an aircraft came from is not where it struck: "launched from the
-# direction of the al-Tanf base", "rockets fired from Idlib", "jets that took off from Hmeimim"
-# (issue #11).
+# Where a projectile or an aircraft came from is not where it struck: "a drone that took off
+# from the direction of the al-Tanf garrison", "rockets fired from Idlib", "jets that took
+# off from Hmeimim" (issue #11).
 _LAUNCHED_FROM = re.compile(
     r"\b(?:launch(?:ed|es|ing)?|fired|fires|firing|shot|took\s+off|taking\s+off|takes\s+off|"
     r"flew|flown|flying|originat(?:ed|es|ing))\s+from\s+(?:the\s+)?"

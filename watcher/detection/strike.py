@@ -168,7 +168,7 @@ def _coarseness(place: PlaceRef, others: Sequence[PlaceRef], rules: RuleSet) -> 
 
 
 # Between a cue and a place, a clause boundary: "bombings rock Baghdad as jets hammer
-# Fallujah", "jets bombed Fallujah, hours after rockets slammed into a Baghdad hotel".
+# Fallujah", "jets bombed Fallujah, a day after mortars hit a Baghdad market".
 _PLACE_CLAUSE = re.compile(r"\b(?:while|whereas|but|after|before|when|since|as|amid|following)\b|;")
 # The words that say a strike answers an attack: "in response to", "blamed for".
 _ANSWERS = (
