@@ -576,7 +576,7 @@ def _toll_matches_outside_their_words(sentence: str) -> list[str]:
     "sentence",
     [
         "Two rocket attacks killed five soldiers and 3 others.",
-        "At least 36 people, including children, have died.",
+        "At least 21 people, among them women, have died.",
         "A US security official was reportedly killed.",
         "No casualties were reported; no one was hurt.",
         "No fatalities, and no causalities either.",
