@@ -8,6 +8,7 @@ import re
 from collections.abc import Sequence
 
 from watcher.detection import arabic
+from watcher.detection.fields import COMPASS
 from watcher.detection.rules import RuleSet
 from watcher.detection.scoring import Candidate
 from watcher.detection.sentences import Document, Mention
@@ -33,8 +34,7 @@ _VICTIM = re.compile(
 # "an attack on US forces"), not who struck.
 _PLACED = re.compile(
     r"\b(?:in|into|on|onto|over|across|inside|within|at|against|toward|towards|around|near|"
-    r"outside)\s+(?:the\s+)?(?:(?:north|south|east|west|north-?east|north-?west|south-?east|"
-    r"south-?west)(?:ern)?\s+)?$",
+    r"outside)\s+(?:the\s+)?(?:" + COMPASS + r"(?:ern)?\s+)?$",
     re.IGNORECASE,
 )
 # A count of people or things: "five", "12", "dozens of".

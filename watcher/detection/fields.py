@@ -613,12 +613,15 @@ def target(sentence: str, after: int) -> str | None:
 # to measure from ("south of Baghdad", "30 km from Mosul", "near the border with Turkey"), or
 # where someone is from ("a Damascus-based group"), not where the strike fell.
 HIT, NEAR, REFERENCE, ORIGIN = "hit", "near", "reference", "origin"
+# The eight compass points, as a group: "north of", "south-western".
+COMPASS = r"(?:north|south|east|west|north-?east|north-?west|south-?east|south-?west)"
 # Up to three words between the cue and the name ("near the port city of Latakia"), but no
 # preposition or conjunction: "near Fallujah and in Ramadi" does not put Ramadi near anything.
 _FILLER = r"(?:(?!(?:in|on|at|and|or|but|while|as|into|killing|killed|after)\b)[\w'’-]+\s+)"
 _REFERENCE = re.compile(
-    r"(?P<words>(?:\b(?:north|south|east|west|north-?east|north-?west|south-?east|south-?west)"
-    r"(?:ern)?\s+of|\b(?:km|kms|kilometers|kilometres|miles)\s+(?:\w+\s+)?(?:from|of|outside)|"
+    r"(?P<words>(?:\b"
+    + COMPASS
+    + r"(?:ern)?\s+of|\b(?:km|kms|kilometers|kilometres|miles)\s+(?:\w+\s+)?(?:from|of|outside)|"
     r"\bborders?\s+(?:with|of)|\btowards?|\bfrom))"
     r"\s+(?:the\s+)?" + _FILLER + r"{0,3}?"
     r"(?:(?:city|town|capital|province|governorate|village|region|area|district)\s+(?:of\s+)?)?$",
@@ -636,7 +639,7 @@ _NEAR = re.compile(
 # "Baghdad's government"), or the border of a country.
 _ORIGIN_AFTER = re.compile(r"[-\s]based\b|['’]s\s+(?:government|army|military|forces)\b")
 _DIRECTION = re.compile(
-    r"\b(?:north|south|east|west|north-?east|north-?west|south-?east|south-?west)(?:ern)?\s+of",
+    r"\b" + COMPASS + r"(?:ern)?\s+of",
     re.IGNORECASE,
 )
 

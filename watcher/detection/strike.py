@@ -109,8 +109,7 @@ _INSIDE_KM = 30.0
 # those, the finer leads: "near Tabqa dam" before "Raqqa"), then a point to measure from.
 _ROLE_RANK = {fields.HIT: 0, fields.NEAR: 0, fields.REFERENCE: 1}
 _DIRECTION_BEFORE = re.compile(
-    r"\b((?:north|south|east|west|north-?east|north-?west|south-?east|south-?west)(?:ern)?"
-    r"|central)\s+$",
+    r"\b(" + fields.COMPASS + r"(?:ern)?|central)\s+$",
     re.IGNORECASE,
 )
 
