@@ -133,10 +133,10 @@ def test_the_strike_back_gives_no_place_to_a_report_of_the_attack() -> None:
     ("title", "text", "origin"),
     [
         (
-            "Drone strike hits Palmyra",
-            "On Wednesday a drone that took off from the direction of the al-Tanf garrison hit "
-            "a depot in Palmyra.",
-            "al-Tanf",
+            "Drone strike hits Qaryatayn",
+            "On Tuesday a drone that took off from the direction of the Tiyas air base hit "
+            "a depot in Qaryatayn.",
+            "Tiyas",
         ),
         ("Rockets hit Aleppo", "Rockets fired from Idlib hit Aleppo on Monday.", "Idlib"),
         (
@@ -156,21 +156,21 @@ def test_where_a_strike_came_from_is_not_where_it_struck(
 
 def test_a_headline_mourning_the_victims_of_another_strike_gives_not_its_place() -> None:
     found = _detected(
-        "Syria mourns Homs drone victims as Russian jets strike Idlib",
-        "Russian jets struck a market in Idlib on Friday, killing four people, as Syrians "
-        "began burying the people killed in the drone attack in Homs.",
+        "Families mourn Aleppo rocket dead as Russian jets strike Idlib",
+        "Russian jets struck a bakery in Idlib on Sunday, killing three people, as families "
+        "buried those killed in the rocket attack on Aleppo.",
     )
     places = [place.name for place in found.fields.places]
     assert places[0] == "Idlib"
-    assert "Homs" not in places
+    assert "Aleppo" not in places
 
 
 def test_the_victims_mourned_give_the_place_when_no_other_strike_is_told() -> None:
     found = _detected(
-        "Syria buries Homs drone victims",
-        "Syrians buried on Friday the victims of the drone attack on a military academy in Homs.",
+        "Aleppo buries rocket victims",
+        "Families buried on Sunday the victims of the rocket attack on a police college in Aleppo.",
     )
-    assert found.fields.places[0].name == "Homs"
+    assert found.fields.places[0].name == "Aleppo"
 
 
 def test_a_caption_about_an_earlier_strike_gives_no_field() -> None:
@@ -202,13 +202,13 @@ def test_a_background_paragraph_gives_no_place_and_no_toll() -> None:
 
 
 def test_a_cue_does_not_take_its_place_from_a_background_sentence() -> None:
-    # "Most of the strikes ..." reads its place from the sentence before, which tells an
+    # "Many of the strikes ..." reads its place from the sentence before, which tells an
     # earlier strike.
     found = _detected(
         "Israel strikes Syria",
         "Israeli strikes hit an army position in southern Syria overnight, a war monitor said. "
         "The strikes came after Israel had previously bombed a consulate building in Damascus. "
-        "Most of the strikes were intercepted, state media said.",
+        "Many of the strikes were repelled, state media said.",
     )
     assert [place.name for place in found.fields.places] == ["Syria"]
 
@@ -295,9 +295,9 @@ def test_a_region_does_not_lead_when_a_town_inside_it_is_named() -> None:
         # In a clause about another attack, a place is not the lead strike's.
         (
             "Jets hit rebel city",
-            "US jets bombed Fallujah on Monday, hours after rockets slammed into a hotel in "
-            "Baghdad.",
-            "Fallujah",
+            "Iraqi jets bombed Tikrit on Thursday, hours after mortars crashed into a "
+            "checkpoint in Samarra.",
+            "Tikrit",
         ),
         # A district inside the city named with it leads.
         (
@@ -338,10 +338,10 @@ def test_a_region_does_not_lead_when_a_town_inside_it_is_named() -> None:
         ),
         # An oil or gas field, a site the gazetteer's towns do not hold.
         (
-            "Drone attack halts gas output in Kurdistan region",
-            "A drone struck storage tanks at the Khor Mor gas field late on Friday, engineers "
-            "said.",
-            "Khor Mor gas field",
+            "Drone attack stops oil pumping in Kurdistan region",
+            "A drone hit a pumping station at the Sarsang oil field early on Sunday, a "
+            "company spokesman said.",
+            "Sarsang oil field",
         ),
         # A mountain area of villages inside the governorate the lede names.
         (
@@ -415,8 +415,8 @@ def test_numbers_written_as_words_count(
         ),
         # A name that qualifies the strike words is the striker, after "in" too.
         (
-            "Shelling kills five in Aleppo",
-            "Five people were killed in rebel shelling of a district of Aleppo on Saturday.",
+            "Shelling kills three in Hama",
+            "Three residents died in rebel shelling on a Hama neighbourhood on Saturday.",
             "rebels",
         ),
         # After "in" and before no strike word, a state is a place.
@@ -463,7 +463,7 @@ def test_numbers_written_as_words_count(
         # An area named after "around" is a place.
         ("Sites around Damascus hit in an Israeli missile strike", "", "Israel"),
         # Slug headlines write the country in lower case; a continent is not it.
-        ("america carries out air strikes in syria", "", "United States"),
+        ("america bombs militia depots near the iraqi border", "", "United States"),
         ("Latin America: jets strike a depot near Raqqa", "", None),
     ],
 )

@@ -323,8 +323,8 @@ _STRIKE_VERBS = (
     r"(?:hit|hits|struck|strikes?|bomb(?:s|ed)?|bombard(?:s|ed)?|pound(?:s|ed)?|shell(?:s|ed)?|"
     r"target(?:s|ed)?|hammer(?:s|ed)?|attack(?:s|ed)?|rock(?:s|ed)?|raid(?:s|ed)?)"
 )
-# A headline that tells a further strike: "Another drone attack hits ...", "2nd rocket attack
-# on US base", "Rockets hammer the base again", "jets again bomb ...", "More rocket attacks".
+# A headline that tells a further strike: "Another drone attack hits ...", "3rd mortar attack
+# on coalition camp", "Rockets hammer the base again", "jets again bomb ...", "More rocket attacks".
 # The word must govern the strike: not "more than 15 rockets", "more killed in ... strike",
 # "new video of strike", "fresh questions over drone strike", "second anniversary of drone
 # strike", nor "Iraq again condemns Turkish strikes" (it is the condemning that comes again).

@@ -57,8 +57,8 @@ _TARGETED = re.compile(
 # neither names the striker.
 _COMPOUND = re.compile(r"\w-$")
 _DATELINE = re.compile(r"\s*[:—–]")
-# After the strike words, a name that qualifies strike words of its own is the striker: "killed
-# in recent Turkish drone strikes", "hit in an Israeli strike".
+# After the strike words, a name that qualifies strike words of its own is the striker: "died
+# in fresh Iranian drone strikes", "hit in an Israeli strike".
 _IN_STRIKES = re.compile(
     r"\s*(?:in|by|from|during)\s+(?:(?:an?|the|recent|fresh|new|renewed|suspected|repeated|"
     r"several|two|three|\d+)\s+)*",

@@ -197,7 +197,7 @@ _HURT_NEXT = (
     rf"(?!\s+(?:(?:were|was|have been|had been|are)\s+)?(?:{_WOUND_VERB}|sustained|suffered|"
     r"received)\b)"
 )
-# "killing nine children and 14 others", "kills two soldiers, 3 other fighters": the toll is
+# "killing seven women and 11 others", "kills two soldiers, 3 other fighters": the toll is
 # the sum.
 _AND_OTHERS = re.compile(
     rf"(?:\s+(?:[\w'’-]+\s+){{0,2}}?and|(?:\s+[\w'’-]+){{0,2}}?,)\s+(?P<more>{_NUMBER})\s+"
@@ -214,8 +214,8 @@ _PERSON_AND_OTHERS = re.compile(
     r"(?<!(?<![s'’])s)"
     rf"(?:,\s*|\s+and\s+)(?P<low>{_NUMBER})\s+(?i:others|other\s+[\w'’-]+)\b{_HURT_NEXT}",
 )
-# Counts of several groups, summed: "killing two Americans and a Briton", "2 Americans, 1
-# British national killed", "a soldier and two contractors were killed". A group is a count and
+# Counts of several groups, summed: "killing two Americans and a Briton", "3 Canadians, 1
+# Dutch national killed", "a soldier and two contractors were killed". A group is a count and
 # one to three words; after a comma, an attribution ("two people, a monitor said") is none.
 _GROUP_WORD = (
     r"(?!(?i:and|or|were|was|are|have|had|been|killed|killing|dead|died|wounded|injured|said|"
@@ -347,8 +347,8 @@ _PROVISIONAL = re.compile(
     r"estimates?)\b",
     re.IGNORECASE,
 )
-# A toll given as revised or as the whole: "the death toll rose from four to 11", "the toll has
-# continued to rise, reaching 64", "raising the toll to three", "killing a total of six".
+# A toll given as revised or as the whole: "the death toll rose from four to 11", "the toll
+# continues to climb, reaching 37", "raising the toll to three", "killing a total of six".
 _REVISED = re.compile(
     rf"(?:\btoll\s+(?:has\s+|had\s+|later\s+)?(?:rose|risen|climbed|increased|jumped|reached|"
     rf"rises|climbs|stands\s+at|stood\s+at|(?:continued|continues)\s+to\s+(?:rise|climb),?\s+"
@@ -431,7 +431,7 @@ def _best(
         if chosen is None:
             chosen, provisional = value, said_early
         elif provisional:
-            # A first report's figure ("initial reports say at least six were killed") gives
+            # A first report's figure ("preliminary figures show at least four killed") gives
             # way to the one the story then tells, unless that is smaller.
             if _low(value) >= _low(chosen):
                 chosen = value
@@ -653,7 +653,7 @@ _TELLER_IN = re.compile(
 
 
 # Where a projectile or an aircraft came from is not where it struck: "a drone that took off
-# from the direction of the al-Tanf garrison", "rockets fired from Idlib", "jets that took
+# from the area of the Tiyas airbase", "rockets fired from Idlib", "jets that took
 # off from Hmeimim" (issue #11).
 _LAUNCHED_FROM = re.compile(
     r"\b(?:launch(?:ed|es|ing)?|fired|fires|firing|shot|took\s+off|taking\s+off|takes\s+off|"

@@ -64,7 +64,7 @@ def _place_context(
     ]
     if any(place.ref.country in rule.countries for place in own):
         # A place in another country counts against the cue only in the cue's own clause:
-        # "air strikes killed Syrian soldiers, as tensions between Moscow and Washington grew".
+        # "air strikes killed Syrian soldiers, while talks in Ankara and Tehran stalled".
         own = [
             place
             for place in own

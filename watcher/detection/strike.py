@@ -29,7 +29,7 @@ from watcher.detection.sentences import Document, Mention
 
 def _type_word(doc: Document, candidate: Candidate) -> int:
     """Where the words that give a candidate its type start: the weapon or strike noun of its
-    cue, not the verb or actor paired with it ("fired intense artillery and rocket barrages"
+    cue, not the verb or actor paired with it ("gunners loosed heavy artillery and rocket salvos"
     names artillery first)."""
     for start, end in doc.hits_in(f"lexicon:{candidate.cue.lexicon}", candidate.sentence):
         if candidate.start <= start and end <= candidate.end:
@@ -166,8 +166,8 @@ def _coarseness(place: PlaceRef, others: Sequence[PlaceRef], rules: RuleSet) -> 
     return 0
 
 
-# Between a cue and a place, a clause boundary: "bombings rock Baghdad as jets hammer
-# Fallujah", "jets bombed Fallujah, a day after mortars hit a Baghdad market".
+# Between a cue and a place, a clause boundary: "bombings rock Basra as jets hammer
+# Tikrit", "jets bombed Tikrit, a day after mortars hit a Samarra bazaar".
 _PLACE_CLAUSE = re.compile(r"\b(?:while|whereas|but|after|before|when|since|as|amid|following)\b|;")
 # The words that say a strike answers an attack: "in response to", "blamed for".
 _ANSWERS = (
@@ -175,7 +175,7 @@ _ANSWERS = (
     r"blamed\s+for|responsible\s+for"
 )
 # A strike told after these in its sentence is an earlier one the lead's strike answers or
-# follows: "jets bombed Fallujah hours after rockets hit a Baghdad hotel".
+# follows: "jets bombed Tikrit hours after rockets hit a Samarra checkpoint".
 _EARLIER_CLAUSE = re.compile(rf"\b(?:after|following|{_ANSWERS})\b", re.IGNORECASE)
 # The strike named after such words, a few words on: "a rocket attack", "the drone strike".
 _STRIKE_NAMED = (
@@ -189,8 +189,8 @@ _EARLIER_STRIKE = re.compile(_EARLIER_CLAUSE.pattern + _STRIKE_NAMED, re.IGNOREC
 _ANSWERED_STRIKE = re.compile(rf"\b(?:{_ANSWERS})\b" + _STRIKE_NAMED, re.IGNORECASE)
 
 
-# The dead of a strike mourned or buried: "Syria mourns Homs drone victims", "as Syrians began
-# burying the people killed in the drone attack on Homs". The strike is an earlier one, which
+# The dead of a strike mourned or buried: "Aleppo mourns market bombing dead", "as villagers
+# buried those killed in the rocket attack on Manbij". The strike is an earlier one, which
 # the mourning follows.
 _MOURNING = re.compile(
     r"\b(?:mourn(?:s|ed|ing)?|bur(?:y|ies|ied|ying)|funerals?\s+(?:of|for)|laid\s+to\s+rest)\b",
@@ -201,7 +201,7 @@ _DEAD = re.compile(r"\b(?:victims?|dead|killed|martyrs?)\b", re.IGNORECASE)
 
 def _earlier_spans(text: str, sentence: tuple[int, int]) -> list[tuple[int, int]]:
     """Where a sentence tells an earlier strike in a clause of its own: the strike its strike
-    answers or follows ("attacks on Idlib after the Homs strike") or whose dead are mourned or
+    answers or follows ("raids on Tadmur after the Qamishli strike") or whose dead are mourned or
     buried (_MOURNING, up to the end of that clause)."""
     start, end = sentence
     spans = [m.span() for m in _EARLIER_STRIKE.finditer(text, start, end)]
@@ -237,7 +237,7 @@ def _main_clause(
     """The strike of the sentence's main clause when the candidate is told in a clause about
     an earlier strike ("... hours after rockets slammed into ..."); None when the sentence
     tells no other strike before that clause and the candidate's words are the earlier strike
-    itself and no other ("The raids were a response to a rocket attack on an outpost")."""
+    itself and no other ("The jets answered a mortar attack on a checkpoint")."""
     sentence_start = doc.sentences[candidate.sentence][0]
     marker = _EARLIER_CLAUSE.search(doc.text, sentence_start, candidate.start)
     if marker is None:
@@ -275,8 +275,8 @@ def _place_key(
     """A place's role, its words ("south of") and where it stands from the cue: (other
     clause or sentence, before the cue, distance); None for a place that is not the strike's
     (in a dateline, where someone is based, or in a caption or background sentence that a cue
-    of another sentence reads its place from: "Most of the strikes were intercepted" after a
-    paragraph on last month's strike in Damascus)."""
+    of another sentence reads its place from: "Air defences downed most of the missiles" after a
+    paragraph on last month's strike in Hama)."""
     sentence = doc.sentence_of(place.start)
     if place.start < doc.sentences[sentence][0] + roles.datelines.get(sentence, 0):
         return None
@@ -341,7 +341,7 @@ def _lead_places(
     gazetteer = rules.gazetteer or load_gazetteer()
     for order, candidate in enumerate(ordered):
         # A place told only in a clause about an earlier strike, in a sentence that places its
-        # own strike elsewhere ("mourns Homs drone victims as attacks in Idlib kill 11"), is the
+        # own strike elsewhere ("buries Aleppo bombing dead as raids on Tadmur kill 6"), is the
         # earlier strike's (issue #11). A sentence that names no other town or area keeps it.
         spans = _earlier_spans(doc.text, doc.sentences[candidate.sentence])
         earlier = {
