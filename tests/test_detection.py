@@ -378,6 +378,26 @@ def test_user_can_add_a_guard_and_start_without_defaults() -> None:
             "whole number from 0 to 1000",
         ),
         (
+            {"rules": [{"id": "strike-iraq-syria", "inside_km": -5}]},
+            "rules[0].inside_km",
+            "number from 0 to 1000",
+        ),
+        (
+            {"rules": [{"id": "strike-iraq-syria", "region_km": "far"}]},
+            "rules[0].region_km",
+            "number from 0 to 1000",
+        ),
+        (
+            {"rules": [{"id": "strike-iraq-syria", "toll_first_sentences": 2.5}]},
+            "rules[0].toll_first_sentences",
+            "whole number from 0 to 1000",
+        ),
+        (
+            {"rules": [{"id": "strike-iraq-syria", "toll_sentences": -1}]},
+            "rules[0].toll_sentences",
+            "whole number from 0 to 1000",
+        ),
+        (
             {
                 "rules": [
                     {
@@ -466,6 +486,81 @@ def test_the_share_of_the_best_score_a_lead_strike_needs_is_a_rule_key() -> None
     loudest = detect(title, text, _with_rule(default_rules(), lead_strike_share=0.9))
     assert loudest is not None
     assert loudest.fields.places[0].name == "Deir ez-Zor"
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "title", "text", "places"),
+    [
+        # The base, 29 km from the city, is inside it by default: the finer place leads.
+        (
+            "inside_km",
+            10.0,
+            "Drones hit Ramadi",
+            "Drones struck Ramadi on Sunday and hit a hangar at Al-Taqaddum air base, police said.",
+            ["Al-Taqaddum air base", "Ramadi"],
+        ),
+        # The town lies in the region's reach by default: it leads before the region.
+        (
+            "region_km",
+            10.0,
+            "Drones strike in Kurdistan Region",
+            "Drones struck the Kurdistan Region on Monday. The strike hit a farm in Soran.",
+            ["Soran", "Kurdistan Region"],
+        ),
+    ],
+)
+def test_how_far_a_city_or_region_reaches_are_rule_keys(
+    key: str, value: float, title: str, text: str, places: list[str]
+) -> None:
+    assert getattr(default_rules().rules[0], key) > value
+    found = detect(title, text, default_rules())
+    assert found is not None
+    assert [place.name for place in found.fields.places] == places
+    edited = detect(title, text, _with_rule(default_rules(), **{key: value}))
+    assert edited is not None
+    assert [place.name for place in edited.fields.places] == places[::-1]
+
+
+_TOLL_STORY = (
+    "Jets struck a depot in Raqqa on Monday, a monitor said. {second} "
+    "The group said it would respond. Residents said they heard loud blasts. "
+    "Smoke rose over the city for hours. Shops stayed closed. {last}"
+)
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "second", "last", "killed", "changed"),
+    [
+        # A toll a few paragraphs down is read, up to toll_sentences.
+        (
+            "toll_sentences",
+            5,
+            "The depot was empty at the time.",
+            "Three people were killed, a doctor said.",
+            3,
+            None,
+        ),
+        # With the headline alone read first, a later strike sentence's toll comes before the
+        # lede's.
+        (
+            "toll_first_sentences",
+            1,
+            "Four guards were killed, a doctor said.",
+            "Another air strike on Raqqa killed nine people, the monitor said.",
+            4,
+            9,
+        ),
+    ],
+)
+def test_the_sentences_a_toll_is_read_from_are_rule_keys(
+    key: str, value: int, second: str, last: str, killed: int, changed: int | None
+) -> None:
+    assert getattr(default_rules().rules[0], key) != value
+    text = _TOLL_STORY.format(second=second, last=last)
+    found = detect("Jets hit Raqqa depot", text, default_rules())
+    assert found is not None and found.fields.killed == killed
+    edited = detect("Jets hit Raqqa depot", text, _with_rule(default_rules(), **{key: value}))
+    assert edited is not None and edited.fields.killed == changed
 
 
 def test_all_problems_are_collected_not_just_the_first() -> None:

@@ -84,6 +84,10 @@ RULE_KEYS = (
     "headline_place_factor",
     "lead_strike_share",
     "lede_sentences",
+    "inside_km",
+    "region_km",
+    "toll_first_sentences",
+    "toll_sentences",
     "guards",
     "cues",
 )
@@ -161,6 +165,16 @@ class Rule:
     # The lede: this many sentences of the story after the headline. Where they name how the
     # strike was delivered, they type it before the headline, which compresses.
     lede_sentences: int = 2
+    # Which of the places named leads an alert (default_rules.toml says each in words): a site
+    # or town this close to a named city is inside it, a region with no governorate holds
+    # the towns this close to its middle.
+    inside_km: float = 30.0
+    region_km: float = 250.0
+    # Where the toll is read: the strike sentences of this many first sentences (headline
+    # included) and then the rest of them, then later strike sentences, then the others of the
+    # first toll_sentences.
+    toll_first_sentences: int = 4
+    toll_sentences: int = 13
 
 
 # The rule's factors with a default in Rule, read by _rule.
@@ -172,6 +186,12 @@ _FACTORS = (
     "headline_place_factor",
     "lead_strike_share",
 )
+
+
+# The rule's distances (km, up to 1000) and sentence counts with a default in Rule, read by
+# _rule.
+_DISTANCES = ("inside_km", "region_km")
+_SENTENCE_COUNTS = ("toll_first_sentences", "toll_sentences")
 
 
 @dataclass(frozen=True)
@@ -632,6 +652,25 @@ def _rule(
         for field in dataclasses.fields(Rule)
         if field.name in _FACTORS
     }
+    defaults = {field.name: field.default for field in dataclasses.fields(Rule)}
+    distances = {
+        name: _number(raw.get(name, defaults[name]), file, f"{path}.{name}", 0, 1000, problems)
+        for name in _DISTANCES
+    }
+    counts = {
+        name: int(
+            _number(
+                raw.get(name, defaults[name]),
+                file,
+                f"{path}.{name}",
+                0,
+                1000,
+                problems,
+                integer=True,
+            )
+        )
+        for name in _SENTENCE_COUNTS
+    }
     return Rule(
         id=rule_id,
         description=str(raw.get("description", "")),
@@ -685,6 +724,10 @@ def _rule(
                 integer=True,
             )
         ),
+        inside_km=distances["inside_km"],
+        region_km=distances["region_km"],
+        toll_first_sentences=counts["toll_first_sentences"],
+        toll_sentences=counts["toll_sentences"],
     )
 
 

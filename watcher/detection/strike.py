@@ -102,9 +102,6 @@ def _strike_type(
 # How coarse a place is, for the order of an alert's places: a town or a site leads, a city
 # that holds a named site or a smaller town comes next, a region or governorate last.
 _BROAD = frozenset(("governorate", "province", "region"))
-# A named site or town this close to a named city is inside it or at its edge ("Mezzeh" and
-# "Damascus", "Kufa" and "Najaf").
-_INSIDE_KM = 30.0
 # Who says where, in the order of place roles: a place hit or one the strike was near (of
 # those, the finer leads: "near Tabqa dam" before "Raqqa"), then a point to measure from.
 _ROLE_RANK = {fields.HIT: 0, fields.NEAR: 0, fields.REFERENCE: 1}
@@ -125,25 +122,23 @@ def _distance_km(a: PlaceRef, b: PlaceRef) -> float:
     return 2 * 6371.0 * math.asin(math.sqrt(h))
 
 
-# A region with no governorate (the Kurdistan Region) holds the towns this close to its middle.
-_REGION_KM = 250.0
-
-
-def _inside(broad: PlaceRef, other: PlaceRef) -> bool:
-    """Whether a place lies in a region or governorate named with it."""
+def _inside(rule: Rule, broad: PlaceRef, other: PlaceRef) -> bool:
+    """Whether a place lies in a region or governorate named with it: a region with no
+    governorate (the Kurdistan Region) holds the towns within the rule's region_km of its
+    middle."""
     if other.precision in (*_BROAD, "country", "demonym") or other.country != broad.country:
         return False
     if broad.governorate is None:
-        return _distance_km(broad, other) <= _REGION_KM
+        return _distance_km(broad, other) <= rule.region_km
     return other.governorate == broad.governorate
 
 
-def _coarseness(place: PlaceRef, others: Sequence[PlaceRef], rules: RuleSet) -> int:
-    """0 for a town or site, 1 for a city that holds another of the places, 2 for a region or
-    governorate that holds one: a whole region does not lead when a town inside it is named
-    (issue #11)."""
+def _coarseness(place: PlaceRef, others: Sequence[PlaceRef], rules: RuleSet, rule: Rule) -> int:
+    """0 for a town or site, 1 for a city that holds another of the places (a site or town
+    within the rule's inside_km), 2 for a region or governorate that holds one: a whole region
+    does not lead when a town inside it is named (issue #11)."""
     if place.precision in _BROAD:
-        return 2 if any(_inside(place, other) for other in others) else 0
+        return 2 if any(_inside(rule, place, other) for other in others) else 0
     if place.precision != "city":
         return 0
     gazetteer = rules.gazetteer or load_gazetteer()
@@ -159,7 +154,7 @@ def _coarseness(place: PlaceRef, others: Sequence[PlaceRef], rules: RuleSet) -> 
             continue
         if capital and other.governorate == place.governorate:
             return 1
-        if _distance_km(place, other) > _INSIDE_KM:
+        if _distance_km(place, other) > rule.inside_km:
             continue
         if other.precision != "city" or (gazetteer.place(other.id).population or 0) < size:
             return 1
@@ -305,7 +300,7 @@ def _named(ref: PlaceRef, role: str, words: str) -> PlaceRef:
     return ref if role == fields.HIT else dataclasses.replace(ref, name=f"{words} {ref.name}")
 
 
-def _upgrade(first: PlaceRef, role: str, other: PlaceRef) -> bool:
+def _upgrade(rule: Rule, first: PlaceRef, role: str, other: PlaceRef) -> bool:
     """Whether a place hit that the lead paragraph names says better where the strike fell
     than the first place of the strike sentences: a town inside the region or governorate
     they name, or a place by the one they say the strike was near."""
@@ -314,8 +309,8 @@ def _upgrade(first: PlaceRef, role: str, other: PlaceRef) -> bool:
     if first.precision == "country":
         return True
     if first.precision in _BROAD:
-        return _inside(first, other)
-    return role != fields.HIT and _distance_km(first, other) <= _INSIDE_KM
+        return _inside(rule, first, other)
+    return role != fields.HIT and _distance_km(first, other) <= rule.inside_km
 
 
 def _lead_places(
@@ -383,7 +378,11 @@ def _lead_places(
     found_refs = [ref for _, ref, _ in seen.values()]
     ranked = sorted(
         seen.values(),
-        key=lambda entry: (entry[0][:3], _coarseness(entry[1], found_refs, rules), entry[0][3:]),
+        key=lambda entry: (
+            entry[0][:3],
+            _coarseness(entry[1], found_refs, rules, rule),
+            entry[0][3:],
+        ),
     )
     result = [ref for _, ref, _ in ranked]
     first = result[0] if result else (countries[0] if countries else None)
@@ -428,9 +427,9 @@ def _lead_places(
                             and (first.precision != "country" or index in told_strikes)
                         )
                     )
-                    and _upgrade(first, first_role, place.ref)
+                    and _upgrade(rule, first, first_role, place.ref)
                     # not the city that holds the place the strike was near
-                    and _coarseness(place.ref, [first], rules) == 0
+                    and _coarseness(place.ref, [first], rules, rule) == 0
                 ),
                 None,
             )
@@ -438,11 +437,6 @@ def _lead_places(
                 result = [better, *(ref for ref in result if ref.id != better.id)]
                 break
     return result, countries
-
-
-# The sentences (headline included) in which a toll is looked for when the strike sentences
-# give none.
-_TOLL_SENTENCES = 13
 
 
 def strike_fields(
@@ -472,9 +466,12 @@ def strike_fields(
     )
     ordered = [lead, *(c for c in own if c is not lead)]
 
-    # The toll is read from the strike sentences of the headline and lead, then the rest of
-    # the lead, where reports state it ("... killing at least one fighter" after a strike
-    # sentence the rules did not need), and only then from later strike sentences.
+    # The toll is read from the strike sentences of the headline and lead (the rule's
+    # toll_first_sentences), then the rest of them, where reports state it ("... killing at
+    # least one fighter" after a strike sentence the rules did not need), and only then from
+    # later strike sentences.
+    first = rule.toll_first_sentences
+
     def told(candidate: Candidate) -> tuple[str, int]:
         start, end = doc.sentences[candidate.sentence]
         others = [c.start for c in candidates if c.sentence == candidate.sentence and c.score > 0]
@@ -482,18 +479,19 @@ def strike_fields(
             candidate.start - start
         )
 
-    texts = [told(c) for c in ordered if c.sentence < 4]
+    texts = [told(c) for c in ordered if c.sentence < first]
     fired_sentences = {c.sentence for c in fired}
     texts.extend(
         (doc.sentence_text(index), 0)
-        for index in range(min(4, len(doc.sentences)))
+        for index in range(min(first, len(doc.sentences)))
         if index not in fired_sentences and not roles.is_context(index)
     )
-    texts.extend(told(c) for c in ordered if c.sentence >= 4)
-    # Reports often give the toll, or say there was none, a few paragraphs down.
+    texts.extend(told(c) for c in ordered if c.sentence >= first)
+    # Reports often give the toll, or say there was none, a few paragraphs down: up to the
+    # rule's toll_sentences.
     texts.extend(
         (doc.sentence_text(index), 0)
-        for index in range(4, min(_TOLL_SENTENCES, len(doc.sentences)))
+        for index in range(first, min(rule.toll_sentences, len(doc.sentences)))
         if index not in fired_sentences and not roles.is_context(index)
     )
     places, countries = _lead_places(doc, rules, rule, roles, ordered, candidates, by_sentence)
@@ -504,8 +502,8 @@ def strike_fields(
     when, when_text = fields.event_date([text for text, _ in texts], published)
     # The day is stated when the lead strike's own sentences name it ("strikes hit X early on
     # Wednesday"); a day read from another sentence ("talks were delayed on Tuesday") is not.
-    strike_texts = [told(c)[0] for c in ordered if c.sentence < 4]
-    strike_texts += [told(c)[0] for c in ordered if c.sentence >= 4]
+    strike_texts = [told(c)[0] for c in ordered if c.sentence < first]
+    strike_texts += [told(c)[0] for c in ordered if c.sentence >= first]
     stated = fields.names_day(when_text) and fields.event_date(strike_texts, published) == (
         when,
         when_text,
