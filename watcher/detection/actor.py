@@ -26,7 +26,7 @@ _HELD = re.compile(
 # attack"), unless it qualifies strike words.
 _VICTIM = re.compile(
     r"[\s-]+(?:[\w-]+\s+){0,2}?(?:(?:were|was|have\s+been|had\s+been|are|is|being)\s+"
-    r"(?:killed|wounded|injured|hurt)\b|(?:killed|wounded|injured|hurt)\s+"
+    r"(?:killed|wounded|injured|hurt|neutrali[sz]ed)\b|(?:killed|wounded|injured|hurt|neutrali[sz]ed)\s+"
     r"(?:in|by|as|when|after|during|near)\b|died\b|dead\b)",
     re.IGNORECASE,
 )
@@ -47,7 +47,8 @@ _COUNT = (
 # ("the bodies of five militants"): neither is who struck.
 _TARGETED = re.compile(
     r"\b(?:(?:target(?:s|ed|ing)?|hit(?:s|ting)?|struck|strik(?:es|ing)|attack(?:s|ed|ing)?|"
-    r"bomb(?:s|ed|ing)|pound(?:s|ed|ing)|shell(?:s|ed|ing)|kill(?:s|ed|ing)?)[^\S\n]+"
+    r"bomb(?:s|ed|ing)|pound(?:s|ed|ing)|shell(?:s|ed|ing)|kill(?:s|ed|ing)?|"
+    r"neutrali[sz](?:es|ed|ing|e))[^\S\n]+"
     rf"(?:(?:the|an?|{_COUNT})[^\S\n]+)?|{_COUNT}[^\S\n]+)$",
     re.IGNORECASE,
 )

@@ -185,6 +185,15 @@ _NEUTRALISED = re.compile(
     r"insurgents?)\b",
     re.IGNORECASE,
 )
+# ... and as the object of the passive: "12 PKK terrorists were neutralised", "seven militants
+# neutralised in air operations".
+_NEUTRALISED_PASSIVE = re.compile(
+    rf"(?:(?P<qual>at least|more than|over)\s+)?\b(?P<low>{_NUMBER})\s+(?:[\w'’/-]+\s+){{0,3}}?"
+    r"(?:terrorists?|militants?|fighters?|members?|insurgents?)\s+"
+    r"(?:(?:were|was|have\s+been|had\s+been|has\s+been|been|reportedly)\s+){0,2}[\"“]?"
+    rf"{_NEUTRALISE}ed\b",
+    re.IGNORECASE,
+)
 _WOUNDED = tuple(_compile(form, _WOUND_VERB) for form in (_AFTER, _BEFORE, _SINGLE, _NO_TOLL))
 # "Dozens died ... at least 23 of them in Douma": the figure given is a floor.
 _INCLUDING = re.compile(
@@ -253,6 +262,7 @@ _KILLED = (
     *(_compile(form, _KILL_VERB) for form in (_AFTER, _BEFORE, _SINGLE, _NO_TOLL)),
     _ONE_PERSON,
     _NEUTRALISED,
+    _NEUTRALISED_PASSIVE,
     _BARE_PERSON,
 )
 
