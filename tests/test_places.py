@@ -3,11 +3,16 @@ with their surroundings, or the whole text at once, they are the same places."""
 
 from __future__ import annotations
 
+import re
+import tomllib
+from pathlib import Path
+
 import pytest
 
-from watcher.detection import default_rules, places
+from watcher.detection import default_rules, load_rules, places
 from watcher.detection.phrases import tokenize
 from watcher.detection.places import SentencePlaces
+from watcher.detection.rules import PLACE_WORD_KEYS
 from watcher.detection.sentences import read_document
 
 TEXTS = [
@@ -46,3 +51,62 @@ def test_a_short_text_read_whole_gives_the_places_its_sentences_give(
     assert sum(map(len, whole)) >= 3
     monkeypatch.setattr(places, "_READ_WHOLE", 0)
     assert _places(title, text) == whole
+
+
+def _where_struck(table: dict[str, object], text: str) -> list[str]:
+    """The places of the text that can say where a strike fell, under the rules `table` makes:
+    those found, without reference points (places.is_reference)."""
+    rules, problems = load_rules(table, "c.toml")
+    assert problems == []
+    joined = f"Strikes\n\n{text}"
+    doc = read_document(joined, len("Strikes"), tokenize(joined), rules, None)
+    found = SentencePlaces(doc, rules)
+    found.read_all()
+    return [
+        place.text
+        for place in found.found()
+        if not places.is_reference(doc, rules.place_words, place, rules.rules[0])
+    ]
+
+
+@pytest.mark.parametrize(
+    ("key", "word", "text", "place"),
+    [
+        # A country that speaks is an actor, not a place.
+        ("speaks", "insisted", "Lebanon insisted the raid hit Homs.", "Lebanon"),
+        # A country that names a force's nation.
+        ("affiliation", "trained", "Jets hit a Jordan-trained unit in Homs.", "Jordan"),
+        # Where a projectile came from.
+        ("origin", "off", "Missiles fired off Lebanon hit Homs.", "Lebanon"),
+        ("origin_over", "beyond", "Missiles fired from beyond Lebanon hit Homs.", "Lebanon"),
+        ("origin_within", "northern", "Rockets fired from northern Lebanon hit Homs.", "Lebanon"),
+        # Who is faulted struck.
+        ("accuses", "fault*", "Damascus faulted Lebanon for the strike on Homs.", "Lebanon"),
+    ],
+)
+def test_the_words_read_around_a_place_are_the_rules_place_words(
+    key: str, word: str, text: str, place: str
+) -> None:
+    assert word not in getattr(default_rules().place_words, key)
+    assert place in _where_struck({}, text)
+    assert place not in _where_struck({"place_words": {key: [word]}}, text)
+    assert "Homs" in _where_struck({"place_words": {key: [word]}}, text)
+
+
+def test_without_the_shipped_rules_no_words_make_a_place_a_reference() -> None:
+    text = "Syria said rockets fired from Lebanon hit an Iran-backed militia in Homs."
+    assert _where_struck({}, text) == ["Homs"]
+    rules, _ = load_rules({"defaults": False}, "c.toml")
+    assert rules.place_words.speaks == ()
+    # An empty list matches nothing (not everything).
+    assert rules.place_words.origin_before.search("fired from ") is None
+
+
+def test_every_place_words_list_is_shipped_with_its_explanation() -> None:
+    shipped = (Path(places.__file__).parent / "default_rules.toml").read_text("utf-8")
+    assert tuple(tomllib.loads(shipped)["place_words"]) == PLACE_WORD_KEYS
+    comments = "\n".join(re.findall(r"^#.*", shipped, re.MULTILINE))
+    for key in PLACE_WORD_KEYS:
+        # Each list follows a comment that says what it is for, or a comment names it.
+        follows = re.search(rf"^#.*\n{key} = \[", shipped, re.MULTILINE)
+        assert follows or f"`{key}`" in comments, key

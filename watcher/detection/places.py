@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from watcher.detection.fields import PlaceRef
 from watcher.detection.gazetteer import Gazetteer, Place, load_gazetteer
-from watcher.detection.rules import Rule, RuleSet
+from watcher.detection.rules import PlaceWords, Rule, RuleSet
 from watcher.detection.sentences import Document
 
 
@@ -34,17 +34,6 @@ class FoundPlace:
     def named(self) -> bool:
         """A place named as a place, not by an adjective."""
         return not self.adjective and self.ref.precision != "demonym"
-
-
-# "Iraq said", "Syria accuses", "Turkey bombs": a country speaking or striking is an actor, not
-# the place of a strike.
-_SPEAKS = re.compile(
-    r"(?:'s|’s)?\s+(?:has\s+|had\s+|have\s+)?(?:\w+ly\s+)?(?:said|says|say|accused|accuses|"
-    r"claimed|condemned|condemns|"
-    r"claims|announced|announces|denied|denies|reported|reports|warned|warns|bombs|bombed|"
-    r"pounds|pounded|shells|shelled|strikes|struck|hits|targets|targeted|retaliates|"
-    r"retaliated|launches|launched|fires|fired|carries out|carried out|conducts|conducted)\b"
-)
 
 
 # A place named by what it is ("the Syrian capital", an alias the curated file gives the city):
@@ -106,10 +95,13 @@ def _places(
         else gazetteer.places_near(doc.text, [window])
     )
     demonyms = named.demonyms
+    # "Iraq said", "Syria accuses", "Turkey bombs": a country speaking or striking is an actor,
+    # not the place of a strike.
+    speaks = rules.place_words.speaks_after
     for hit in hits:
         entry = hit.entry
         if not isinstance(entry, Place) or (
-            entry.kind == "country" and _SPEAKS.match(doc.text, hit.end)
+            entry.kind == "country" and speaks.match(doc.text, hit.end)
         ):
             continue
         governorate = gazetteer.governorate_of(entry)
@@ -136,7 +128,7 @@ def _places(
     taken = sorted((place.start, place.end) for place in found)
     for precision, code, start, end in named.spans:
         # Outside the window, a country or demonym cannot overlap one inside it.
-        if not low <= start < high or (precision == "country" and _SPEAKS.match(doc.text, end)):
+        if not low <= start < high or (precision == "country" and speaks.match(doc.text, end)):
             continue
         # Spans taken so far are sorted and disjoint: only the neighbours can overlap.
         at = bisect.bisect_left(taken, (start, end))
@@ -283,33 +275,16 @@ class SentencePlaces:
         return [place for places in self.by_sentence.values() for place in places]
 
 
-# Where a projectile came from, not where it hit: "rockets fired from Syrian territory", "jets
-# launched missiles from over the Mediterranean".
-_ORIGIN = re.compile(
-    r"\b(?:(?:from|out of)\s+(?:over\s+|above\s+|across\s+)?(?:the\s+|inside\s+|within\s+)?"
-    # Who is accused or blamed is the actor: "Syria accuses Israel of launching airstrikes".
-    r"|(?:accus\w*|blam\w*)\s+(?:on\s+)?)$",
-    re.IGNORECASE,
-)
-# A country or its adjective that names a force or a person's nation, not a place: "an Iranian
-# commander", "Iran-backed militias", "Lebanese Hezbollah fighters".
-_AFFILIATION = re.compile(
-    r"[\s-]+(?:backed|allied|aligned|linked|sponsored|led|funded|revolutionary|guards?|forces?|"
-    r"militias?|militiamen|commanders?|generals?|officers?|advisers?|advisors?|military|troops|"
-    r"fighters|personnel|proxies|proxy|officials?|diplomats?|embassy|consulate|nationals?|"
-    r"brigadier|colonel|lieutenant|major|captain|leaders?|chief|adviser|advisor|origin|made|"
-    r"designed|built|manufactured|supplied|"
-    r"citizens?|hezbollah|quds|irgc|drones?|jets?|warplanes?|missiles?|regime|government)\b",
-    re.IGNORECASE,
-)
-
-
-def is_reference(doc: Document, place: FoundPlace, rule: Rule) -> bool:
-    """Whether a place found in a cue's sentence says nothing of where the strike was."""
-    if _ORIGIN.search(doc.text, max(0, place.start - 20), place.start):
+def is_reference(doc: Document, words: PlaceWords, place: FoundPlace, rule: Rule) -> bool:
+    """Whether a place found in a cue's sentence says nothing of where the strike was: where a
+    projectile came from ("rockets fired from Syrian territory", "jets launched missiles from
+    over the Mediterranean"), who is accused or blamed ("Syria accuses Israel of launching
+    airstrikes"), or a country or its adjective that names a force or a person's nation ("an
+    Iranian commander", "Iran-backed militias"): the rules' [place_words]."""
+    if words.origin_before.search(doc.text, max(0, place.start - 20), place.start):
         return True
     return (
         place.ref.precision in ("country", "demonym")
         and place.ref.country not in rule.countries
-        and _AFFILIATION.match(doc.text, place.end) is not None
+        and words.affiliation_after.match(doc.text, place.end) is not None
     )

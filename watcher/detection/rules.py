@@ -36,6 +36,7 @@ TOP_KEYS = (
     "places",
     "aliases",
     "examples",
+    "place_words",
 )
 PLACE_KEYS = ("id", "name", "country", "governorate", "lat", "lon", "kind", "aliases")
 PLACE_KINDS = (
@@ -177,6 +178,119 @@ class Rule:
     toll_sentences: int = 13
 
 
+# The lists of [place_words], in the order default_rules.toml explains them.
+PLACE_WORD_KEYS = ("speaks", "affiliation", "origin", "origin_over", "origin_within", "accuses")
+# A word of those lists: a word or words, a trailing * matching any ending.
+_PLACE_WORD = re.compile(r"[^\W\d_][\w'’.-]*(?: [^\W\d_][\w'’.-]*)*\*?")
+
+
+def _alternatives(words: Sequence[str]) -> str:
+    """One group matching any of the words: the words of a phrase apart by whitespace, a
+    trailing * any ending; no words match nothing."""
+    if not words:
+        return "(?!)"
+    forms = (
+        r"\s+".join(re.escape(word) for word in phrase.removesuffix("*").split())
+        + (r"\w*" if phrase.endswith("*") else "")
+        for phrase in words
+    )
+    return "(?:" + "|".join(forms) + ")"
+
+
+@dataclass(frozen=True)
+class PlaceWords:
+    """The words read around a place's name ([place_words]: default_rules.toml says what each
+    list is for), and the patterns places.py reads them with, compiled on first use."""
+
+    speaks: tuple[str, ...] = ()
+    affiliation: tuple[str, ...] = ()
+    origin: tuple[str, ...] = ()
+    origin_over: tuple[str, ...] = ()
+    origin_within: tuple[str, ...] = ()
+    accuses: tuple[str, ...] = ()
+
+    @functools.cached_property
+    def speaks_after(self) -> re.Pattern[str]:
+        """Matched right after a country's name: "Iraq said", "Syria has repeatedly warned";
+        as written (case-sensitive)."""
+        return re.compile(
+            r"(?:'s|’s)?\s+(?:has\s+|had\s+|have\s+)?(?:\w+ly\s+)?"
+            + _alternatives(self.speaks)
+            + r"\b"
+        )
+
+    @functools.cached_property
+    def affiliation_after(self) -> re.Pattern[str]:
+        """Matched right after a country or its adjective: "Iran-backed", "Iranian commander"."""
+        return re.compile(r"[\s-]+" + _alternatives(self.affiliation) + r"\b", re.IGNORECASE)
+
+    @functools.cached_property
+    def origin_before(self) -> re.Pattern[str]:
+        """Searched in the words right before a place: "fired from", "from over the",
+        "accused"."""
+        return re.compile(
+            r"\b(?:"
+            + _alternatives(self.origin)
+            + r"\s+(?:"
+            + _alternatives(self.origin_over)
+            + r"\s+)?(?:"
+            + _alternatives(self.origin_within)
+            + r"\s+)?|"
+            + _alternatives(self.accuses)
+            + r"\s+(?:on\s+)?)$",
+            re.IGNORECASE,
+        )
+
+
+def _place_words(
+    base: Mapping[str, Any], table: Mapping[str, object], file: str, problems: list[Problem]
+) -> PlaceWords:
+    """The shipped [place_words] lists with the user's words added to them, checked."""
+    lists: dict[str, list[str]] = {key: [] for key in PLACE_WORD_KEYS}
+    for source, source_file in ((base, "default_rules.toml"), (table, file)):
+        raw = source.get("place_words", {})
+        if not isinstance(raw, dict):
+            problems.append(
+                Problem(
+                    source_file,
+                    "place_words",
+                    "must be a table of word lists",
+                    raw,
+                    'write [place_words] with speaks = ["insisted"], ...',
+                )
+            )
+            continue
+        _unknown_keys(raw, PLACE_WORD_KEYS, source_file, "place_words", problems)
+        for key in PLACE_WORD_KEYS:
+            words = raw.get(key, [])
+            if not isinstance(words, list):
+                problems.append(
+                    Problem(
+                        source_file,
+                        f"place_words.{key}",
+                        "must be a list of words",
+                        words,
+                        f'write {key} = ["word", ...]',
+                    )
+                )
+                continue
+            for n, word in enumerate(words):
+                if not isinstance(word, str) or not _PLACE_WORD.fullmatch(word):
+                    problems.append(
+                        Problem(
+                            source_file,
+                            f"place_words.{key}[{n}]",
+                            "must be a word or words apart by single spaces, a trailing * "
+                            "matching any ending (no regular expressions here)",
+                            word,
+                            'write e.g. "insisted", "carried out" or "accus*"',
+                        )
+                    )
+                    continue
+                lists[key].append(word)
+    return PlaceWords(**{key: tuple(dict.fromkeys(words)) for key, words in lists.items()})
+
+
 # The rule's factors with a default in Rule, read by _rule.
 _FACTORS = (
     "background_factor",
@@ -211,6 +325,8 @@ class RuleSet:
     gazetteer: Gazetteer | None = None
     # Texts the rules must and must not fire on, run by `watcher check` (examples.py).
     examples: tuple[Example, ...] = ()
+    # The words read around a place's name ([place_words]); none without the shipped rules.
+    place_words: PlaceWords = dataclasses.field(default_factory=PlaceWords)
 
     @functools.cached_property
     def cue_lists(self) -> tuple[tuple[str, str | None], ...]:
@@ -1025,6 +1141,7 @@ def load_rules(table: Mapping[str, object], file: str) -> tuple[RuleSet, list[Pr
         demonyms=tuple(names["demonyms"]),
         actors=tuple(names["actors"]),
         index=compile_index(phrase_lists, file, problems),
+        place_words=_place_words(base, table, file, problems),
     )
     ruleset = dataclasses.replace(ruleset, examples=_examples(base, table, file, ruleset, problems))
     if "places" in table or "aliases" in table:

@@ -60,7 +60,7 @@ def _place_context(
             or place.ref.country in rule.countries
             or place.start > cue_start
         )
-        and not is_reference(doc, place, rule)
+        and not is_reference(doc, by_sentence.rules.place_words, place, rule)
     ]
     if any(place.ref.country in rule.countries for place in own):
         # A place in another country counts against the cue only in the cue's own clause:
@@ -108,7 +108,11 @@ def _place_context(
     if sentence != 0:
         looks.append((0, rule.headline_place_factor))
     for other, factor in looks:
-        places = [place for place in by_sentence.of(other) if not is_reference(doc, place, rule)]
+        places = [
+            place
+            for place in by_sentence.of(other)
+            if not is_reference(doc, by_sentence.rules.place_words, place, rule)
+        ]
         if not places:
             continue
         inside = tuple(place for place in places if place.ref.country in rule.countries)
@@ -252,7 +256,8 @@ def _named_here(doc: Document, rule: Rule, candidate: Candidate, places: Sentenc
         candidate.where == "same sentence"
         and any(place.ref.precision not in ("country", "demonym") for place in candidate.places)
         and not any(
-            place.ref.country not in rule.countries and not is_reference(doc, place, rule)
+            place.ref.country not in rule.countries
+            and not is_reference(doc, places.rules.place_words, place, rule)
             for place in places.of(candidate.sentence)
         )
     )
