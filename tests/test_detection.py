@@ -644,6 +644,8 @@ def test_a_catastrophic_regex_is_refused_at_load() -> None:
         # "Neutralised", as Turkey's defence ministry counts fighters; not drones shot down.
         ('Jets "neutralised" 12 PKK terrorists in northern Iraq.', 12, None),
         ("Air defences neutralised 3 drones.", None, None),
+        ("Nine PKK militants were neutralised in air operations.", 9, None),
+        ("At least 14 terrorists neutralised in an air operation", (14, None), None),
         # A toll revised or summed up later in the story.
         ("Rockets killed four people. The death toll rose from four to 11.", 11, None),
         ("The strike killed two, raising the toll to five.", 5, None),
@@ -651,6 +653,17 @@ def test_a_catastrophic_regex_is_refused_at_load() -> None:
         ("More than 30 villagers have been confirmed dead.", (30, None), None),
         ("A total of 14 fighters of the group were killed.", 14, None),
         ("A total of 30 targets were destroyed and six fighters killed.", 6, None),
+        # A toll told with the strike between "toll" and its verb (issue #11).
+        ("The death toll from Monday's drone strike on the convoy rose to 15.", 15, None),
+        ("Toll from air strike on Idlib market rises to nine", 9, None),
+        ("The toll of the shelling in Hama has climbed to at least 21.", (21, None), None),
+        # One person hurt, with an article or without one, as headlines write it (issue #11).
+        ("A rocket hit the base, wounding a US contractor.", 0, 1),
+        ("Drone attack on airport wounds a contractor", 0, 1),
+        ("Rocket attack injures American soldier at base", 0, 1),
+        ("The drone injured an off-duty police officer.", 0, 1),
+        ("Rockets wound a civilian and two soldiers", 0, 3),
+        ("The strike killed a fighter and wounded two others.", 1, 2),
     ],
 )
 def test_casualties(sentence: str, killed: object, wounded: object) -> None:

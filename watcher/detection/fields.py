@@ -194,7 +194,6 @@ _NEUTRALISED_PASSIVE = re.compile(
     rf"{_NEUTRALISE}ed\b",
     re.IGNORECASE,
 )
-_WOUNDED = tuple(_compile(form, _WOUND_VERB) for form in (_AFTER, _BEFORE, _SINGLE, _NO_TOLL))
 # "Dozens died ... at least 23 of them in Douma": the figure given is a floor.
 _INCLUDING = re.compile(
     rf"[^.;]{{0,120}}?\bincluding\s+(?:at least\s+)?(?P<n>{_NUMBER})\s+(?!children|women)",
@@ -226,30 +225,61 @@ _PERSON_AND_OTHERS = re.compile(
 # Counts of several groups, summed: "killing two Americans and a Briton", "3 Canadians, 1
 # Dutch national killed", "a soldier and two contractors were killed". A group is a count and
 # one to three words; after a comma, an attribution ("two people, a monitor said") is none.
+# A group is people, not a time or a place: "wounding nine on Sunday, two days after" is nine.
 _GROUP_WORD = (
     r"(?!(?i:and|or|were|was|are|have|had|been|killed|killing|dead|died|wounded|injured|said|"
-    rf"says|told|reported|added|according|{_WORD_NUMBER})\b)[^\W\d][\w'’-]*"
+    r"says|told|reported|added|according|on|in|at|near|during|after|before|since|hours?|days?|"
+    rf"weeks?|months?|years?|{_WORD_NUMBER})\b)[^\W\d][\w'’-]*"
 )
 _GROUP = rf"(?:{_NUMBER}|an?|one)\s+{_GROUP_WORD}(?:\s+{_GROUP_WORD}){{0,2}}"
 _GROUPS = (
     rf"(?P<list>(?P<low>{_NUMBER}|an?|one)\s+{_GROUP_WORD}(?:\s+{_GROUP_WORD}){{0,2}}"
     rf"(?:(?:,\s*(?:and\s+)?|\s+and\s+|\s*&\s*){_GROUP}){{1,3}})"
 )
-_GROUPS_KILLED = (
-    re.compile(
-        rf"\b(?:killed|killing|kills|kill)\s+{_GROUPS}"
-        r"(?=\s*(?:[,.;:]|$)|\s+(?:in|on|at|near|while|during|as|when|after|early|late|"
-        r"overnight|yesterday|today|and)\b)",
-        re.IGNORECASE,
-    ),
-    re.compile(
-        rf"\b{_GROUPS}\s+(?:(?:were|was|are|have\s+been|had\s+been|reportedly)\s+){{0,2}}"
-        r"(?:killed|dead)\b(?=\s*(?:[,.;:]|$)|\s+(?:in|by|on|at|near|as|when|after|during)\b)",
-        re.IGNORECASE,
-    ),
-)
+
+
+def _groups(after: str, before: str) -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """Groups counted together after a verb (`after`: "killing two Americans and a Briton") or
+    before a participle (`before`: "a soldier and two contractors were killed")."""
+    return (
+        re.compile(
+            rf"\b(?:{after})\s+{_GROUPS}"
+            r"(?=\s*(?:[,.;:]|$)|\s+(?:in|on|at|near|while|during|as|when|after|early|late|"
+            r"overnight|yesterday|today|and)\b)",
+            re.IGNORECASE,
+        ),
+        re.compile(
+            rf"\b{_GROUPS}\s+(?:(?:were|was|are|have\s+been|had\s+been|reportedly)\s+){{0,2}}"
+            rf"(?:{before})\b(?=\s*(?:[,.;:]|$)|\s+(?:in|by|on|at|near|as|when|after|during)\b)",
+            re.IGNORECASE,
+        ),
+    )
+
+
+_GROUPS_KILLED = _groups("killed|killing|kills|kill", "killed|dead")
 _GROUP_COUNT = re.compile(
     rf"(?:^|,\s*(?:and\s+)?|\s+and\s+|\s*&\s*)({_NUMBER}|an?|one)\s", re.IGNORECASE
+)
+# One person hurt, as the object of the verb: "wounding a US contractor", "wounds a soldier";
+# without an article in headlines ("injures American soldier"), after a verb that cannot be an
+# adjective ("a wounded soldier" is no count).
+_ONE_HURT = re.compile(
+    rf"\b(?:{_WOUND_VERB})\s+(?P<low>an?|one)\s+(?:[\w'’-]+\s+){{0,6}}?{_PERSON}",
+    re.IGNORECASE,
+)
+_BARE_HURT = re.compile(
+    r"\b(?:wounds|wounding|injures|injuring)\s+(?!of\b)"
+    rf"(?P<single>(?:[^\W\d][\w'’-]*\s+){{0,2}}?{_PERSON})"
+    r"(?!['’-])",
+    re.IGNORECASE,
+)
+_WOUNDED = (
+    # After the verb only: before it, the first group may be the dead ("a driver and 2 others
+    # were wounded" after "killed").
+    _groups("wounded|wounding|wounds|wound|injured|injuring|injures|injure", "wounded")[0],
+    *(_compile(form, _WOUND_VERB) for form in (_AFTER, _BEFORE, _SINGLE, _NO_TOLL)),
+    _ONE_HURT,
+    _BARE_HURT,
 )
 # Every pattern of a toll holds one of these words: a sentence without any (most of those that
 # fired) is not read by them. The words are the patterns' own, searched anywhere in the text, so
@@ -358,9 +388,12 @@ _PROVISIONAL = re.compile(
     re.IGNORECASE,
 )
 # A toll given as revised or as the whole: "the death toll rose from four to 11", "the toll
-# continues to climb, reaching 37", "raising the toll to three", "killing a total of six".
+# continues to climb, reaching 37", "raising the toll to three", "killing a total of six"; the
+# strike may be named between "toll" and its verb: "the toll from Monday's strike on the market
+# rose to 15".
 _REVISED = re.compile(
-    rf"(?:\btoll\s+(?:has\s+|had\s+|later\s+)?(?:rose|risen|climbed|increased|jumped|reached|"
+    r"(?:\btoll\s+(?:(?:from|of|in)\s+[^.;:!?]{1,80}?\s+)?"
+    rf"(?:has\s+|had\s+|later\s+)?(?:rose|risen|climbed|increased|jumped|reached|"
     rf"rises|climbs|stands\s+at|stood\s+at|(?:continued|continues)\s+to\s+(?:rise|climb),?\s+"
     rf"reaching)(?:\s+from\s+{_NUMBER})?(?:\s+to)?|"
     r"\b(?:raising|bringing|pushing|taking|lifting)\s+the\s+(?:death\s+)?toll\s+to|"
