@@ -1183,10 +1183,67 @@ def test_an_attack_whose_headline_names_the_side_that_struck_back_as_hurt_is_apa
     assert cluster(replace(attack, victims=()), [strike_back], SETTINGS).event_id == 1
 
 
+def test_a_day_counted_in_the_strike_sentence_far_from_the_stated_day_is_another_strike() -> None:
+    """A strike told as "overnight" in its own sentence fell within a day of the report: hours
+    after an event whose reports stated a day five days back, it is another strike on the same
+    site. Out together with the event's first report, or agreeing with the stated day, it joins;
+    so does a day read from another sentence."""
+    stated = report("a", event_date=(T0 - timedelta(days=5)).date(), day_stated=True)
+    overnight = report("b", outlet="wire-b", hours=4, event_date=T0.date(), day_counted=True)
+    assert [d.action for d in cluster_all([stated, overnight], SETTINGS)] == ["new", "new"]
+    rushed = replace(overnight, published=T0 + timedelta(minutes=30))
+    assert cluster(rushed, [opened(stated)], SETTINGS).event_id == 1
+    assert cluster(replace(overnight, day_counted=False), [opened(stated)], SETTINGS).event_id == 1
+    agreeing = replace(stated, event_date=(T0 - timedelta(days=1)).date())
+    assert cluster(overnight, [opened(agreeing)], SETTINGS).event_id == 1
+    # The other way round: an event told only as "overnight", and hours later a report whose
+    # lead names a day five days before it.
+    counted = opened(replace(overnight, published=T0))
+    later = replace(stated, published=T0 + timedelta(hours=4), outlet="wire-c")
+    assert cluster(later, [counted], SETTINGS).event_id is None
+    # An event whose reports stated a day and counted another (one of them careless) is held
+    # to the stated one: an "overnight" report that agrees only with the counted day, hours
+    # later, is another strike.
+    careless = report("d", outlet="wire-d", event_date=T0.date(), day_counted=True)
+    both = merge(opened(stated), careless)
+    assert both.stated_dates and both.counted_dates
+    assert cluster(overnight, [both], SETTINGS).event_id is None
+    assert cluster(rushed, [both], SETTINGS).event_id == 1
+    # A follow-up names the later day of the deaths it tells: it still joins.
+    died = replace(overnight, follow_up=True, published=T0 + timedelta(hours=4))
+    assert cluster(died, [opened(stated)], SETTINGS).event_id == 1
+
+
+def test_report_from_reads_a_day_counted_in_a_sentence_that_tells_the_strike() -> None:
+    """The word "overnight" in a sentence that fired counts the day from publication; the same
+    word in another sentence, or a weekday, does not."""
+    fields = StrikeFields(
+        strike_type="air_drone",
+        actor="United States",
+        actor_text="US jets",
+        target="a depot",
+        places=(),
+        countries=("IQ",),
+        killed=None,
+        wounded=None,
+        event_date=T0.date(),
+        event_date_text="overnight",
+    )
+    told = "US jets struck a depot near Al Qaim overnight, officials said."
+    detection = Detection("strike", 0.9, fields, (told,), (), ())
+    item = Item("guid:1", "alias:1", "1", None, "US jets strike depot", told, T0)
+    assert report_from(detection, item, "wire-a", T0).day_counted
+    elsewhere = replace(detection, evidence=("US jets struck a depot near Al Qaim.",))
+    assert not report_from(elsewhere, item, "wire-a", T0).day_counted
+    weekday = replace(fields, event_date_text="on Monday")
+    named = replace(detection, fields=weekday, evidence=("US jets struck on Monday.",))
+    assert not report_from(named, item, "wire-a", T0).day_counted
+
+
 def test_days_each_lead_states_too_far_apart_are_two_strikes() -> None:
     """Hours apart, same site, actor and target: a day each lead names, five days apart, tells
     two strikes; the same disagreement joins when one day is weakly held (read from another
-    sentence or counted from publication), as a misread day does."""
+    sentence), as a misread day does."""
     first = report("a", event_date=(T0 - timedelta(days=5)).date(), day_stated=True)
     second = report("b", outlet="wire-b", hours=4, event_date=T0.date(), day_stated=True)
     decisions = cluster_all([first, second], SETTINGS)

@@ -58,6 +58,9 @@ class Report:
     event_date: date | None = None
     # The lead's own strike sentences name that day ("early on Wednesday"): see _days_conflict.
     day_stated: bool = False
+    # The day is counted from publication by a word of a sentence that tells the strike
+    # ("struck ... overnight", "this morning"): see _days_conflict.
+    day_counted: bool = False
     denial: bool = False  # the report denies or corrects the strike
     claimed: bool = False  # the actor claimed responsibility (rather than being blamed)
     # The report tells of deaths or a count after the strike ("dies of wounds", "the toll rose
@@ -91,6 +94,7 @@ class EventState:
     countries: tuple[str, ...] = ()
     event_dates: tuple[date, ...] = ()
     stated_dates: tuple[date, ...] = ()  # the event_dates some report's lead names (day_stated)
+    counted_dates: tuple[date, ...] = ()  # those counted in a strike sentence (day_counted)
     outlets: tuple[str, ...] = ()
     # The places reports are matched against: the first report's, and the place each later
     # report leads with. A round-up that also names another strike's town, or a reference
@@ -223,6 +227,10 @@ class EventSettings:
     # was then read from a background sentence ("on Aug. 9, another drone ..."), which is
     # likelier than a second strike on that site.
     misdated_site_hours: float = 36.0
+    # A day counted from publication in the strike's own sentence ("overnight") is held firmly
+    # only for a report out more than this long after the event's first one (see
+    # _days_conflict): reports rushed out together may each word the day carelessly.
+    counted_within_hours: float = 1.0
     # Outlet counts that are news of their own ("corroboration"), for routes that take it.
     corroboration_alerts: tuple[int, ...] = (2,)
     # The kinds of change that make an update (see CHANGE_KINDS). The config sets it to every
@@ -371,6 +379,13 @@ _FOLLOW_UP = re.compile(
     r"|متأثر\S*\s+بجروح|متأثر\S*\s+بجراح|ارتفا?ع\S*\s+(?:\S+\s+)?حصيلة",
     re.IGNORECASE,
 )
+# The words by which a report counts its strike's day from its own publication (the detector
+# resolves them so: "overnight" and "today" the day it came out, "last night" the day before).
+_COUNTED = re.compile(
+    r"(?:overnight|last night|yesterday|today|tonight|this morning|this afternoon|this evening|"
+    r"earlier today|late today)(?:'s|’s)?",
+    re.IGNORECASE,
+)
 # Gazetteer kinds that name an area rather than a strike site.
 _COUNTRY_KINDS = frozenset({"country", "demonym"})
 _GOVERNORATE_KINDS = frozenset({"governorate", "province"})
@@ -414,6 +429,7 @@ def report_from(detection: _DetectionLike, item: _ItemLike, outlet: str, seen: d
         event_date=fields.event_date,
         day_stated=fields.event_date is not None
         and bool(getattr(fields, "event_date_stated", False)),
+        day_counted=_counted(fields, detection.evidence),
         denial=denial,
         claimed=bool(_CLAIM.search(said)),
         follow_up=bool(_FOLLOW_UP.search(f"{said} {' '.join(item.summary.split()[:100])}")),
@@ -423,6 +439,15 @@ def report_from(detection: _DetectionLike, item: _ItemLike, outlet: str, seen: d
         ),
         language=str(getattr(detection, "language", "en")),
     )
+
+
+def _counted(fields: _FieldsLike, evidence: Sequence[str]) -> bool:
+    """Whether the strike's day is counted from publication by a word of a sentence that tells
+    the strike ("struck ... overnight"), not named, nor read from another sentence."""
+    text = getattr(fields, "event_date_text", None)
+    if fields.event_date is None or not text or not _COUNTED.fullmatch(text):
+        return False
+    return any(text.casefold() in sentence.casefold() for sentence in evidence)
 
 
 def _target(target: str | None, places: Sequence[PlaceKey]) -> str | None:
@@ -777,6 +802,10 @@ def merge(state: EventState, report: Report) -> EventState:
             state.stated_dates,
             (report.event_date,) if report.event_date and report.day_stated else (),
         ),
+        counted_dates=_union(
+            state.counted_dates,
+            (report.event_date,) if report.event_date and report.day_counted else (),
+        ),
         outlets=_union(state.outlets, (report.outlet,)),
         item_keys=_union(state.item_keys, (report.item_key,)),
         aliases=_union(state.aliases, (report.alias,)),
@@ -849,6 +878,7 @@ def state_to_dict(state: EventState) -> dict[str, Any]:
     data["last_report"] = state.last_report.isoformat()
     data["event_dates"] = [d.isoformat() for d in state.event_dates]
     data["stated_dates"] = [d.isoformat() for d in state.stated_dates]
+    data["counted_dates"] = [d.isoformat() for d in state.counted_dates]
     return data
 
 
@@ -871,6 +901,7 @@ def state_from_dict(data: Mapping[str, Any]) -> EventState:
         countries=tuple(data["countries"]),
         event_dates=tuple(date.fromisoformat(d) for d in data["event_dates"]),
         stated_dates=tuple(date.fromisoformat(d) for d in data.get("stated_dates", ())),
+        counted_dates=tuple(date.fromisoformat(d) for d in data.get("counted_dates", ())),
         outlets=tuple(data["outlets"]),
         item_keys=tuple(data["item_keys"]),
         aliases=tuple(data["aliases"]),
@@ -1028,17 +1059,27 @@ def _times_fit(report: Report, state: EventState, settings: EventSettings) -> bo
 
 
 def _days_conflict(report: Report, state: EventState, settings: EventSettings) -> bool:
-    """Whether the report and the event each state their strike's day in their own lead, and
-    those days are too far apart: two strikes, however close in time, place and wording. A
-    misread day (from another sentence, or counted from publication across midnight) is what
-    joins despite disagreeing days; a day each lead names is no misreading. A follow-up may
-    name the later day of the deaths it tells (_day_after)."""
-    if not (report.day_stated and report.event_date and state.stated_dates):
+    """Whether the report and the event each hold their strike's day firmly, and those days are
+    too far apart: two strikes, however close in time, place and wording.
+
+    A day is held firmly when the lead strike's own sentences name it (a weekday or a date,
+    `day_stated`) or count it from publication ("struck ... overnight", `day_counted`): a strike
+    told as "overnight" fell within a day of the report. The event's firm days are those its
+    reports stated, else those they counted. A day read from another sentence is no firm day,
+    and a follow-up may name the later day of the deaths it tells (_day_after). Two stated days
+    disagree whenever they do; a counted day only for a report out more than
+    `counted_within_hours` after the event's first one."""
+    if report.event_date is None or _day_after(report, state):
         return False
     slack = timedelta(days=settings.date_slack_days)
-    return not any(
-        abs(report.event_date - d) <= slack for d in state.stated_dates
-    ) and not _day_after(report, state)
+    if report.day_stated and state.stated_dates:
+        return not any(abs(report.event_date - d) <= slack for d in state.stated_dates)
+    firm = state.stated_dates or state.counted_dates
+    if not firm or not (report.day_stated or report.day_counted):
+        return False
+    if _hours_apart(report, state) <= settings.counted_within_hours:
+        return False
+    return not any(abs(report.event_date - d) <= slack for d in firm)
 
 
 def _names_first_day(report: Report, state: EventState, settings: EventSettings) -> bool:
