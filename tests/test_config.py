@@ -11,6 +11,7 @@ import pytest
 from watcher.config import load_config, parse_config, rule_ids
 from watcher.errors import ConfigError
 from watcher.evaluation import run_examples
+from watcher.events import EventSettings
 
 ROOT = Path(__file__).resolve().parent.parent
 MINIMAL = """
@@ -47,6 +48,9 @@ def test_the_example_config_loads(monkeypatch: pytest.MonkeyPatch, tmp_path: Pat
     config = load_config(ROOT / "config.example.toml")
     assert config.targets["email"].format == "html"
     assert config.targets["email"].urls == ("mailto://u:p@mail.example?to=a@b.example",)
+    # The lists of names the example writes out are the defaults it says they are.
+    for key in ("actor_groups", "target_sides", "local_actors"):
+        assert getattr(config.events, key) == getattr(EventSettings(), key), key
 
 
 def _keys(table: dict[str, object], prefix: str = "") -> set[str]:

@@ -122,6 +122,25 @@ BROKEN: list[tuple[str, str, list[str]]] = [
         ["events.update_on: names no kind of change: outlets"],
     ),
     (
+        "events-lists-of-names",
+        FEED
+        + '[events]\nactor_groups = [["russia"], []]\ntarget_sides = "us"\n'
+        + 'local_actors = { Syria = "syrian government" }\n',
+        [
+            "events.actor_groups: must be a list of lists of names, each list with at least one",
+            "events.target_sides: must be a list of lists of names",
+            "events.local_actors: must be a table of ISO 3166 alpha-2 country code = actor name",
+        ],
+    ),
+    (
+        "events-side-by-another-name",
+        FEED + '[events]\ntarget_sides = [["American", "us base"]]\n',
+        [
+            "events.target_sides[0]: names the actor group of 'united states' by another of its "
+            "names (got 'american'); write 'united states'"
+        ],
+    ),
+    (
         "route-unknown-change-kind",
         FEED
         + '[targets.slack]\nurl = "json://a.example"\n'

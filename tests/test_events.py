@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from watcher.config import parse_config
 from watcher.detection import Detection, default_rules, detect
 from watcher.detection.fields import PlaceRef, StrikeFields
 from watcher.events import (
@@ -869,6 +870,60 @@ def test_an_actor_that_is_the_victim_or_the_teller_does_not_keep_reports_apart(
         SETTINGS,
     )
     assert (decision.event_id == 1) is joins, why
+
+
+def _configured(events: str) -> EventSettings:
+    """The [events] settings of a config file with these lines."""
+    return parse_config(
+        f'[[feeds]]\nurl = "https://news.example/feed.xml"\n[events]\n{events}\n'
+    ).events
+
+
+@pytest.mark.parametrize(
+    ("events", "joins"),
+    [
+        ("", True),
+        ("local_actors = {}", False),
+        ('local_actors = { IQ = "iraqi government" }', False),
+        ('local_actors = { SY = "Syrian Government" }', True),
+    ],
+)
+def test_the_state_of_each_country_is_a_config_key(events: str, joins: bool) -> None:
+    # The state of the country hit, in the same city the same day, is its teller or victim.
+    state = opened(syrian("a", "Strike on Damascus", actors=("Syrian government",)))
+    later = syrian("b", "Israeli strike in Damascus", outlet="x", hours=2)
+    assert (cluster(later, [state], _configured(events)).event_id == 1) is joins
+
+
+@pytest.mark.parametrize(
+    ("events", "joins"),
+    [
+        ("", True),
+        ("target_sides = []", False),
+        ('target_sides = [["united states", "us"]]', False),
+        ('target_sides = [["united states", "coalition"]]', True),
+    ],
+)
+def test_the_side_a_target_belongs_to_is_a_config_key(events: str, joins: bool) -> None:
+    # The first report names the side hit as the actor: with "coalition" a word of the United
+    # States' side, it is the victim, not another striker than the later report's.
+    first = report(
+        "a",
+        "Drone kills US contractor at base in Baghdad",
+        actors=("United States",),
+        target="a Coalition base",
+        places=(BAGHDAD,),
+    )
+    later = report(
+        "b",
+        "Iran-backed militia drone hits base in Baghdad",
+        outlet="x",
+        hours=2,
+        actors=("Iran-backed militias",),
+        target="a Coalition base",
+        places=(BAGHDAD,),
+    )
+    assert (cluster(later, [opened(first)], _configured(events)).event_id == 1) is joins
 
 
 def test_an_attack_and_the_strike_back_the_same_night_are_two_events() -> None:

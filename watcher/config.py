@@ -926,8 +926,47 @@ def _ints(value: object) -> tuple[int, ...]:
     return tuple(value)
 
 
+def _name_lists(value: object) -> tuple[tuple[str, ...], ...]:
+    if not isinstance(value, list) or not all(
+        isinstance(names, list)
+        and names
+        and all(isinstance(name, str) and name.strip() for name in names)
+        for names in value
+    ):
+        raise ValueError("must be a list of lists of names, each list with at least one name")
+    # Actors and targets are compared in lower case (events._actor_keys, events._side_patterns).
+    return tuple(tuple(name.strip().lower() for name in names) for names in value)
+
+
+def _local_actors(value: object) -> tuple[tuple[str, str], ...]:
+    if not isinstance(value, dict) or not all(
+        isinstance(code, str)
+        and re.fullmatch(r"[A-Z]{2}", code)
+        and isinstance(name, str)
+        and name.strip()
+        for code, name in value.items()
+    ):
+        raise ValueError("must be a table of ISO 3166 alpha-2 country code = actor name")
+    return tuple((code, name.strip().lower()) for code, name in value.items())
+
+
+# The [events] settings that are lists of names, read by their own functions.
+_EVENT_NAMES: dict[str, tuple[Callable[[object], Any], str]] = {
+    "actor_groups": (
+        _name_lists,
+        'write e.g. [["united states", "us", "pentagon"], ["russia", "russian"]]',
+    ),
+    "target_sides": (
+        _name_lists,
+        'write e.g. [["united states", "us", "coalition"], ["russia", "russian"]]',
+    ),
+    "local_actors": (_local_actors, 'write e.g. { SY = "syrian government" }'),
+}
+
+
 def event_keys() -> tuple[str, ...]:
-    """The [events] settings a user may set: the scalar ones, lists of numbers, update_on."""
+    """The [events] settings a user may set: the scalar ones, lists of numbers, update_on and
+    the lists of names."""
     base = EventSettings()
     return (
         *(
@@ -940,6 +979,7 @@ def event_keys() -> tuple[str, ...]:
             )
         ),
         "update_on",
+        *_EVENT_NAMES,
     )
 
 
@@ -955,6 +995,9 @@ def _read_events(reader: _Reader, data: object) -> EventSettings:
             continue
         if key == "update_on":
             values[key] = reader.get(table, "events", key, _change_kinds, default, _UPDATE_FIX)
+        elif key in _EVENT_NAMES:
+            convert, fix = _EVENT_NAMES[key]
+            values[key] = reader.get(table, "events", key, convert, default, fix)
         elif isinstance(default, bool):
             values[key] = reader.get(table, "events", key, _bool, default, "write true or false")
         elif isinstance(default, tuple):
@@ -963,7 +1006,25 @@ def _read_events(reader: _Reader, data: object) -> EventSettings:
             values[key] = reader.get(table, "events", key, _count(0), default, "write a number")
         else:
             values[key] = reader.get(table, "events", key, _number(0), default, "write a number")
-    return EventSettings(**values)
+    settings = EventSettings(**values)
+    _check_sides(reader, settings)
+    return settings
+
+
+def _check_sides(reader: _Reader, settings: EventSettings) -> None:
+    """A side is named by an actor group's first name: reports' actors are compared by it
+    (events._actor_keys), so a side named by another of a group's names would never be
+    found."""
+    others = {name: group[0] for group in settings.actor_groups for name in group[1:]}
+    for n, sides in enumerate(settings.target_sides):
+        name = sides[0]
+        if name in others and name != others[name]:
+            reader.problem(
+                f"events.target_sides[{n}]",
+                f"names the actor group of {others[name]!r} by another of its names",
+                name,
+                f"write {others[name]!r}, the first name of its actor_groups list",
+            )
 
 
 _TOP_KEYS = ("watcher", "feeds", "targets", "routes", "delivery", "events", "detection")
