@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import re
 import tomllib
+from importlib import resources
 from pathlib import Path
 
 import pytest
 
 from watcher.detection import default_rules, load_rules, places
+from watcher.detection.gazetteer import Place, joined_runs, load_gazetteer, read_places
 from watcher.detection.phrases import tokenize
 from watcher.detection.places import SentencePlaces
 from watcher.detection.rules import PLACE_WORD_KEYS
@@ -110,3 +112,95 @@ def test_every_place_words_list_is_shipped_with_its_explanation() -> None:
         # Each list follows a comment that says what it is for, or a comment names it.
         follows = re.search(rf"^#.*\n{key} = \[", shipped, re.MULTILINE)
         assert follows or f"`{key}`" in comments, key
+
+
+# --- the quick test before detection reads a text (places.may_name) ---------------------------
+
+IRAQ_SYRIA = frozenset({"IQ", "SY"})
+
+
+def _names_a_place_there(text: str) -> bool:
+    return any(
+        isinstance(found.entry, Place) and found.entry.country in IRAQ_SYRIA
+        for found in load_gazetteer().places_in(text)
+    )
+
+
+def _may_name(text: str) -> bool:
+    return places.may_name(tokenize(text), default_rules(), IRAQ_SYRIA)
+
+
+# Places written as the gazetteer folds them: apostrophes inside a name, possessives, capitals,
+# accents, hyphens, and words that are places only with a capital and a locative ("in Hit").
+WRITTEN = [
+    "Drones struck a convoy near Al-Qa’im on Sunday.",
+    "Drones struck a convoy near al-Qa'im's market on Sunday.",
+    "JETS POUND TARGETS IN DEIR EZ-ZOR",
+    "Shelling reported in Dayr az Zawr countryside.",
+    "Rockets landed in Hit, a town on the Euphrates.",
+    "Rockets landed in Ḥomṣ overnight.",
+    "Abu Kamal’s border crossing was hit.",
+    "Smoke rose over the T-4 air base.",
+    "A strike hit the outskirts of Raqqa’s old city.",
+]
+ELSEWHERE = [
+    "Workers strike in Paris over pensions, and trains stop in Lyon.",
+    "Israeli strikes hit Gaza City; residents said they didn’t expect it.",
+    "Russian drones hit Kharkiv's power plant as fighting goes on.",
+    "The union’s strike hit as many as 40 hospitals, at the height of flu season.",
+]
+
+
+@pytest.mark.parametrize("text", WRITTEN)
+def test_may_name_wherever_the_gazetteer_finds_a_place_there(text: str) -> None:
+    assert _names_a_place_there(text)
+    assert _may_name(text)
+
+
+@pytest.mark.parametrize("text", ELSEWHERE)
+def test_a_text_naming_no_place_there_is_told_apart_without_reading_it(text: str) -> None:
+    assert not _names_a_place_there(text)
+    assert not _may_name(text)
+
+
+def test_may_name_for_every_alias_of_a_place_in_iraq_or_syria() -> None:
+    """Every packaged alias, written as the data spell it, with a possessive, and in capitals:
+    where the gazetteer finds a place of Iraq or Syria, may_name says it may be there."""
+    missed = []
+    checked = 0
+    for place, aliases, _ in read_places(
+        resources.files("watcher.detection")
+        .joinpath("data", "places.tsv")
+        .read_text("utf-8")
+        .splitlines()
+    ):
+        if place.country not in IRAQ_SYRIA:
+            continue
+        for alias in aliases:
+            for text in (
+                f"Strikes hit targets in {alias} on Monday",
+                f"Strikes hit {alias}’s outskirts",
+                f"STRIKES HIT {alias.upper()}",
+            ):
+                if _names_a_place_there(text):
+                    checked += 1
+                    if not _may_name(text):
+                        missed.append(text)
+    assert checked > 10_000
+    assert not missed, missed[:20]
+
+
+@pytest.mark.parametrize(
+    ("text", "pairs"),
+    [
+        ("they don’t say", [("don", "t")]),
+        ("in qa'im and raqqa’s east", [("qa", "im"), ("raqqa", "s")]),
+        ("‘quoted’ words", []),
+        ("x’’y", None),  # two joiners in a row
+        ("x'’y", None),
+        ("ma’ar’at", None),  # three runs
+        ("qa\u0304im", None),  # a combining mark
+    ],
+)
+def test_joined_runs(text: str, pairs: list[tuple[str, str]] | None) -> None:
+    assert joined_runs(text) == pairs

@@ -22,7 +22,7 @@ import logging
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 
 log = logging.getLogger(__name__)
@@ -84,6 +84,58 @@ _GAP = re.compile(r"[\s\-‐‑–—.'’`]*")
 # Arabic mark. Said as a look-behind, the same as "\w(?:[...]*[\w...])?" and a fifth faster.
 _TOKEN = re.compile(r"\w[\w\u0300-\u036f\u064b-\u065f\u0670'’‘ʼʿʾ`]*(?<=[\w\u064b-\u065f\u0670])")
 _SPLIT = re.compile(f"({_TOKEN.pattern})")
+# What joins runs of \w into one token ("qa’im"); each folds to nothing (joined_runs).
+APOSTROPHES = "'’‘ʼʿʾ`"
+_JOINERS = frozenset(APOSTROPHES)
+# Combining marks (Latin, Arabic) join runs too; in UTF-8 their first bytes are these.
+_MARK_BYTES = (b"\xcc", b"\xcd", b"\xd9")
+
+
+def _run_before(text: str) -> str:
+    start = len(text)
+    while start and (text[start - 1].isalnum() or text[start - 1] == "_"):
+        start -= 1
+    return text[start:]
+
+
+def _run_after(text: str) -> str:
+    end = 0
+    while end < len(text) and (text[end].isalnum() or text[end] == "_"):
+        end += 1
+    return text[:end]
+
+
+def joined_runs(lowered: str) -> list[tuple[str, str]] | None:
+    """The pairs of runs of \\w that an apostrophe joins into one token ("don’t", "qa’im"), in
+    a lower-cased text; None when a token may join more than two runs or hold a combining
+    mark (not worked out here). Apostrophes are few, and found in C."""
+    pairs = []
+    for apostrophe in APOSTROPHES:
+        if apostrophe not in lowered:
+            continue
+        pieces = lowered.split(apostrophe)
+        for index, (before, after) in enumerate(itertools.pairwise(pieces)):
+            first = _run_before(before)
+            if not first:
+                continue
+            # The characters after this apostrophe and after the run it joins: an empty piece
+            # that is not the last stands for the same apostrophe again.
+            more = "" if index + 2 == len(pieces) else apostrophe
+            if (after[:1] or more) in _JOINERS:
+                return None  # "x’’y": more than one joiner
+            second = _run_after(after)
+            if not second:
+                continue
+            if (after[len(second) : len(second) + 1] or more) in _JOINERS:
+                return None  # "x’y’z"
+            pairs.append((first, second))
+    if not lowered.isascii() and any(
+        mark in lowered.encode("utf-8", "surrogatepass") for mark in _MARK_BYTES
+    ):
+        return None
+    return pairs
+
+
 _MARKS = str.maketrans("", "", "'’‘ʼʿʾ`\u0640")
 _ARABIC = str.maketrans({"ة": "ه", "ى": "ي", "ٱ": "ا", "ی": "ي", "ک": "ك", "ı": "i"})
 _ARABIC_PROCLITICS = "وبلفك"
@@ -575,12 +627,76 @@ def _find_near(index: _Index, text: str, windows: Sequence[tuple[int, int]]) -> 
     return [found[key] for key in sorted(found)]
 
 
+def token_keys(words: set[str], joined: Iterable[tuple[str, str]]) -> set[str]:
+    """The keys _tokenize gives a text's tokens that are not among its runs of \\w in lower case
+    (`words`): runs outside ASCII, folded, and the pairs of runs that one joiner makes a token
+    ("qa’im" is "qaim"; "Baghdad’s" is "baghdad", one of the words). For a text that
+    lower-casing keeps the same length, where no token joins more than two runs."""
+    keys = {
+        key
+        for word in itertools.filterfalse(str.isascii, words)
+        if (key := _fold_cached(word)) != word
+    }
+    keys.update(_fold_cached(first) + _fold_cached(second) for first, second in joined)
+    return keys
+
+
+# For may_begin, of the aliases of some countries' places, by first token: whether one is that
+# token alone, whether all must be written with a capital first letter, and the second tokens
+# of the others -> the sets of their further tokens.
+_Leads = dict[str, tuple[bool, bool, dict[str, tuple[frozenset[str], ...]]]]
+
+
+def _leads(index: _Index, countries: frozenset[str]) -> _Leads:
+    alone: set[str] = set()
+    lower: set[str] = set()  # first tokens of an alias that may be written without a capital
+    rests: dict[str, dict[str, set[frozenset[str]]]] = {}
+    for key, target in index.keys.items():
+        if not isinstance(target.entry, Place) or target.entry.country not in countries:
+            continue
+        first, *more = key.split(" ")
+        held = rests.setdefault(first, {})
+        if more:
+            held.setdefault(more[0], set()).add(frozenset(more[1:]))
+        else:
+            alone.add(first)
+        if not (target.shape == CAPITAL or (target.shape == UPPER and first[0].isalpha())):
+            lower.add(first)
+    return {
+        first: (
+            first in alone,
+            first not in lower,
+            {second: tuple(sets) for second, sets in held.items()},
+        )
+        for first, held in rests.items()
+    }
+
+
 @dataclass(frozen=True, eq=False)
 class Gazetteer:
     places: Mapping[str, Place]
     actors: Mapping[str, Actor]
     _place_index: _Index
     _actor_index: _Index
+    _leads: dict[frozenset[str], _Leads] = field(default_factory=dict, repr=False)
+
+    def may_begin(self, keys: set[str], countries: frozenset[str]) -> dict[str, bool]:
+        """The first tokens of the aliases of the countries' places whose every token is among
+        `keys` (a text's token keys, or more): the tokens where a place of theirs may begin in
+        the text, each with whether it must then be written with a capital. Set operations in
+        C, where places_in reads the text token by token: most texts with a strike word name no
+        place in Iraq or Syria, and are done with this."""
+        leads = self._leads.get(countries)
+        if leads is None:
+            leads = self._leads[countries] = _leads(self._place_index, countries)
+        begin = {}
+        for first in leads.keys() & keys:
+            alone, capital, seconds = leads[first]
+            if alone or any(
+                rest <= keys for second in seconds.keys() & keys for rest in seconds[second]
+            ):
+                begin[first] = capital
+        return begin
 
     def places_in(self, text: str) -> list[Found]:
         """Place mentions in order; non-overlapping, the longest alias wins at each position."""

@@ -1,6 +1,7 @@
 """Places of a document: a Document and the rules in, the places it names (the gazetteer's
 places, and the rules' countries and their adjectives) as FoundPlaces by sentence out; reads
-the gazetteer, loaded once.
+the gazetteer, loaded once. may_name tells from a text's tokens, before it is read, that it
+names no place in some countries.
 
 A country that speaks or strikes ("Iraq said", "Turkey bombs") is an actor, not a place; a
 place a projectile came from or a force belongs to ("rockets fired from Syria", "Iran-backed
@@ -17,7 +18,14 @@ import unicodedata
 from dataclasses import dataclass
 
 from watcher.detection.fields import PlaceRef
-from watcher.detection.gazetteer import Gazetteer, Place, load_gazetteer
+from watcher.detection.gazetteer import (
+    Gazetteer,
+    Place,
+    joined_runs,
+    load_gazetteer,
+    token_keys,
+)
+from watcher.detection.phrases import Tokens, may_occur
 from watcher.detection.rules import PlaceWords, Rule, RuleSet
 from watcher.detection.sentences import Document
 
@@ -155,6 +163,62 @@ def _places(
     if window is not None:
         return [place for place in found if low <= place.start < high]
     return found
+
+
+# Words where may_name reads the text for a place at most: past them, reading it whole with
+# the rest of detection costs less.
+_MOST_LOOKS = 24
+
+
+def may_name(tokens: Tokens, rules: RuleSet, countries: frozenset[str]) -> bool:
+    """Whether the text may name a place in one of the countries: one of the rules' country
+    names or demonyms, or a gazetteer place (SentencePlaces finds no other kind; "the capital"
+    is a country's, named before it). False only when it names none. Not worked out for texts
+    whose tokens are folded otherwise (Arabic, or letters that lower-casing lengthens): True."""
+    if tokens.folded is None:
+        return True
+    named = frozenset(f"{kind}:{code}" for kind in ("country", "demonym") for code in countries)
+    if may_occur(rules.index, tokens, named):
+        return True
+    joined = joined_runs(tokens.folded)
+    if joined is None:
+        return True
+    gazetteer = rules.gazetteer or load_gazetteer()
+    other = token_keys(tokens.vocabulary, joined)
+    begin = gazetteer.may_begin(
+        tokens.vocabulary | other if other else tokens.vocabulary, countries
+    )
+    if not begin:
+        return False
+    if not begin.keys().isdisjoint(other):
+        return True  # a place may begin at a token that is no one word: not looked for here
+    # The places that may begin at one of those words, read around each of them only.
+    at: list[tuple[int, int]] = []
+    for word, capital in begin.items():
+        at.extend(
+            match.span()
+            for match in _run(word).finditer(tokens.folded)
+            if not capital or tokens.text[match.start()].isupper()
+        )
+        if len(at) > _MOST_LOOKS:
+            return True
+    windows: list[tuple[int, int]] = []
+    for start, end in sorted(at):
+        if windows and start <= windows[-1][1]:
+            windows[-1] = (windows[-1][0], max(end, windows[-1][1]))
+        else:
+            windows.append((start, end))
+    return any(
+        isinstance(found.entry, Place) and found.entry.country in countries
+        for found in gazetteer.places_near(tokens.text, windows)
+    )
+
+
+@functools.lru_cache(maxsize=1 << 10)
+def _run(word: str) -> re.Pattern[str]:
+    """The word as a whole run of \\w; written so that re looks for the word itself first."""
+    escaped = re.escape(word)
+    return re.compile(rf"{escaped}(?<!\w{escaped})(?!\w)")
 
 
 # "the capital" with no name after it: the capital of the country the story is about ("...

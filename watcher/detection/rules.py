@@ -342,6 +342,12 @@ class RuleSet:
         """Every list of cue_lists."""
         return frozenset(name for cue in self.cue_lists for name in cue if name)
 
+    @functools.cached_property
+    def place_countries(self) -> frozenset[str]:
+        """The countries one of which a text must name a place in for a rule to fire: a cue
+        with no place there scores 0, and every threshold is above 0."""
+        return frozenset(country for rule in self.rules for country in rule.countries)
+
 
 def _merge_rules(base: Sequence[Any], user: object) -> list[tuple[str, object]]:
     """Shipped rules with the user's replacing those of the same id, each with the key path
@@ -800,7 +806,8 @@ def _rule(
         elsewhere_factor=_number(
             raw.get("elsewhere_factor", 0.5), file, f"{path}.elsewhere_factor", 0, 1, problems
         ),
-        threshold=_number(raw.get("threshold", 0.5), file, f"{path}.threshold", 0, 1, problems),
+        # Above 0: a rule that fired at 0 would fire on a strike word with no place around it.
+        threshold=_number(raw.get("threshold", 0.5), file, f"{path}.threshold", 0.01, 1, problems),
         lead=int(
             _number(raw.get("lead", 4), file, f"{path}.lead", 0, 1000, problems, integer=True)
         ),

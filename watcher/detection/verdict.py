@@ -3,7 +3,9 @@ that fired, its score, the lead strike's StrikeFields, the evidence and the guar
 lowered it) or None out, with the reasons in words for explain(); no I/O beyond loading the
 shipped rules and gazetteer once.
 
-Every rule is scored (scoring); the best that reaches its threshold fires. A rule that falls
+Every rule is scored (scoring); the best that reaches its threshold fires. detect() stops
+early where no rule can: a text with no strike word, or none with a place in a rule's countries
+(places.may_name); explain() reads every text through, to say why. A rule that falls
 short only because a denial lowered it makes a Detection with denial=True.
 """
 
@@ -16,7 +18,7 @@ from datetime import datetime
 from watcher.detection import arabic
 from watcher.detection.fields import StrikeFields
 from watcher.detection.phrases import may_occur, tokenize
-from watcher.detection.places import FoundPlace, SentencePlaces
+from watcher.detection.places import FoundPlace, SentencePlaces, may_name
 from watcher.detection.rules import RESERVED_GUARDS, Rule, RuleSet
 from watcher.detection.scoring import Candidate, combine, score_cues, without_denial
 from watcher.detection.sentences import Document, Mention, read_document
@@ -80,6 +82,11 @@ def _verdict(
         if reasons is not None:
             reasons.extend(f"{rule.id}: no strike words" for rule in rules.rules)
         return Verdict(None, tuple(reasons or ()))
+    if reasons is None and not may_name(tokens, rules, rules.place_countries):
+        # A cue with no place in its rule's countries around it scores 0 (scoring), so no rule
+        # fires on a text that names none; most with a strike word are about elsewhere. explain()
+        # reads on, to say so of every cue.
+        return Verdict(None, ())
     doc = read_document(joined, len(title), tokens, rules, published)
     places = SentencePlaces(doc, rules)
     best: tuple[float, Rule, list[Candidate], list[Candidate]] | None = None
