@@ -49,7 +49,7 @@ def test_the_example_config_loads(monkeypatch: pytest.MonkeyPatch, tmp_path: Pat
     assert config.targets["email"].format == "html"
     assert config.targets["email"].urls == ("mailto://u:p@mail.example?to=a@b.example",)
     # The lists of names the example writes out are the defaults it says they are.
-    for key in ("actor_groups", "target_sides", "local_actors"):
+    for key in ("actor_groups", "target_sides", "local_actors", "words"):
         assert getattr(config.events, key) == getattr(EventSettings(), key), key
 
 
@@ -75,6 +75,7 @@ def test_every_config_key_is_documented_in_the_example() -> None:
         *module._ROUTE_KEYS,
         *module._DELIVERY_KEYS,
         *module.event_keys(),
+        *module.event_word_keys(),
     }
     missing = sorted(accepted - documented)
     assert not missing, f"undocumented config keys: {missing}"

@@ -133,6 +133,17 @@ BROKEN: list[tuple[str, str, list[str]]] = [
         ],
     ),
     (
+        "events-words",
+        FEED + '[events.words]\nfurther = "another"\nagain = ["re:again|anew"]\nmore = []\n',
+        [
+            "events.words.further: must be a list of words",
+            "events.words.again: must be a list of words or phrases of words apart by single "
+            "spaces, a trailing * matching any ending (no regular expressions) "
+            "(got ['re:again|anew'])",
+            "events.words.more: unknown key",
+        ],
+    ),
+    (
         "events-side-by-another-name",
         FEED + '[events]\ntarget_sides = [["American", "us base"]]\n',
         [

@@ -119,7 +119,7 @@ def test_report_from_adapts_a_detection_of_a_feed_item() -> None:
         summary="A drone attacked a base near Al Qaim on Monday.",
         published=T0,
     )
-    got = report_from(detection, item, "wire-a", T0 + timedelta(minutes=3))
+    got = report_from(detection, item, "wire-a", T0 + timedelta(minutes=3), SETTINGS)
     assert (got.item_key, got.alias, got.outlet, got.published) == (
         "guid:1",
         "alias:1",
@@ -135,7 +135,7 @@ def test_report_from_adapts_a_detection_of_a_feed_item() -> None:
     assert got.killed == (3, None) and got.event_date == date(2025, 3, 3)
     assert got.fingerprint == fingerprint(item.title, item.summary)
     denied = replace(item, title="Iraq denies drone attack on base near Al Qaim")
-    assert report_from(detection, denied, "wire-a", T0).denial
+    assert report_from(detection, denied, "wire-a", T0, SETTINGS).denial
     # "militia: Kataib Hezbollah" and the "Islamic Resistance in Iraq" count as one actor.
     state = opened(
         report(
@@ -179,7 +179,7 @@ def test_a_claim_is_read_in_either_language(evidence: str, claimed: bool) -> Non
     strike = _fields("air_drone", "militia: Kataib Hezbollah")
     detection = Detection("strike", 0.9, strike, (evidence,), (), ())
     item = Item("guid:1", "alias:1", "1", None, "", evidence, T0)
-    assert report_from(detection, item, "wire-a", T0).claimed is claimed
+    assert report_from(detection, item, "wire-a", T0, SETTINGS).claimed is claimed
 
 
 def test_first_report_opens_an_event_with_its_fields() -> None:
@@ -736,7 +736,7 @@ def detected_reports(rows: list[dict[str, Any]]) -> list[tuple[dict[str, Any], R
         detection = detect(row["title"], row["text"], rules, row["published"])
         if detection is not None:
             seen = row["published"] + timedelta(minutes=5)
-            found.append((row, report_from(detection, item, row["outlet"], seen)))
+            found.append((row, report_from(detection, item, row["outlet"], seen, SETTINGS)))
     return found
 
 
@@ -785,7 +785,7 @@ def test_an_arabic_and_an_english_report_of_one_strike_are_one_event() -> None:
         detection = detect(title, text, rules, when)
         assert detection is not None, title
         item = Item(f"guid:{n}", f"alias:{n}", str(n), None, title, text, when)
-        reports.append(report_from(detection, item, f"outlet-{n}", when))
+        reports.append(report_from(detection, item, f"outlet-{n}", when, SETTINGS))
     decisions = cluster_all(reports, SETTINGS)
     assert [(d.state.id, d.action) for d in decisions] == [(1, "new"), (1, "silent"), (2, "new")]
 
@@ -1148,8 +1148,44 @@ def test_report_from_reads_a_follow_up_and_a_further_strike_from_the_words(
         lowered_by=(),
     )
     item = Item(key="k", alias="a", guid="g", link=None, title=title, summary=summary, published=T0)
-    made = report_from(detection, item, "wire", T0)
+    made = report_from(detection, item, "wire", T0, SETTINGS)
     assert (made.follow_up, made.another) == (follow_up, another)
+
+
+@pytest.mark.parametrize(
+    ("words", "title", "summary", "told"),
+    [
+        # A word added to the further words.
+        (
+            'further = ["another", "latest"]',
+            "Latest drone attack hits base near Qaim",
+            "",
+            (False, True),
+        ),
+        # A list replaces the shipped one whole: "wounds" is no longer read.
+        (
+            'wounds = ["burns"]',
+            "Rocket attack kills two",
+            "A guard died of his burns.",
+            (True, False),
+        ),
+        (
+            'wounds = ["burns"]',
+            "Rocket attack kills two",
+            "A guard died of his wounds.",
+            (False, False),
+        ),
+    ],
+)
+def test_the_words_read_for_a_follow_up_and_a_further_strike_are_config_keys(
+    words: str, title: str, summary: str, told: tuple[bool, bool]
+) -> None:
+    detection = Detection("strike", 0.9, _fields("missile_rocket", None), (), (), ())
+    item = Item("k", "a", "g", None, title, summary, T0)
+    shipped = report_from(detection, item, "wire", T0, SETTINGS)
+    assert (shipped.follow_up, shipped.another) != told
+    made = report_from(detection, item, "wire", T0, _configured(f"[events.words]\n{words}"))
+    assert (made.follow_up, made.another) == told
 
 
 def test_targets_of_two_sides_no_closer_than_a_region_are_two_strikes() -> None:
@@ -1205,7 +1241,7 @@ def test_the_people_a_headline_says_were_hurt_are_read(
 ) -> None:
     detection = Detection("strike", 0.9, _fields("missile_rocket", None), (title,), (), ())
     item = Item("guid:1", "alias:1", "1", None, title, "", T0)
-    assert report_from(detection, item, "wire-a", T0).victims == victims
+    assert report_from(detection, item, "wire-a", T0, SETTINGS).victims == victims
 
 
 def test_an_attack_whose_headline_names_the_side_that_struck_back_as_hurt_is_apart() -> None:
@@ -1287,12 +1323,12 @@ def test_report_from_reads_a_day_counted_in_a_sentence_that_tells_the_strike() -
     told = "US jets struck a depot near Al Qaim overnight, officials said."
     detection = Detection("strike", 0.9, fields, (told,), (), ())
     item = Item("guid:1", "alias:1", "1", None, "US jets strike depot", told, T0)
-    assert report_from(detection, item, "wire-a", T0).day_counted
+    assert report_from(detection, item, "wire-a", T0, SETTINGS).day_counted
     elsewhere = replace(detection, evidence=("US jets struck a depot near Al Qaim.",))
-    assert not report_from(elsewhere, item, "wire-a", T0).day_counted
+    assert not report_from(elsewhere, item, "wire-a", T0, SETTINGS).day_counted
     weekday = replace(fields, event_date_text="on Monday")
     named = replace(detection, fields=weekday, evidence=("US jets struck on Monday.",))
-    assert not report_from(named, item, "wire-a", T0).day_counted
+    assert not report_from(named, item, "wire-a", T0, SETTINGS).day_counted
 
 
 def test_days_each_lead_states_too_far_apart_are_two_strikes() -> None:

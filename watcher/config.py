@@ -11,13 +11,13 @@ import os
 import re
 import tomllib
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, TypeVar
 
 from watcher.detection import RuleSet, default_rules, load_rules
 from watcher.errors import ConfigError, Problem
-from watcher.events import CHANGE_KINDS, EventSettings
+from watcher.events import CHANGE_KINDS, EventSettings, EventWords
 
 T = TypeVar("T")
 
@@ -983,12 +983,47 @@ def event_keys() -> tuple[str, ...]:
     )
 
 
+# A word of [events.words]: a word or words apart by single spaces, a trailing * any ending.
+_EVENT_WORD = re.compile(r"[\w'’.-]+(?: [\w'’.-]+)*\*?")
+
+
+def _words(value: object) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(
+        isinstance(word, str) and _EVENT_WORD.fullmatch(word) for word in value
+    ):
+        raise ValueError(
+            "must be a list of words or phrases of words apart by single spaces, a trailing * "
+            "matching any ending (no regular expressions)"
+        )
+    return tuple(value)
+
+
+def event_word_keys() -> tuple[str, ...]:
+    """The lists of [events.words]."""
+    return tuple(field.name for field in fields(EventWords))
+
+
+def _read_event_words(reader: _Reader, data: object) -> EventWords:
+    base = EventWords()
+    table = reader.table(data, "events.words", event_word_keys())
+    return EventWords(
+        **{
+            key: reader.get(
+                table, "events.words", key, _words, getattr(base, key), 'write e.g. ["word", ...]'
+            )
+            for key in event_word_keys()
+        }
+    )
+
+
 def _read_events(reader: _Reader, data: object) -> EventSettings:
     if data is None:
         return EventSettings()
     base = EventSettings()
-    table = reader.table(data, "events", event_keys())
+    table = reader.table(data, "events", (*event_keys(), "words"))
     values: dict[str, Any] = {}
+    if "words" in table:
+        values["words"] = _read_event_words(reader, table["words"])
     for key in event_keys():
         default = getattr(base, key)
         if key not in table:

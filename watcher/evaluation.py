@@ -221,7 +221,7 @@ def group_events(
             rid, rid, str(record.get("title") or ""), str(record.get("text") or ""), published
         )
         outlet = str(record.get("outlet") or record.get("outlet_hint") or rid)
-        report = events.report_from(detection, item, outlet, when)
+        report = events.report_from(detection, item, outlet, when, settings)
         open_events = [e for e in held.values() if events.is_open(e, report.when, settings)]
         decision = events.cluster(report, open_events, settings)
         if decision.event_id is None and detection.denial:

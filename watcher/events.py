@@ -16,6 +16,8 @@ from dataclasses import asdict, dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any, Protocol, TypeVar
 
+from watcher.detection.rules import phrase_alternatives
+
 log = logging.getLogger(__name__)
 
 Count = int | tuple[int, int | None] | None  # N, [min, max], or [N, None] for "at least N"
@@ -206,6 +208,190 @@ DEFAULT_LOCAL_ACTORS: tuple[tuple[str, str], ...] = (
 
 
 @dataclass(frozen=True)
+class EventWords:
+    """The words a report's headline and lead are read for ([events.words]; config.example.toml
+    says what each list is for), and the patterns report_from reads them with, compiled on
+    first use. English words match whole words, in any case; Arabic ones (the `_ar` lists)
+    match the start of a word, with any ending."""
+
+    # A headline that tells a further strike: "Another drone attack hits ...", "3rd mortar
+    # attack on coalition camp", "Rockets hammer the base again", "jets again bomb ...".
+    further: tuple[str, ...] = (
+        "another",
+        "second",
+        "2nd",
+        "third",
+        "3rd",
+        "fresh",
+        "renewed",
+        "new",
+        "more",
+        "further",
+        "additional",
+    )
+    # The further word must govern the strike: not "more killed in ... strike", "new video of
+    # strike", "fresh questions over drone strike", "second anniversary of drone strike".
+    not_further: tuple[str, ...] = (
+        "killed",
+        "dead",
+        "death",
+        "deaths",
+        "wounded",
+        "injured",
+        "die",
+        "dies",
+        "died",
+        "victim",
+        "victims",
+        "detail",
+        "details",
+        "casualties",
+        "people",
+        "civilians",
+        "anniversary",
+        "footage",
+        "video",
+        "videos",
+        "image",
+        "images",
+        "photo",
+        "photos",
+        "picture",
+        "pictures",
+        "evidence",
+        "question",
+        "questions",
+        "claim",
+        "claims",
+        "call",
+        "calls",
+        "doubt",
+        "doubts",
+        "report",
+        "reports",
+        "probe",
+        "probes",
+        "inquiry",
+        "investigation",
+        "information",
+        "account",
+        "accounts",
+    )
+    strike_nouns: tuple[str, ...] = (
+        "strike",
+        "strikes",
+        "air strike",
+        "air strikes",
+        "airstrike",
+        "airstrikes",
+        "attack",
+        "attacks",
+        "raid",
+        "raids",
+        "rocket",
+        "rockets",
+        "missile",
+        "missiles",
+        "drone",
+        "drones",
+        "bombing",
+        "bombings",
+        "bombardment",
+        "shelling",
+        "barrage",
+    )
+    strike_verbs: tuple[str, ...] = (
+        "hit",
+        "hits",
+        "struck",
+        "strike",
+        "strikes",
+        "bomb",
+        "bombs",
+        "bombed",
+        "bombard",
+        "bombards",
+        "bombarded",
+        "pound",
+        "pounds",
+        "pounded",
+        "shell",
+        "shells",
+        "shelled",
+        "target",
+        "targets",
+        "targeted",
+        "hammer",
+        "hammers",
+        "hammered",
+        "attack",
+        "attacks",
+        "attacked",
+        "rock",
+        "rocks",
+        "rocked",
+        "raid",
+        "raids",
+        "raided",
+    )
+    again: tuple[str, ...] = ("again",)
+    # Deaths or a count told after the strike: "died of his wounds", "the toll rose to",
+    # "raising the toll", "متأثرا بجروحه", "ارتفاع حصيلة".
+    died: tuple[str, ...] = ("die", "dies", "died", "dying", "succumb*")
+    wounds: tuple[str, ...] = ("wounds", "injuries")
+    toll: tuple[str, ...] = ("toll",)
+    toll_rose: tuple[str, ...] = (
+        "rises",
+        "rose",
+        "risen",
+        "climbs",
+        "climbed",
+        "jumps",
+        "jumped",
+        "increases",
+        "increased",
+        "reaches",
+        "reached",
+    )
+    raised: tuple[str, ...] = ("raises", "raised", "raising")
+    died_ar: tuple[str, ...] = ("متأثر",)
+    wounds_ar: tuple[str, ...] = ("بجروح", "بجراح")
+    toll_rose_ar: tuple[str, ...] = ("ارتفع", "ارتفاع")
+    toll_ar: tuple[str, ...] = ("حصيلة",)
+
+    @functools.cached_property
+    def another(self) -> re.Pattern[str]:
+        """A further strike told by a headline; "more than 15 rockets" is none."""
+        nouns, verbs = (
+            phrase_alternatives(self.strike_nouns),
+            phrase_alternatives(self.strike_verbs),
+        )
+        return re.compile(
+            rf"\b{phrase_alternatives(self.further)}(?!\s+than\b)\s+"
+            rf"(?:(?!{phrase_alternatives(self.not_further)}\b)[\w'’-]+\s+){{0,2}}?{nouns}\b"
+            rf"|\b{phrase_alternatives(self.again)}\s+{verbs}\b"
+            rf"|\b(?:{nouns}|{verbs})\b.*\b{phrase_alternatives(self.again)}\b",
+            re.IGNORECASE,
+        )
+
+    @functools.cached_property
+    def follow_up(self) -> re.Pattern[str]:
+        """Deaths or a count told after the strike, in English or Arabic."""
+        toll = phrase_alternatives(self.toll)
+        return re.compile(
+            rf"\b{phrase_alternatives(self.died)}\s+(?:[\w'’-]+\s+){{0,3}}?(?:of|from|to)\s+"
+            rf"(?:(?:his|her|their|the)\s+)?{phrase_alternatives(self.wounds)}\b"
+            # "the toll rose", "toll from Tuesday's strike on a market rises to 15"
+            rf"|\b{toll}\s+(?:(?:from|of|in)\s+(?:[\w'’-]+\s+){{0,7}}?|(?:[\w'’-]+\s+){{0,3}}?)"
+            rf"{phrase_alternatives(self.toll_rose)}\b"
+            rf"|\b{phrase_alternatives(self.raised)}\s+(?:the|its)\s+(?:death\s+)?{toll}\b"
+            rf"|{phrase_alternatives(self.died_ar)}\S*\s+{phrase_alternatives(self.wounds_ar)}"
+            rf"|{phrase_alternatives(self.toll_rose_ar)}\S*\s+(?:\S+\s+)?{phrase_alternatives(self.toll_ar)}",
+            re.IGNORECASE,
+        )
+
+
+@dataclass(frozen=True)
 class EventSettings:
     # How long after an event's first report another report may still join it: follow-ups
     # ("the toll from Tuesday's strike rose to nine") come days later; they name the strike's day.
@@ -242,6 +428,8 @@ class EventSettings:
     local_actors: tuple[tuple[str, str], ...] = field(default=DEFAULT_LOCAL_ACTORS)
     # Air strikes and missiles are often the same raid told two ways; artillery is not an air raid.
     conflicting_types: tuple[frozenset[str], ...] = (frozenset({"shelling", "air_drone"}),)
+    # The words a report's headline and lead are read for: a further strike, a follow-up.
+    words: EventWords = EventWords()
 
 
 class _PlaceLike(Protocol):
@@ -322,36 +510,6 @@ _CLAIM = re.compile(
     re.I,
 )
 _LEAD_WORDS = 60
-# Words that tell a strike, as nouns ("another drone attack") and as verbs ("hits ... again").
-_STRIKE_NOUNS = (
-    r"(?:strikes?|air\s*strikes?|airstrikes?|attacks?|raids?|rockets?|missiles?|drones?|"
-    r"bombings?|bombardment|shelling|barrage)"
-)
-_STRIKE_VERBS = (
-    r"(?:hit|hits|struck|strikes?|bomb(?:s|ed)?|bombard(?:s|ed)?|pound(?:s|ed)?|shell(?:s|ed)?|"
-    r"target(?:s|ed)?|hammer(?:s|ed)?|attack(?:s|ed)?|rock(?:s|ed)?|raid(?:s|ed)?)"
-)
-# A headline that tells a further strike: "Another drone attack hits ...", "3rd mortar attack
-# on coalition camp", "Rockets hammer the base again", "jets again bomb ...", "More rocket attacks".
-# The word must govern the strike: not "more than 15 rockets", "more killed in ... strike",
-# "new video of strike", "fresh questions over drone strike", "second anniversary of drone
-# strike", nor "Iraq again condemns Turkish strikes" (it is the condemning that comes again).
-_ANOTHER = re.compile(
-    r"\b(?:another|second|2nd|third|3rd|fresh|renewed|new|more(?!\s+than\b)|further|"
-    r"additional)\s+(?:(?!(?:killed|dead|deaths?|wounded|injured|die[sd]?|victims?|details?|"
-    r"casualties|people|civilians|anniversary|footage|videos?|images?|photos?|pictures?|"
-    r"evidence|questions?|claims?|calls?|doubts?|reports?|probes?|inquiry|investigation|"
-    r"information|accounts?)\b)[\w'’-]+\s+){0,2}?"
-    + _STRIKE_NOUNS
-    + r"\b|\bagain\s+"
-    + _STRIKE_VERBS
-    + r"\b|\b(?:"
-    + _STRIKE_NOUNS
-    + "|"
-    + _STRIKE_VERBS
-    + r")\b.*\bagain\b",
-    re.IGNORECASE,
-)
 # People a headline says were killed or hurt, with the words that say whose they are: "More
 # US Troops Wounded", "American Contractor Killed", "drone kills two US soldiers" (not "US
 # troops kill ...": they struck).
@@ -364,19 +522,6 @@ _VICTIMS = re.compile(
     r"(?:killed|wounded|injured|hurt|dead)\b"
     r"|\b(?:kill(?:s|ed|ing)?|wound(?:s|ed|ing)?|injur(?:es|ed|ing))\s+(?:at\s+least\s+)?"
     rf"(?P<object>(?:[\w.'’-]+\s+){{1,3}}?{_PEOPLE})\b",
-    re.IGNORECASE,
-)
-# Deaths or a count told after the strike, in English or Arabic, in the headline, the sentences
-# that fired or the first hundred words ("died of his wounds", "the death toll rose to",
-# "raising the toll", "متأثرا بجروحه", "ارتفاع حصيلة").
-_FOLLOW_UP = re.compile(
-    r"\b(?:die[sd]?|dying|succumb\w*)\s+(?:[\w'’-]+\s+){0,3}?(?:of|from|to)\s+"
-    r"(?:(?:his|her|their|the)\s+)?(?:wounds|injuries)\b"
-    # "the toll rose", "toll from Tuesday's strike on a market rises to 15"
-    r"|\btoll\s+(?:(?:from|of|in)\s+(?:[\w'’-]+\s+){0,7}?|(?:[\w'’-]+\s+){0,3}?)"
-    r"(?:rises|rose|risen|climbs|climbed|jumps|jumped|increases|increased|reaches|reached)\b"
-    r"|\brais(?:es|ed|ing)\s+(?:the|its)\s+(?:death\s+)?toll\b"
-    r"|متأثر\S*\s+بجروح|متأثر\S*\s+بجراح|ارتفا?ع\S*\s+(?:\S+\s+)?حصيلة",
     re.IGNORECASE,
 )
 # The words by which a report counts its strike's day from its own publication (the detector
@@ -398,8 +543,15 @@ def fingerprint(title: str, text: str) -> str:
     return " ".join(sorted(_content_words(f"{title} {lead}")))
 
 
-def report_from(detection: _DetectionLike, item: _ItemLike, outlet: str, seen: datetime) -> Report:
-    """Adapt the detector's Detection of a feed item to a Report; the wording is the feed's own."""
+def report_from(
+    detection: _DetectionLike,
+    item: _ItemLike,
+    outlet: str,
+    seen: datetime,
+    settings: EventSettings,
+) -> Report:
+    """Adapt the detector's Detection of a feed item to a Report; the wording is the feed's own,
+    read for a further strike and a follow-up with the settings' words."""
     fields = detection.fields
     places = tuple(_place_key(p) for p in fields.places)
     countries = tuple(dict.fromkeys([*fields.countries, *(p.country for p in places)]))
@@ -432,8 +584,12 @@ def report_from(detection: _DetectionLike, item: _ItemLike, outlet: str, seen: d
         day_counted=_counted(fields, detection.evidence),
         denial=denial,
         claimed=bool(_CLAIM.search(said)),
-        follow_up=bool(_FOLLOW_UP.search(f"{said} {' '.join(item.summary.split()[:100])}")),
-        another=bool(_ANOTHER.search(item.title)),
+        # Deaths or a count told after the strike, in the headline, the sentences that fired
+        # or the first hundred words.
+        follow_up=bool(
+            settings.words.follow_up.search(f"{said} {' '.join(item.summary.split()[:100])}")
+        ),
+        another=bool(settings.words.another.search(item.title)),
         victims=tuple(
             m.group("people") or m.group("object") for m in _VICTIMS.finditer(item.title)
         ),

@@ -436,7 +436,7 @@ def _record_detection(
     """
     store = ctx.store
     seen_at = now()
-    report = eventing.report_from(detection, item, outlet, seen_at)
+    report = eventing.report_from(detection, item, outlet, seen_at, ctx.config.events)
     # Item keys are a feed's own (two feeds may both number their items "1234"); aliases, which
     # hold canonical links, stay global so that one article in two feeds is one report.
     report = replace(report, item_key=f"{state.id}/{report.item_key}")

@@ -184,7 +184,7 @@ PLACE_WORD_KEYS = ("speaks", "affiliation", "origin", "origin_over", "origin_wit
 _PLACE_WORD = re.compile(r"[^\W\d_][\w'’.-]*(?: [^\W\d_][\w'’.-]*)*\*?")
 
 
-def _alternatives(words: Sequence[str]) -> str:
+def phrase_alternatives(words: Sequence[str]) -> str:
     """One group matching any of the words: the words of a phrase apart by whitespace, a
     trailing * any ending; no words match nothing."""
     if not words:
@@ -215,14 +215,14 @@ class PlaceWords:
         as written (case-sensitive)."""
         return re.compile(
             r"(?:'s|’s)?\s+(?:has\s+|had\s+|have\s+)?(?:\w+ly\s+)?"
-            + _alternatives(self.speaks)
+            + phrase_alternatives(self.speaks)
             + r"\b"
         )
 
     @functools.cached_property
     def affiliation_after(self) -> re.Pattern[str]:
         """Matched right after a country or its adjective: "Iran-backed", "Iranian commander"."""
-        return re.compile(r"[\s-]+" + _alternatives(self.affiliation) + r"\b", re.IGNORECASE)
+        return re.compile(r"[\s-]+" + phrase_alternatives(self.affiliation) + r"\b", re.IGNORECASE)
 
     @functools.cached_property
     def origin_before(self) -> re.Pattern[str]:
@@ -230,13 +230,13 @@ class PlaceWords:
         "accused"."""
         return re.compile(
             r"\b(?:"
-            + _alternatives(self.origin)
+            + phrase_alternatives(self.origin)
             + r"\s+(?:"
-            + _alternatives(self.origin_over)
+            + phrase_alternatives(self.origin_over)
             + r"\s+)?(?:"
-            + _alternatives(self.origin_within)
+            + phrase_alternatives(self.origin_within)
             + r"\s+)?|"
-            + _alternatives(self.accuses)
+            + phrase_alternatives(self.accuses)
             + r"\s+(?:on\s+)?)$",
             re.IGNORECASE,
         )
