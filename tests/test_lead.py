@@ -384,7 +384,7 @@ def test_the_first_place_is_a_place_the_strike_hit(title: str, text: str, first:
         ("The strike killed between five and seven people.", (5, 7), None),
         ("The raid killed three to five civilians and injured eleven.", (3, 5), 11),
         ("A dozen soldiers were killed in the shelling.", 12, None),
-        ("The strike killed nine children and 14 others.", 23, None),
+        ("The strike killed seven women and 11 others.", 18, None),
         ("At least one woman lost her life and three of her neighbours were hurt.", (1, None), 3),
         ("Officials said 12 militia fighters had died in the raids.", 12, None),
         ("Eleven villagers, including a teacher, died in the shelling.", 11, None),

@@ -250,8 +250,8 @@ def score_cues(
 
 def _named_here(doc: Document, rule: Rule, candidate: Candidate, places: SentencePlaces) -> bool:
     """Whether the cue's own sentence names a town, district or site where it is placed, and
-    no place in another country ("the first such strikes on the Lebanese town of Hermel since
-    the fall of Qusayr" goes on with the story elsewhere)."""
+    no place in another country ("the first such strikes on the Lebanese town of Arsal since
+    the fall of Yabroud" goes on with the story elsewhere)."""
     return (
         candidate.where == "same sentence"
         and any(place.ref.precision not in ("country", "demonym") for place in candidate.places)
