@@ -373,6 +373,13 @@ def test_user_can_add_a_guard_and_start_without_defaults() -> None:
         ({"guards": {"context": {"terms": ["x"]}}}, "guards.context", "reserved"),
         ({"guards": {"g": {"terms": ["x"], "clause": "yes"}}}, "guards.g.clause", "true or false"),
         ({"guards": {"g": {"terms": ["x"], "denies": 1}}}, "guards.g.denies", "true or false"),
+        ({"guards": {"g": {"terms": ["x"], "remembers": "yes"}}}, "guards.g.remembers", "true"),
+        ({"guards": {"remembered": {"terms": ["x"]}}}, "guards.remembered", "reserved"),
+        (
+            {"rules": [{"id": "strike-iraq-syria", "remembered_factor": 2}]},
+            "rules[0].remembered_factor",
+            "number from 0 to 1",
+        ),
         (
             {"rules": [{"id": "strike-iraq-syria", "context_factor": 2}]},
             "rules[0].context_factor",

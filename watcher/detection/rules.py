@@ -53,7 +53,17 @@ PLACE_KINDS = (
     "camp",
     "field",
 )
-GUARD_KEYS = ("reason", "terms", "scope", "near", "factor", "lexicons", "clause", "denies")
+GUARD_KEYS = (
+    "reason",
+    "terms",
+    "scope",
+    "near",
+    "factor",
+    "lexicons",
+    "clause",
+    "denies",
+    "remembers",
+)
 # A sub-table named by a language code ([lexicons.ar], [guards.threat.ar]) adds that language's
 # phrases (or a guard's terms) to the lists of the same names: each language's vocabulary sits in
 # a block of its own and is read exactly as the English one.
@@ -65,6 +75,7 @@ RESERVED_GUARDS = {
     "elsewhere": "the story leads with a strike elsewhere",
     "context": "a photo caption or a link to another story, not the story itself",
     "background": "background about an earlier strike, not the one the story reports",
+    "remembered": "the story remembers an old strike (an anniversary, a commemoration)",
 }
 RULE_KEYS = (
     "id",
@@ -80,6 +91,7 @@ RULE_KEYS = (
     "context_factor",
     "background_factor",
     "nearer_elsewhere_factor",
+    "remembered_factor",
     "window_decay",
     "next_sentence_factor",
     "headline_place_factor",
@@ -134,6 +146,9 @@ class Guard:
     clause: bool = False
     # A text that this guard alone keeps from firing denies that strike (Detection.denial).
     denies: bool = False
+    # The guard tells an old strike remembered: where it lowers the strike words of the
+    # headline or first sentence and no strike is told there, the story is about that strike.
+    remembers: bool = False
 
 
 @dataclass(frozen=True)
@@ -155,6 +170,8 @@ class Rule:
     background_factor: float = 1.0
     # How a cue is tied to a place (default_rules.toml says each in words).
     nearer_elsewhere_factor: float = 0.4
+    # Multiplies the later cues of a story about an old strike remembered (Guard.remembers).
+    remembered_factor: float = 1.0
     window_decay: float = 0.1
     next_sentence_factor: float = 0.7
     headline_place_factor: float = 0.8
@@ -295,6 +312,7 @@ def _place_words(
 _FACTORS = (
     "background_factor",
     "nearer_elsewhere_factor",
+    "remembered_factor",
     "window_decay",
     "next_sentence_factor",
     "headline_place_factor",
@@ -471,7 +489,9 @@ def _guard(
                 "give the guard another name",
             )
         )
-    flags = {key: _flag(raw, key, file, path, problems) for key in ("clause", "denies")}
+    flags = {
+        key: _flag(raw, key, file, path, problems) for key in ("clause", "denies", "remembers")
+    }
     scope = raw.get("scope", "sentence")
     if scope not in SCOPES:
         problems.append(
@@ -524,6 +544,7 @@ def _guard(
         lexicons=tuple(acts_on) if acts_on is not None else None,
         clause=flags["clause"] is True,
         denies=flags["denies"] is True,
+        remembers=flags["remembers"] is True,
     )
 
 
@@ -821,6 +842,7 @@ def _rule(
         ),
         background_factor=factors["background_factor"],
         nearer_elsewhere_factor=factors["nearer_elsewhere_factor"],
+        remembered_factor=factors["remembered_factor"],
         window_decay=factors["window_decay"],
         next_sentence_factor=factors["next_sentence_factor"],
         headline_place_factor=factors["headline_place_factor"],

@@ -245,7 +245,37 @@ def score_cues(
             else c
             for c in found
         ]
+    if rule.remembered_factor < 1:
+        found = _remembered(rules, rule, found)
     return found
+
+
+def _remembered(rules: RuleSet, rule: Rule, found: list[Candidate]) -> list[Candidate]:
+    """A story about an old strike remembered ("Families mark anniversary of air strike on
+    Raqqa market") tells that strike again further down, with nothing to say it is old ("The
+    coalition air strike on the market killed 30 people"): where a remembering guard lowered
+    strike words of the headline or first sentence and no strike there scores at the
+    threshold, the later cues count for less (issue #11)."""
+    remembering = {guard.id for guard in rules.guards.values() if guard.remembers}
+    lead = [c for c in found if c.position <= rule.elsewhere_sentences]
+    marked = next(
+        (
+            lowered
+            for c in lead
+            for lowered in c.lowered
+            if lowered.guard in remembering and lowered.factor < 1
+        ),
+        None,
+    )
+    if marked is None or any(c.score >= rule.threshold for c in lead):
+        return found
+    marker = Lowered("remembered", marked.start, marked.end, rule.remembered_factor)
+    return [
+        dataclasses.replace(c, score=c.score * rule.remembered_factor, lowered=(*c.lowered, marker))
+        if c.position > rule.elsewhere_sentences and c.score > 0
+        else c
+        for c in found
+    ]
 
 
 def _named_here(doc: Document, rule: Rule, candidate: Candidate, places: SentencePlaces) -> bool:
