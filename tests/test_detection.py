@@ -443,6 +443,13 @@ def test_user_can_add_a_guard_and_start_without_defaults() -> None:
             "rules[0].cues[0].generic_type",
             "true or false",
         ),
+        ({"earlier_words": {"mourning": "mourn"}}, "earlier_words.mourning", "list of words"),
+        (
+            {"earlier_words": {"answers": ["re:in (?:response|reply) to"]}},
+            "earlier_words.answers[0]",
+            "no regular",
+        ),
+        ({"earlier_words": {"before": ["ahead of"]}}, "earlier_words.before", "allowed keys"),
         ({"place_words": ["said"]}, "place_words", "table of word lists"),
         ({"place_words": {"says": ["x"]}}, "place_words.says", "allowed keys"),
         ({"place_words": {"speaks": "insisted"}}, "place_words.speaks", "list of words"),

@@ -1162,6 +1162,34 @@ def test_report_from_reads_a_follow_up_and_a_further_strike_from_the_words(
             "",
             (False, True),
         ),
+        ('not_further = ["wave"]', "New wave of drone attacks hits base", "", (False, False)),
+        ('strike_nouns = ["sortie"]', "Another sortie hits militia depots", "", (False, True)),
+        ('strike_verbs = ["blast"]', "Jets again blast militia depots", "", (False, True)),
+        ('again = ["anew"]', "Rockets hit Balad base anew", "", (False, True)),
+        ('died = ["passes away"]', "Guard passes away from his wounds", "", (True, False)),
+        (
+            'toll = ["tally"]',
+            "Strike on Deir ez-Zor market",
+            "The tally rose to nine.",
+            (True, False),
+        ),
+        (
+            'toll_rose = ["soared"]',
+            "Strike on market",
+            "The death toll soared to nine.",
+            (True, False),
+        ),
+        (
+            'raised = ["lifting"]',
+            "Strike on market",
+            "A man died, lifting the toll to five.",
+            (True, False),
+        ),
+        # An empty list matches nothing.
+        ("died_ar = []", "غارة على دير الزور", "توفي جندي متأثرا بجروحه", (False, False)),
+        ("wounds_ar = []", "غارة على دير الزور", "توفي جندي متأثرا بجروحه", (False, False)),
+        ("toll_rose_ar = []", "غارة على دير الزور", "ارتفاع حصيلة القتلى إلى تسعة", (False, False)),
+        ("toll_ar = []", "غارة على دير الزور", "ارتفاع حصيلة القتلى إلى تسعة", (False, False)),
         # A list replaces the shipped one whole: "wounds" is no longer read.
         (
             'wounds = ["burns"]',

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from watcher.detection import Detection, default_rules, detect, fields, lead
+from watcher.detection import Detection, default_rules, detect, fields, lead, load_rules
 from watcher.detection.lead import (
     BACKGROUND,
     CAPTION,
@@ -547,3 +547,67 @@ def test_the_capital_is_read_only_where_no_name_says_which(
 def test_the_capital_is_named_as_its_city_in_alerts() -> None:
     found = _detected("Missiles hit the Iraqi capital", "Two missiles struck the Iraqi capital.")
     assert [place.name for place in found.fields.places][:1] == ["Baghdad"]
+
+
+_ANSWERED = (
+    "Iraqi jets bombed Tikrit on Thursday, {} a mortar attack that killed four guards in Samarra."
+)
+_MOURNED = (
+    "Villagers {} Aleppo rocket {} as jets strike Idlib",
+    "Jets struck a bakery in Idlib on Sunday, killing three people.",
+)
+
+
+@pytest.mark.parametrize(
+    ("key", "words", "title", "text", "shipped", "edited"),
+    [
+        # A clause about an earlier strike: its toll is not the lead's.
+        (
+            "follows",
+            ["in the wake of"],
+            "Jets hit Tikrit",
+            _ANSWERED.format("in the wake of"),
+            4,
+            None,
+        ),
+        (
+            "answers",
+            ["payback for"],
+            "Jets hit Tikrit",
+            _ANSWERED.format("as payback for"),
+            4,
+            None,
+        ),
+        (
+            "strike_nouns",
+            ["ambush"],
+            "Jets hit Tikrit",
+            _ANSWERED.format("after").replace("mortar attack", "sniper ambush"),
+            4,
+            None,
+        ),
+        # The dead of an earlier strike mourned: a place told only there is that strike's.
+        ("mourning", ["honour"], _MOURNED[0].format("honour", "victims"), _MOURNED[1], True, False),
+        (
+            "dead",
+            ["casualties"],
+            _MOURNED[0].format("mourn", "casualties"),
+            _MOURNED[1],
+            True,
+            False,
+        ),
+    ],
+)
+def test_the_words_of_a_clause_about_an_earlier_strike_are_the_rules_earlier_words(
+    key: str, words: list[str], title: str, text: str, shipped: object, edited: object
+) -> None:
+    assert not set(words) & set(getattr(default_rules().earlier_words, key))
+    rules, problems = load_rules({"earlier_words": {key: words}}, "c.toml")
+    assert problems == []
+    read = []
+    for ruleset in (default_rules(), rules):
+        found = detect(title, text, ruleset)
+        assert found is not None
+        places = [place.name for place in found.fields.places]
+        read.append("Aleppo" in places if key in ("mourning", "dead") else found.fields.killed)
+    assert read == [shipped, edited]

@@ -14,7 +14,7 @@ from watcher.detection import default_rules, load_rules, places
 from watcher.detection.gazetteer import Place, joined_runs, load_gazetteer, read_places
 from watcher.detection.phrases import tokenize
 from watcher.detection.places import SentencePlaces
-from watcher.detection.rules import PLACE_WORD_KEYS
+from watcher.detection.rules import EARLIER_WORD_KEYS, PLACE_WORD_KEYS
 from watcher.detection.sentences import read_document
 
 TEXTS = [
@@ -104,11 +104,14 @@ def test_without_the_shipped_rules_no_words_make_a_place_a_reference() -> None:
     assert rules.place_words.origin_before.search("fired from ") is None
 
 
-def test_every_place_words_list_is_shipped_with_its_explanation() -> None:
+@pytest.mark.parametrize(
+    ("table", "keys"), [("place_words", PLACE_WORD_KEYS), ("earlier_words", EARLIER_WORD_KEYS)]
+)
+def test_every_word_list_is_shipped_with_its_explanation(table: str, keys: tuple[str, ...]) -> None:
     shipped = (Path(places.__file__).parent / "default_rules.toml").read_text("utf-8")
-    assert tuple(tomllib.loads(shipped)["place_words"]) == PLACE_WORD_KEYS
+    assert tuple(tomllib.loads(shipped)[table]) == keys
     comments = "\n".join(re.findall(r"^#.*", shipped, re.MULTILINE))
-    for key in PLACE_WORD_KEYS:
+    for key in keys:
         # Each list follows a comment that says what it is for, or a comment names it.
         follows = re.search(rf"^#.*\n{key} = \[", shipped, re.MULTILINE)
         assert follows or f"`{key}`" in comments, key

@@ -37,6 +37,7 @@ TOP_KEYS = (
     "aliases",
     "examples",
     "place_words",
+    "earlier_words",
 )
 PLACE_KEYS = ("id", "name", "country", "governorate", "lat", "lon", "kind", "aliases")
 PLACE_KINDS = (
@@ -197,6 +198,8 @@ class Rule:
 
 # The lists of [place_words], in the order default_rules.toml explains them.
 PLACE_WORD_KEYS = ("speaks", "affiliation", "origin", "origin_over", "origin_within", "accuses")
+# The lists of [earlier_words], likewise.
+EARLIER_WORD_KEYS = ("follows", "answers", "strike_nouns", "mourning", "dead")
 # A word of those lists: a word or words, a trailing * matching any ending.
 _PLACE_WORD = re.compile(r"[^\W\d_][\w'’.-]*(?: [^\W\d_][\w'’.-]*)*\*?")
 
@@ -259,32 +262,87 @@ class PlaceWords:
         )
 
 
-def _place_words(
-    base: Mapping[str, Any], table: Mapping[str, object], file: str, problems: list[Problem]
-) -> PlaceWords:
-    """The shipped [place_words] lists with the user's words added to them, checked."""
-    lists: dict[str, list[str]] = {key: [] for key in PLACE_WORD_KEYS}
+@dataclass(frozen=True)
+class EarlierWords:
+    """The words that tell a clause about an earlier strike ([earlier_words]: default_rules.toml
+    says what each list is for), and the patterns strike.py reads them with, compiled on first
+    use."""
+
+    follows: tuple[str, ...] = ()
+    answers: tuple[str, ...] = ()
+    strike_nouns: tuple[str, ...] = ()
+    mourning: tuple[str, ...] = ()
+    dead: tuple[str, ...] = ()
+
+    @functools.cached_property
+    def _answers(self) -> str:
+        # "in response to", "a reprisal for": the article or "in" before the words is the
+        # clause's too.
+        return r"(?:in\s+|an?\s+)?" + phrase_alternatives(self.answers)
+
+    @functools.cached_property
+    def _strike_named(self) -> str:
+        # The strike named a few words on: "after a rocket attack", "blamed for the drone strike".
+        return r"(?:\s+[\w'’-]+){0,4}?\s+" + phrase_alternatives(self.strike_nouns) + r"\b"
+
+    @functools.cached_property
+    def clause(self) -> re.Pattern[str]:
+        """Where a clause about an earlier strike starts: "after", "in retaliation for"."""
+        return re.compile(
+            rf"\b(?:{phrase_alternatives(self.follows)}|{self._answers})\b", re.IGNORECASE
+        )
+
+    @functools.cached_property
+    def strike(self) -> re.Pattern[str]:
+        """An earlier strike named in such a clause: "after a rocket attack"."""
+        return re.compile(self.clause.pattern + self._strike_named, re.IGNORECASE)
+
+    @functools.cached_property
+    def answered(self) -> re.Pattern[str]:
+        """The attack a strike answers, named as such: "in response to a rocket attack"."""
+        return re.compile(rf"\b(?:{self._answers})\b" + self._strike_named, re.IGNORECASE)
+
+    @functools.cached_property
+    def mourned(self) -> re.Pattern[str]:
+        return re.compile(rf"\b{phrase_alternatives(self.mourning)}\b", re.IGNORECASE)
+
+    @functools.cached_property
+    def the_dead(self) -> re.Pattern[str]:
+        return re.compile(rf"\b{phrase_alternatives(self.dead)}\b", re.IGNORECASE)
+
+
+def _word_lists(
+    name: str,
+    keys: Sequence[str],
+    base: Mapping[str, Any],
+    table: Mapping[str, object],
+    file: str,
+    problems: list[Problem],
+) -> dict[str, tuple[str, ...]]:
+    """The shipped lists of the table `name` ([place_words], [earlier_words]) with the user's
+    words added to them, checked."""
+    lists: dict[str, list[str]] = {key: [] for key in keys}
     for source, source_file in ((base, "default_rules.toml"), (table, file)):
-        raw = source.get("place_words", {})
+        raw = source.get(name, {})
         if not isinstance(raw, dict):
             problems.append(
                 Problem(
                     source_file,
-                    "place_words",
+                    name,
                     "must be a table of word lists",
                     raw,
-                    'write [place_words] with speaks = ["insisted"], ...',
+                    f'write [{name}] with {keys[0]} = ["word", ...], ...',
                 )
             )
             continue
-        _unknown_keys(raw, PLACE_WORD_KEYS, source_file, "place_words", problems)
-        for key in PLACE_WORD_KEYS:
+        _unknown_keys(raw, keys, source_file, name, problems)
+        for key in keys:
             words = raw.get(key, [])
             if not isinstance(words, list):
                 problems.append(
                     Problem(
                         source_file,
-                        f"place_words.{key}",
+                        f"{name}.{key}",
                         "must be a list of words",
                         words,
                         f'write {key} = ["word", ...]',
@@ -296,7 +354,7 @@ def _place_words(
                     problems.append(
                         Problem(
                             source_file,
-                            f"place_words.{key}[{n}]",
+                            f"{name}.{key}[{n}]",
                             "must be a word or words apart by single spaces, a trailing * "
                             "matching any ending (no regular expressions here)",
                             word,
@@ -305,7 +363,7 @@ def _place_words(
                     )
                     continue
                 lists[key].append(word)
-    return PlaceWords(**{key: tuple(dict.fromkeys(words)) for key, words in lists.items()})
+    return {key: tuple(dict.fromkeys(words)) for key, words in lists.items()}
 
 
 # The rule's factors with a default in Rule, read by _rule.
@@ -345,6 +403,8 @@ class RuleSet:
     examples: tuple[Example, ...] = ()
     # The words read around a place's name ([place_words]); none without the shipped rules.
     place_words: PlaceWords = dataclasses.field(default_factory=PlaceWords)
+    # The words that tell a clause about an earlier strike ([earlier_words]).
+    earlier_words: EarlierWords = dataclasses.field(default_factory=EarlierWords)
 
     @functools.cached_property
     def cue_lists(self) -> tuple[tuple[str, str | None], ...]:
@@ -1170,7 +1230,12 @@ def load_rules(table: Mapping[str, object], file: str) -> tuple[RuleSet, list[Pr
         demonyms=tuple(names["demonyms"]),
         actors=tuple(names["actors"]),
         index=compile_index(phrase_lists, file, problems),
-        place_words=_place_words(base, table, file, problems),
+        place_words=PlaceWords(
+            **_word_lists("place_words", PLACE_WORD_KEYS, base, table, file, problems)
+        ),
+        earlier_words=EarlierWords(
+            **_word_lists("earlier_words", EARLIER_WORD_KEYS, base, table, file, problems)
+        ),
     )
     ruleset = dataclasses.replace(ruleset, examples=_examples(base, table, file, ruleset, problems))
     if "places" in table or "aliases" in table:

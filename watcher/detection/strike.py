@@ -22,7 +22,7 @@ from watcher.detection.fields import PlaceRef, StrikeFields
 from watcher.detection.gazetteer import load_gazetteer
 from watcher.detection.lead import Lead, read_lead
 from watcher.detection.places import FoundPlace, SentencePlaces
-from watcher.detection.rules import Rule, RuleSet
+from watcher.detection.rules import EarlierWords, Rule, RuleSet
 from watcher.detection.scoring import Candidate
 from watcher.detection.sentences import Document, Mention
 
@@ -38,7 +38,7 @@ def _type_word(doc: Document, candidate: Candidate) -> int:
 
 
 def _types_told(
-    doc: Document, sentence: int, candidates: Sequence[Candidate]
+    doc: Document, words: EarlierWords, sentence: int, candidates: Sequence[Candidate]
 ) -> tuple[list[str], list[str]]:
     """The strike types a sentence's strike words name, in the order they are told: those of
     words that name a weapon or an aircraft, and those of generic words (Cue.generic_type).
@@ -52,7 +52,7 @@ def _types_told(
             if c.sentence == sentence
             and c.score > 0
             and c.cue.strike_type != "unclear"
-            and _main_clause(doc, c, candidates) is c
+            and _main_clause(doc, words, c, candidates) is c
         ),
         key=lambda c: _type_word(doc, c),
     )
@@ -64,6 +64,7 @@ def _types_told(
 
 def _strike_type(
     doc: Document,
+    words: EarlierWords,
     rule: Rule,
     lead: Candidate,
     fired: Sequence[Candidate],
@@ -77,7 +78,7 @@ def _strike_type(
     ("shelling and airstrikes" is shelling, "a jet fired a missile" an air strike). Generic
     words alone ("forces bombarded the town") give their usual type."""
     told = {
-        sentence: _types_told(doc, sentence, candidates)
+        sentence: _types_told(doc, words, sentence, candidates)
         for sentence in dict.fromkeys([lead.sentence, *(c.sentence for c in fired)])
     }
     headline = [*told[0][0], *told[0][1]] if 0 in told else []
@@ -164,52 +165,27 @@ def _coarseness(place: PlaceRef, others: Sequence[PlaceRef], rules: RuleSet, rul
 # Between a cue and a place, a clause boundary: "bombings rock Basra as jets hammer
 # Tikrit", "jets bombed Tikrit, a day after mortars hit a Samarra bazaar".
 _PLACE_CLAUSE = re.compile(r"\b(?:while|whereas|but|after|before|when|since|as|amid|following)\b|;")
-# The words that say a strike answers an attack: "in response to", "blamed for".
-_ANSWERS = (
-    r"(?:in\s+|an?\s+)?(?:retaliation|response|reprisal|revenge)\s+(?:for|to)|to\s+avenge|"
-    r"blamed\s+for|responsible\s+for"
-)
-# A strike told after these in its sentence is an earlier one the lead's strike answers or
-# follows: "jets bombed Tikrit hours after rockets hit a Samarra checkpoint".
-_EARLIER_CLAUSE = re.compile(rf"\b(?:after|following|{_ANSWERS})\b", re.IGNORECASE)
-# The strike named after such words, a few words on: "a rocket attack", "the drone strike".
-_STRIKE_NAMED = (
-    r"(?:\s+[\w'’-]+){0,4}?\s+(?:attacks?|strikes?|airstrikes?|raids?|"
-    r"bombings?|shelling|bombardments?|assaults?|rockets?|missiles?|drones?|killings?)\b"
-)
-# An earlier strike named in such a clause: "after a rocket attack", "blamed for the drone strike".
-_EARLIER_STRIKE = re.compile(_EARLIER_CLAUSE.pattern + _STRIKE_NAMED, re.IGNORECASE)
-# The attack a strike answers, named as such: "in response to a rocket attack" (not "killed
-# after an air strike", which tells the strike's own toll).
-_ANSWERED_STRIKE = re.compile(rf"\b(?:{_ANSWERS})\b" + _STRIKE_NAMED, re.IGNORECASE)
 
 
-# The dead of a strike mourned or buried: "Aleppo mourns market bombing dead", "as villagers
-# buried those killed in the rocket attack on Manbij". The strike is an earlier one, which
-# the mourning follows.
-_MOURNING = re.compile(
-    r"\b(?:mourn(?:s|ed|ing)?|bur(?:y|ies|ied|ying)|funerals?\s+(?:of|for)|laid\s+to\s+rest)\b",
-    re.IGNORECASE,
-)
-_DEAD = re.compile(r"\b(?:victims?|dead|killed|martyrs?)\b", re.IGNORECASE)
-
-
-def _earlier_spans(text: str, sentence: tuple[int, int]) -> list[tuple[int, int]]:
+def _earlier_spans(
+    text: str, words: EarlierWords, sentence: tuple[int, int]
+) -> list[tuple[int, int]]:
     """Where a sentence tells an earlier strike in a clause of its own: the strike its strike
     answers or follows ("raids on Tadmur after the Qamishli strike") or whose dead are mourned or
-    buried (_MOURNING, up to the end of that clause)."""
+    buried ("Aleppo mourns market bombing dead", up to the end of that clause): the rules'
+    [earlier_words]."""
     start, end = sentence
-    spans = [m.span() for m in _EARLIER_STRIKE.finditer(text, start, end)]
-    for mourning in _MOURNING.finditer(text, start, end):
+    spans = [m.span() for m in words.strike.finditer(text, start, end)]
+    for mourning in words.mourned.finditer(text, start, end):
         boundary = _PLACE_CLAUSE.search(text, mourning.end(), end)
         stop = clause_end(text, mourning.end(), boundary.start() if boundary else end)
-        if _DEAD.search(text, mourning.end(), stop):
+        if words.the_dead.search(text, mourning.end(), stop):
             spans.append((mourning.start(), stop))
     return spans
 
 
 def _without_earlier(
-    text: str, after: int, sentence: tuple[int, int], strikes: Sequence[int]
+    text: str, words: EarlierWords, after: int, sentence: tuple[int, int], strikes: Sequence[int]
 ) -> str:
     """The sentence without the clauses after `after` that tell an earlier strike the
     sentence's strike answers or follows ("... hitting a group held responsible for mortar fire
@@ -217,7 +193,7 @@ def _without_earlier(
     at a clause boundary or where strike words (starting at `strikes`) tell a strike again."""
     start, end = sentence
     kept, position = [], start
-    while (earlier := _EARLIER_STRIKE.search(text, max(after, position), end)) is not None:
+    while (earlier := words.strike.search(text, max(after, position), end)) is not None:
         kept.append(text[position : earlier.start()])
         position = min(
             [clause_end(text, earlier.end(), end), *(s for s in strikes if s >= earlier.end())]
@@ -227,14 +203,14 @@ def _without_earlier(
 
 
 def _main_clause(
-    doc: Document, candidate: Candidate, candidates: Sequence[Candidate]
+    doc: Document, words: EarlierWords, candidate: Candidate, candidates: Sequence[Candidate]
 ) -> Candidate | None:
     """The strike of the sentence's main clause when the candidate is told in a clause about
     an earlier strike ("... hours after rockets slammed into ..."); None when the sentence
     tells no other strike before that clause and the candidate's words are the earlier strike
     itself and no other ("The jets answered a mortar attack on a checkpoint")."""
     sentence_start = doc.sentences[candidate.sentence][0]
-    marker = _EARLIER_CLAUSE.search(doc.text, sentence_start, candidate.start)
+    marker = words.clause.search(doc.text, sentence_start, candidate.start)
     if marker is None:
         return candidate
     before = [
@@ -244,23 +220,23 @@ def _main_clause(
     ]
     if before:
         return max(before, key=lambda c: (c.score, -c.start))
-    if not _told_as_earlier(doc, candidate):
+    if not _told_as_earlier(doc, words, candidate):
         return candidate
     # "In response to the attack, US jets struck ...": the sentence's own strike, if it tells one.
     others = [
         c
         for c in candidates
-        if c.sentence == candidate.sentence and c.score > 0 and not _told_as_earlier(doc, c)
+        if c.sentence == candidate.sentence and c.score > 0 and not _told_as_earlier(doc, words, c)
     ]
     return max(others, key=lambda c: (c.score, -c.start)) if others else None
 
 
-def _told_as_earlier(doc: Document, candidate: Candidate) -> bool:
+def _told_as_earlier(doc: Document, words: EarlierWords, candidate: Candidate) -> bool:
     """Whether the candidate's words are the attack a clause says the strike answers."""
     sentence_start = doc.sentences[candidate.sentence][0]
     return any(
         found.start() <= candidate.start < found.end()
-        for found in _ANSWERED_STRIKE.finditer(doc.text, sentence_start, candidate.end)
+        for found in words.answered.finditer(doc.text, sentence_start, candidate.end)
     )
 
 
@@ -338,7 +314,7 @@ def _lead_places(
         # A place told only in a clause about an earlier strike, in a sentence that places its
         # own strike elsewhere ("buries Aleppo bombing dead as raids on Tadmur kill 6"), is the
         # earlier strike's (issue #11). A sentence that names no other town or area keeps it.
-        spans = _earlier_spans(doc.text, doc.sentences[candidate.sentence])
+        spans = _earlier_spans(doc.text, rules.earlier_words, doc.sentences[candidate.sentence])
         earlier = {
             id(place)
             for place in candidate.places
@@ -392,7 +368,7 @@ def _lead_places(
         told_strikes = {
             c.sentence
             for c in candidates
-            if c.score > 0 and _main_clause(doc, c, candidates) is not None
+            if c.score > 0 and _main_clause(doc, rules.earlier_words, c, candidates) is not None
         }
         lead_sentences = [
             index
@@ -456,7 +432,7 @@ def strike_fields(
         main
         for c in fired
         if not roles.is_context(c.sentence)
-        and (main := _main_clause(doc, c, candidates)) is not None
+        and (main := _main_clause(doc, rules.earlier_words, c, candidates)) is not None
     ] or list(fired)
     # The lead strike is the first one told with conviction, not the loudest later on.
     strongest = max(c.score for c in own)
@@ -475,9 +451,9 @@ def strike_fields(
     def told(candidate: Candidate) -> tuple[str, int]:
         start, end = doc.sentences[candidate.sentence]
         others = [c.start for c in candidates if c.sentence == candidate.sentence and c.score > 0]
-        return _without_earlier(doc.text, candidate.end, (start, end), others), (
-            candidate.start - start
-        )
+        return _without_earlier(
+            doc.text, rules.earlier_words, candidate.end, (start, end), others
+        ), (candidate.start - start)
 
     texts = [told(c) for c in ordered if c.sentence < first]
     fired_sentences = {c.sentence for c in fired}
@@ -520,7 +496,7 @@ def strike_fields(
     actor = find_actor(doc, rules, in_order, rule.countries)
     start = lead.end - doc.sentences[lead.sentence][0]
     found = StrikeFields(
-        strike_type=_strike_type(doc, rule, lead, ordered, candidates),
+        strike_type=_strike_type(doc, rules.earlier_words, rule, lead, ordered, candidates),
         actor=actor.ref if actor else None,
         actor_text=actor.text if actor else None,
         target=fields.target(doc.sentence_text(lead.sentence), start),
