@@ -641,34 +641,29 @@ def token_keys(words: set[str], joined: Iterable[tuple[str, str]]) -> set[str]:
     return keys
 
 
-# For may_begin, of the aliases of some countries' places, by first token: whether one is that
-# token alone, whether all must be written with a capital first letter, and the second tokens
-# of the others -> the sets of their further tokens.
-_Leads = dict[str, tuple[bool, bool, dict[str, tuple[frozenset[str], ...]]]]
+# For may_begin, of the aliases of some countries' places, by first token, then by second
+# token ("" for an alias of one): the sets of their further tokens, each with the token to look
+# for the alias around and whether that token, written, begins with a capital.
+_Leads = dict[str, dict[str, tuple[tuple[frozenset[str], str, bool], ...]]]
 
 
 def _leads(index: _Index, countries: frozenset[str]) -> _Leads:
-    alone: set[str] = set()
-    lower: set[str] = set()  # first tokens of an alias that may be written without a capital
-    rests: dict[str, dict[str, set[frozenset[str]]]] = {}
+    leads: dict[str, dict[str, set[tuple[frozenset[str], str, bool]]]] = {}
     for key, target in index.keys.items():
         if not isinstance(target.entry, Place) or target.entry.country not in countries:
             continue
-        first, *more = key.split(" ")
-        held = rests.setdefault(first, {})
-        if more:
-            held.setdefault(more[0], set()).add(frozenset(more[1:]))
-        else:
-            alone.add(first)
-        if not (target.shape == CAPITAL or (target.shape == UPPER and first[0].isalpha())):
-            lower.add(first)
-    return {
-        first: (
-            first in alone,
-            first not in lower,
-            {second: tuple(sets) for second, sets in held.items()},
+        tokens = key.split(" ")
+        # Around its longest token, the likeliest to be rare: "tell" of "at tell", not "at".
+        look = max(reversed(tokens), key=len)
+        capital = look == tokens[0] and (
+            target.shape == CAPITAL or (target.shape == UPPER and look[0].isalpha())
         )
-        for first, held in rests.items()
+        second = tokens[1] if len(tokens) > 1 else ""
+        held = leads.setdefault(tokens[0], {}).setdefault(second, set())
+        held.add((frozenset(tokens[2:]), look, capital))
+    return {
+        first: {second: tuple(held) for second, held in seconds.items()}
+        for first, seconds in leads.items()
     }
 
 
@@ -681,22 +676,22 @@ class Gazetteer:
     _leads: dict[frozenset[str], _Leads] = field(default_factory=dict, repr=False)
 
     def may_begin(self, keys: set[str], countries: frozenset[str]) -> dict[str, bool]:
-        """The first tokens of the aliases of the countries' places whose every token is among
-        `keys` (a text's token keys, or more): the tokens where a place of theirs may begin in
-        the text, each with whether it must then be written with a capital. Set operations in
-        C, where places_in reads the text token by token: most texts with a strike word name no
+        """Of the aliases of the countries' places whose every token is among `keys` (a text's
+        token keys, or more), a token each, where they may be found in the text: its longest,
+        with whether it must then begin with a capital (an alias such as "Hit" must). Set
+        operations in C, where places_in reads the text token by token: most texts name no
         place in Iraq or Syria, and are done with this."""
         leads = self._leads.get(countries)
         if leads is None:
             leads = self._leads[countries] = _leads(self._place_index, countries)
-        begin = {}
+        looks: dict[str, bool] = {}
         for first in leads.keys() & keys:
-            alone, capital, seconds = leads[first]
-            if alone or any(
-                rest <= keys for second in seconds.keys() & keys for rest in seconds[second]
-            ):
-                begin[first] = capital
-        return begin
+            seconds = leads[first]
+            for second in ("", *(seconds.keys() & keys)):
+                for rest, look, capital in seconds.get(second, ()):
+                    if rest <= keys:
+                        looks[look] = looks.get(look, True) and capital
+        return looks
 
     def places_in(self, text: str) -> list[Found]:
         """Place mentions in order; non-overlapping, the longest alias wins at each position."""

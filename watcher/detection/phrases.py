@@ -67,12 +67,43 @@ class PhraseIndex:
     seen: dict[str, tuple[tuple[str, ...], tuple[Entry, ...], bool]] = field(
         default_factory=dict, compare=False, repr=False
     )
-    # For may_occur, per set of list names: the lists that words start a phrase of, and the
-    # lists' pair keys (first word -> second word -> the lists).
-    by_lists: dict[
-        frozenset[str],
-        tuple[dict[str, frozenset[str]], dict[str, dict[str, frozenset[str]]]],
-    ] = field(default_factory=dict, compare=False, repr=False)
+    # For may_occur, per set of list names: the lists' phrases by what starts them (_Starts).
+    by_lists: dict[frozenset[str], _Starts] = field(default_factory=dict, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class _Starts:
+    """Of some lists of an index: the words that start a phrase of theirs alone (a one-word
+    phrase, or the first word of one whose second is a prefix), the prefixes (keys of
+    `prefixed`), and the pair keys (first word -> second word), each -> the lists; and the
+    numbers of their patterns."""
+
+    words: dict[str, frozenset[str]]
+    prefixes: dict[str, frozenset[str]]
+    pairs: dict[str, dict[str, frozenset[str]]]
+    patterns: tuple[int, ...]
+
+
+def _starts(index: PhraseIndex, names: frozenset[str]) -> _Starts:
+    words: dict[str, set[str]] = {}
+    for word, lists in index.single.items():
+        words.setdefault(word, set()).update(name for name in lists if name in names)
+    for word, entries in index.exact.items():
+        words.setdefault(word, set()).update(name for name, _ in entries if name in names)
+    prefixes: dict[str, set[str]] = {}
+    for key, entries in index.prefixed.items():
+        prefixes.setdefault(key, set()).update(name for name, _ in entries if name in names)
+    pairs: dict[str, dict[str, frozenset[str]]] = {}
+    for (first, second), entries in index.pairs.items():
+        held = frozenset(name for name, _ in entries if name in names)
+        if held:
+            pairs.setdefault(first, {})[second] = held
+    return _Starts(
+        {word: frozenset(held) for word, held in words.items() if held},
+        {key: frozenset(held) for key, held in prefixes.items() if held},
+        pairs,
+        tuple(at for at, (name, _) in enumerate(index.patterns) if name in names),
+    )
 
 
 @dataclass(frozen=True)
@@ -100,6 +131,13 @@ class Tokens:
     def vocabulary(self) -> set[str]:
         return set(self.words)
 
+    def cuts(self, length: int) -> set[str]:
+        """The first `length` letters of each word (the words shorter, whole), found once."""
+        found = self.prefixes.get(length)
+        if found is None:
+            found = self.prefixes[length] = set(map(_CUTS[length], self.vocabulary))
+        return found
+
     @functools.cached_property
     def case_folds(self) -> bool:
         """Whether the text holds a letter that an ignore-case search takes for an ASCII one
@@ -114,8 +152,9 @@ class Tokens:
     # need them.
     spans: dict[int, list[list[tuple[int, int]] | None]] = field(default_factory=dict, repr=False)
 
-    # _hot of the vocabulary, by the index's id: may_occur and find_phrases both need it.
+    # _hot of the vocabulary, by the index's id, for find_phrases.
     hot: dict[int, set[str]] = field(default_factory=dict, repr=False)
+    prefixes: dict[int, set[str]] = field(default_factory=dict, repr=False)  # cuts, by length
 
 
 def tokenize(text: str) -> Tokens:
@@ -492,33 +531,22 @@ def _hot(index: PhraseIndex, tokens: Tokens) -> set[str]:
 def may_occur(index: PhraseIndex, tokens: Tokens, names: frozenset[str]) -> frozenset[str]:
     """Those of the named lists that may have a phrase in the tokens: a word starts one of their
     phrases, or one of their patterns matches. A quick test before find_phrases (a list left out
-    has no match; one named may still have none)."""
-    found = {
-        name
-        for at, (name, _) in enumerate(index.patterns)
-        if name in names and _pattern_spans(index, tokens, at)
-    }
+    has no match; one named may still have none). Set operations in C, each over the smaller of
+    the text's words and the lists' first words: a few lists cost a few probes."""
+    starts = index.by_lists.get(names)
+    if starts is None:
+        starts = index.by_lists[names] = _starts(index, names)
+    found = {index.patterns[at][0] for at in starts.patterns if _pattern_spans(index, tokens, at)}
     vocabulary = tokens.vocabulary
-    lists = index.by_lists.get(names)
-    if lists is None:
-        pairs: dict[str, dict[str, frozenset[str]]] = {}
-        for (first, second), entries in index.pairs.items():
-            lists_of_pair = frozenset(name for name, _ in entries if name in names)
-            if lists_of_pair:
-                pairs.setdefault(first, {})[second] = lists_of_pair
-        lists = index.by_lists[names] = ({}, pairs)
-    starting, pairs = lists
-    for word in _hot(index, tokens):
-        started = starting.get(word)
-        if started is None:
-            singles, entries, _ = index.seen.get(word) or _starting(index, word)
-            started = starting[word] = frozenset(
-                [*(n for n in singles if n in names), *(n for n, _ in entries if n in names)]
-            )
-        found.update(started)
+    for word in starts.words.keys() & vocabulary:
+        found.update(starts.words[word])
+    if starts.prefixes:
+        for length in (_PREFIX_KEY, *index.prefix_lengths):
+            for key in starts.prefixes.keys() & tokens.cuts(length):
+                found.update(starts.prefixes[key])
     # A pair key needs both its words in the text.
-    for word in pairs.keys() & vocabulary:
-        for second, held in pairs[word].items():
+    for word in starts.pairs.keys() & vocabulary:
+        for second, held in starts.pairs[word].items():
             if second in vocabulary:
                 found.update(held)
     return frozenset(found)

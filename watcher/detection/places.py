@@ -185,16 +185,16 @@ def may_name(tokens: Tokens, rules: RuleSet, countries: frozenset[str]) -> bool:
         return True
     gazetteer = rules.gazetteer or load_gazetteer()
     other = token_keys(tokens.vocabulary, joined)
-    begin = gazetteer.may_begin(
+    looks = gazetteer.may_begin(
         tokens.vocabulary | other if other else tokens.vocabulary, countries
     )
-    if not begin:
+    if not looks:
         return False
-    if not begin.keys().isdisjoint(other):
-        return True  # a place may begin at a token that is no one word: not looked for here
-    # The places that may begin at one of those words, read around each of them only.
+    if not looks.keys().isdisjoint(other):
+        return True  # a place may be at a token that is no one word: not looked for here
+    # The places that may be there, read around each of those words only.
     at: list[tuple[int, int]] = []
-    for word, capital in begin.items():
+    for word, capital in looks.items():
         at.extend(
             match.span()
             for match in _run(word).finditer(tokens.folded)
