@@ -649,6 +649,7 @@ _Leads = dict[str, dict[str, tuple[tuple[frozenset[str], str, bool], ...]]]
 
 def _leads(index: _Index, countries: frozenset[str]) -> _Leads:
     leads: dict[str, dict[str, set[tuple[frozenset[str], str, bool]]]] = {}
+    rests: dict[frozenset[str], frozenset[str]] = {}  # one of each: most are empty
     for key, target in index.keys.items():
         if not isinstance(target.entry, Place) or target.entry.country not in countries:
             continue
@@ -660,7 +661,8 @@ def _leads(index: _Index, countries: frozenset[str]) -> _Leads:
         )
         second = tokens[1] if len(tokens) > 1 else ""
         held = leads.setdefault(tokens[0], {}).setdefault(second, set())
-        held.add((frozenset(tokens[2:]), look, capital))
+        rest = frozenset(tokens[2:])
+        held.add((rests.setdefault(rest, rest), look, capital))
     return {
         first: {second: tuple(held) for second, held in seconds.items()}
         for first, seconds in leads.items()
