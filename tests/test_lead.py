@@ -611,3 +611,54 @@ def test_the_words_of_a_clause_about_an_earlier_strike_are_the_rules_earlier_wor
         places = [place.name for place in found.fields.places]
         read.append("Aleppo" in places if key in ("mourning", "dead") else found.fields.killed)
     assert read == [shipped, edited]
+
+
+# A suburb is near its city: "X, a suburb of Y" and "the Y suburb of X" put the strike by Y,
+# not in it, whether or not the gazetteer knows X (issue #11).
+@pytest.mark.parametrize(
+    ("title", "text", "first"),
+    [
+        (
+            "Air strike kills four near the capital",
+            "An air strike hit Beit Sahem, a suburb of Damascus, on Monday, killing four people.",
+            "near Damascus",
+        ),
+        (
+            "Missiles hit Syrian capital's outskirts",
+            "Israeli missiles struck a building in Qudsaya, a northern suburb of Damascus, "
+            "early on Sunday.",
+            "near Damascus",
+        ),
+        (
+            "Rockets hit Baghdad suburbs",
+            "Rockets struck the southern suburbs of Baghdad on Friday, wounding three people.",
+            "near Baghdad",
+        ),
+        (
+            "Shelling kills two",
+            "Shells landed in the Damascus suburb of Jaramana on Friday, killing two people.",
+            "Jaramana",
+        ),
+        (
+            "Shelling kills two",
+            "Shells landed in the suburb of Jaramana on Friday, killing two people, state media "
+            "said.",
+            "Jaramana",
+        ),
+        (
+            "Rockets hit suburbs",
+            "Rockets struck the eastern suburbs of Zamalka and Arbeen on Wednesday, killing five "
+            "people.",
+            "Zamalka",
+        ),
+        (
+            "Drone strike kills two in western Iraq",
+            "A drone strike hit a car in Umm Jaris, a village near Qaim, on Sunday, killing two "
+            "fighters.",
+            "near Qaim",
+        ),
+    ],
+)
+def test_a_suburb_puts_the_strike_near_its_city(title: str, text: str, first: str) -> None:
+    found = _detected(title, text)
+    assert found.fields.places[0].name == first, [p.name for p in found.fields.places]

@@ -681,6 +681,17 @@ _NEAR = re.compile(
 # A place said before these is where a person or group comes from ("a London-based monitor",
 # "Baghdad's government"), or the border of a country.
 _ORIGIN_AFTER = re.compile(r"[-\s]based\b|['’]s\s+(?:government|army|military|forces)\b")
+# A city's suburb is by the city: "X, a suburb of Damascus", "the southern suburbs of Baghdad",
+# "the Damascus suburb of Jaramana", "Baghdad's southern suburbs". Of a city only: "the suburbs
+# of Zamalka and Ain Tarma" names the suburbs hit, as "the suburb of Jaramana" does.
+_SUBURB_OF = re.compile(
+    r"(?:\ban?\s+(?:[\w'’-]+\s+)?suburb|\bsuburbs)\s+of\s+(?:the\s+)?"
+    r"(?:(?:city|capital)\s+(?:of\s+)?)?$",
+    re.IGNORECASE,
+)
+_SUBURB_AFTER = re.compile(
+    r"(?:['’]s)?\s+(?:" + COMPASS + r"(?:ern)?\s+)?(?:suburbs?|outskirts)\b", re.IGNORECASE
+)
 _DIRECTION = re.compile(
     r"\b" + COMPASS + r"(?:ern)?\s+of",
     re.IGNORECASE,
@@ -707,9 +718,10 @@ _LAUNCHED_FROM = re.compile(
 )
 
 
-def place_role(text: str, start: int, end: int) -> tuple[str, str]:
-    """How the text at start:end (a place name) is used, and the words that say so
-    ("west of", "near"): HIT, NEAR, REFERENCE or ORIGIN. Reads the 60 characters before."""
+def place_role(text: str, start: int, end: int, kind: str | None = None) -> tuple[str, str]:
+    """How the text at start:end (a place name, of the gazetteer's kind if given) is used, and
+    the words that say so ("west of", "near"): HIT, NEAR, REFERENCE or ORIGIN. Reads the 60
+    characters before, and the words right after ("-based", "suburbs")."""
     before = text[max(0, start - 60) : start]
     if (
         _ORIGIN_AFTER.match(text, end)
@@ -721,6 +733,8 @@ def place_role(text: str, start: int, end: int) -> tuple[str, str]:
     if reference:
         direction = _DIRECTION.search(reference.group("words"))
         return REFERENCE, direction.group(0).lower() if direction else "near"
-    if _NEAR.search(before):
+    if _NEAR.search(before) or (
+        kind in (None, "city") and (_SUBURB_OF.search(before) or _SUBURB_AFTER.match(text, end))
+    ):
         return NEAR, "near"
     return HIT, ""

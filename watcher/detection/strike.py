@@ -253,7 +253,7 @@ def _place_key(
         return None
     if roles.is_context(sentence) and (candidate is None or sentence != candidate.sentence):
         return None
-    role, words = fields.place_role(doc.text, place.start, place.end)
+    role, words = fields.place_role(doc.text, place.start, place.end, place.ref.precision)
     if role == fields.ORIGIN:
         return None
     if candidate is None or sentence != candidate.sentence:
