@@ -1370,3 +1370,39 @@ def test_days_each_lead_states_too_far_apart_are_two_strikes() -> None:
     weak = replace(second, day_stated=False)
     decisions = cluster_all([first, weak], SETTINGS)
     assert (decisions[0].action, decisions[1].action, decisions[1].event_id) == ("new", "silent", 1)
+
+
+def test_a_village_the_gazetteer_lacks_joins_the_strike_near_the_town_it_is_described_by() -> None:
+    # The first report names the village ("Umm Jaris, a village near Qaim"); the second says
+    # only that the strike was near Qaim, as the village's own place and point.
+    def detected(key: str, title: str, text: str, hours: float) -> Report:
+        found = detect(title, text, default_rules(), T0 + timedelta(hours=hours))
+        assert found is not None
+        item = Item(
+            key=f"guid:{key}",
+            alias=f"alias:{key}",
+            guid=key,
+            link=None,
+            title=title,
+            summary=text,
+            published=T0 + timedelta(hours=hours),
+        )
+        return report_from(found, item, f"wire-{key}", T0 + timedelta(hours=hours), SETTINGS)
+
+    first = detected(
+        "a",
+        "Drone strike kills two militia fighters in western Iraq",
+        "A drone strike hit a car in Umm Jaris, a village near Qaim, early on Sunday, killing "
+        "two fighters of an armed faction, security sources said.",
+        0,
+    )
+    assert first.places[0].name == "Umm Jaris" and first.places[1].name == "near Qaim"
+    state = opened(first)
+    later = detected(
+        "b",
+        "Two killed in drone strike near Qaim",
+        "Two fighters of an armed faction were killed when a drone struck their car near Qaim "
+        "early on Sunday, officials said.",
+        3,
+    )
+    assert cluster(later, [state], SETTINGS).event_id == 1

@@ -616,7 +616,7 @@ def test_the_words_of_a_clause_about_an_earlier_strike_are_the_rules_earlier_wor
 # A suburb is near its city: "X, a suburb of Y" and "the Y suburb of X" put the strike by Y,
 # not in it, whether or not the gazetteer knows X (issue #11).
 @pytest.mark.parametrize(
-    ("title", "text", "first"),
+    ("title", "text", "named"),
     [
         (
             "Air strike kills four near the capital",
@@ -651,14 +651,70 @@ def test_the_words_of_a_clause_about_an_earlier_strike_are_the_rules_earlier_wor
             "people.",
             "Zamalka",
         ),
+    ],
+)
+def test_a_suburb_puts_the_strike_near_its_city(title: str, text: str, named: str) -> None:
+    names = [p.name for p in _detected(title, text).fields.places]
+    assert named in names, names
+    if named.startswith("near "):
+        assert named.removeprefix("near ") not in names, names
+    else:
+        assert names[0] == named, names
+
+
+# The place hit, described by the town it is near: "Umm Jaris, a village near Qaim". The
+# gazetteer does not know the village; the alert names it first, in the country and at the
+# point of the place it is near, and that place as "near" (issue #11).
+@pytest.mark.parametrize(
+    ("title", "text", "first", "second"),
+    [
         (
             "Drone strike kills two in western Iraq",
             "A drone strike hit a car in Umm Jaris, a village near Qaim, on Sunday, killing two "
             "fighters.",
+            "Umm Jaris",
             "near Qaim",
+        ),
+        (
+            "Air strike kills four near the capital",
+            "An air strike hit Beit Sahem, a suburb of Damascus, on Monday, killing four people.",
+            "Beit Sahem",
+            "near Damascus",
+        ),
+        (
+            "Rockets hit Iraqi town",
+            "Rockets struck Tal Zawiya, a small town 20 km south of Mosul, on Tuesday.",
+            "Tal Zawiya",
+            "south of Mosul",
+        ),
+        (
+            "Shelling kills three",
+            "Government forces shelled Khirbet Zaid, a village in Hama province, on Friday, "
+            "killing three.",
+            "Khirbet Zaid",
+            "Hama province",
+        ),
+        # Not a name: the words before the comma open the sentence.
+        (
+            "Drone strike near Qaim",
+            "Separately, a village near Qaim was hit by a drone strike on Sunday, officials said.",
+            "near Qaim",
+            None,
+        ),
+        (
+            "Drone strike near Qaim",
+            "On Monday, a village near Qaim was hit by a drone strike, officials said.",
+            "near Qaim",
+            None,
         ),
     ],
 )
-def test_a_suburb_puts_the_strike_near_its_city(title: str, text: str, first: str) -> None:
-    found = _detected(title, text)
-    assert found.fields.places[0].name == first, [p.name for p in found.fields.places]
+def test_a_place_described_by_the_town_it_is_near_leads(
+    title: str, text: str, first: str, second: str | None
+) -> None:
+    places = _detected(title, text).fields.places
+    expected = [first] if second is None else [first, second]
+    assert [p.name for p in places][: len(expected)] == expected, [p.name for p in places]
+    if second is not None:
+        assert places[0].country == places[1].country
+        assert (places[0].lat, places[0].lon) == (places[1].lat, places[1].lon)

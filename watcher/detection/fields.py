@@ -682,10 +682,11 @@ _NEAR = re.compile(
 # "Baghdad's government"), or the border of a country.
 _ORIGIN_AFTER = re.compile(r"[-\s]based\b|['’]s\s+(?:government|army|military|forces)\b")
 # A city's suburb is by the city: "X, a suburb of Damascus", "the southern suburbs of Baghdad",
-# "the Damascus suburb of Jaramana", "Baghdad's southern suburbs". Of a city only: "the suburbs
-# of Zamalka and Ain Tarma" names the suburbs hit, as "the suburb of Jaramana" does.
+# "the Damascus suburb of Jaramana", "Baghdad's southern suburbs", a headline's "strikes hit
+# suburb of Damascus". Of a city only: "the suburbs of Zamalka and Ain Tarma" names the suburbs
+# hit, as "the suburb of Jaramana" does.
 _SUBURB_OF = re.compile(
-    r"(?:\ban?\s+(?:[\w'’-]+\s+)?suburb|\bsuburbs)\s+of\s+(?:the\s+)?"
+    r"\bsuburbs?\s+of\s+(?:the\s+)?"
     r"(?:(?:city|capital)\s+(?:of\s+)?)?$",
     re.IGNORECASE,
 )
@@ -716,6 +717,53 @@ _LAUNCHED_FROM = re.compile(
     r"(?:(?:city|town|village|region|area|district|base|airport)\s+(?:of\s+)?)?$",
     re.IGNORECASE,
 )
+
+
+# A place the gazetteer does not know, described by one it knows: "Umm Jaris, a village near
+# Qaim", "Beit Sahem, a suburb of Damascus", "X, a small town 20 km south of Mosul". The name is
+# one to four capitalised words (with "al-", "Abu", "Umm"...), a comma, then "a" and the kind of
+# place, with no other comma before the known place.
+_APPOSED = re.compile(
+    r"(?<![\w'’-])(?P<name>(?:(?:al|el|ad|ash|as|ar|az|an)-)?[A-Z][\w'’]*(?:-[A-Za-z][\w'’]*)*"
+    r"(?:\s+(?:(?:al|el|ad|ash|as|ar|az|an|bin|bani)[\s-]+)?[A-Z][\w'’]*(?:-[A-Za-z][\w'’]*)*)"
+    r"{0,3}),\s+an?\s+(?:[\w'’-]+\s+){0,2}?"
+    r"(?P<kind>village|town|suburb|hamlet|neighbou?rhood|district|settlement|area)\b"
+    r"[^,.;:()\"“”]{0,50}$"
+)
+# Words that open a sentence before a comma and name no place: "Separately, a village near",
+# "On Monday, a town near".
+_NOT_NAMES = frozenset(
+    (
+        *("the", "on", "in", "at", "of", "and", "but", "also", "meanwhile", "earlier", "later"),
+        *("elsewhere", "however", "overnight", "today", "yesterday", "tonight", "then", "there"),
+        *("here", "nearby", "further"),
+    )
+)
+_DAY_WORD = re.compile(rf"(?:{'|'.join(_WEEKDAYS)}|{_MONTH})", re.IGNORECASE)
+_APPOSED_KINDS = {"village": "village", "hamlet": "village", "settlement": "village"}
+
+
+def apposed_place(text: str, start: int) -> tuple[int, int, str] | None:
+    """The place described by the one named at `start` ("Umm Jaris, a village near" Qaim): its
+    span and the gazetteer kind its description gives (village, town or district), or None."""
+    before = text[max(0, start - 140) : start]
+    if ", a" not in before:
+        return None
+    match = _APPOSED.search(before)
+    if match is None:
+        return None
+    words = match.group("name").split()
+    if any(word.casefold() in _NOT_NAMES or _DAY_WORD.fullmatch(word) for word in words) or (
+        len(words) == 1 and words[0].endswith("ly")
+    ):
+        return None
+    offset = start - len(before)
+    kind = match.group("kind")
+    return (
+        offset + match.start("name"),
+        offset + match.end("name"),
+        _APPOSED_KINDS.get(kind, "town" if kind == "town" else "district"),
+    )
 
 
 def place_role(text: str, start: int, end: int, kind: str | None = None) -> tuple[str, str]:

@@ -270,6 +270,32 @@ def _place_key(
     )
 
 
+def _described(
+    doc: Document, candidate: Candidate, place: FoundPlace
+) -> tuple[PlaceRef, tuple[int, int]] | None:
+    """The place hit that the text describes by this one, which the gazetteer does not know
+    ("Umm Jaris, a village near Qaim"): named as written, in the country and governorate and at
+    the point of the place it is described by; and where it stands from the cue (before it,
+    distance). None where the text describes no such place, or one of the places found."""
+    found = fields.apposed_place(doc.text, place.start)
+    if found is None:
+        return None
+    start, end, kind = found
+    if any(other.start < end and start < other.end for other in candidate.places):
+        return None
+    name = doc.text[start:end]
+    ref = PlaceRef(
+        id=f"text:{name}",
+        name=name,
+        country=place.ref.country,
+        governorate=place.ref.governorate,
+        lat=place.ref.lat,
+        lon=place.ref.lon,
+        precision=kind,
+    )
+    return ref, (int(start < candidate.start), abs(start - candidate.start))
+
+
 def _named(ref: PlaceRef, role: str, words: str) -> PlaceRef:
     """The place as an alert names it: "near Masyaf", "south of Baghdad" when that is how the
     text places the strike."""
@@ -351,6 +377,13 @@ def _lead_places(
             )
             if place.ref.id not in seen or key < seen[place.ref.id][0]:
                 seen[place.ref.id] = (key, _named(place.ref, role, words), role)
+            if role != fields.HIT or place.ref.precision in _BROAD:
+                described = _described(doc, candidate, place)
+                if described is not None:
+                    ref, place_key = described
+                    key = (*key[:2], _ROLE_RANK[fields.HIT], order, *place_key)
+                    if ref.id not in seen or key < seen[ref.id][0]:
+                        seen[ref.id] = (key, ref, fields.HIT)
     found_refs = [ref for _, ref, _ in seen.values()]
     ranked = sorted(
         seen.values(),
