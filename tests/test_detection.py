@@ -949,3 +949,18 @@ def test_a_regex_that_fails_only_when_compiled_is_a_config_problem() -> None:
 def test_a_weekday_with_a_dotless_i_does_not_stop_the_detection() -> None:
     verdict = _mosul_strike_on("FRıDAY")
     assert verdict.detection is not None
+
+
+@pytest.mark.parametrize(
+    ("title", "target"),
+    [
+        ("Air strikes reported on rebel positions in Idlib", "rebel positions"),
+        ("Air raids launched on militia depots near Albu Kamal", "militia depots"),
+        ("Strikes carried out against smuggling routes in Anbar", "smuggling routes"),
+        ("Strikes reported in Deir ez-Zor killed three", None),
+    ],
+)
+def test_the_target_follows_a_reporting_verb(title: str, target: str | None) -> None:
+    found = detect(title, "", default_rules())
+    assert found is not None
+    assert found.fields.target == target

@@ -619,9 +619,11 @@ def names_day(text: str | None) -> bool:
 
 
 # Right after the strike words, or after a verb or preposition that follows them: "a gunship
-# attacked militia positions", "air strikes hit a market", "a strike on a hospital".
+# attacked militia positions", "air strikes hit a market", "a strike on a hospital", "raids
+# reported on rebel positions".
 _TARGET = re.compile(
-    r"\s*(?:(?:on|against|targeting|targeted|at|into|hit|hits|hitting|struck|striking|pounded|"
+    r"\s*(?:(?:(?:reported|launched|carried\s+out|conducted|staged|mounted)\s+)?"
+    r"(?:on|against|targeting|targeted|at|into|hit|hits|hitting|struck|striking|pounded|"
     r"bombed|shelled|attacked|destroyed|(?:also|again|have|had|has)\s+\w+)\s+)?"
     r"(?P<target>(?:(?:the|a|an|two|three|several|its|their)\s+)?[^,.;:()\"“”]{3,80}?)"
     r"(?=,|\.|;|\s+(?:in|on|near|killing|kills|killed|wounding|early|late|overnight|after|as|"
@@ -643,7 +645,7 @@ def target(sentence: str, after: int) -> str | None:
         r"(?i)(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|least|"
         r"the ground|the same|that|this|which|dawn|night|in|near|killing|killed|said|were|was|"
         r"have|has|had|and|by|of|to|for|from|as|across|around|over|since|during|continue|"
-        r"carried|conducted|launched|also|kills?|killing|rock|rocks|destroy|destroys|weaken|"
+        r"carried|conducted|launched|reported|also|kills?|killing|rock|rocks|destroy|destroys|weaken|"
         r"weakens|began|begin|use|used|because|with|continue|continues|is|are|be|been|on)\b",
         text,
     ):
