@@ -121,6 +121,25 @@ def test_a_rule_never_fires_at_a_score_of_0() -> None:
     assert detect("Air strikes near Mosul", text, rules) is not None
 
 
+def test_a_country_the_gazetteer_does_not_hold_is_read_without_error() -> None:
+    """The rules' country lists name countries the gazetteer does not hold ("Somalia"): "the
+    capital" after one has no capital known, and a user's rule for one gives it as written."""
+    title = "US air strike kills militants in Somalia"
+    text = "The strike hit a camp outside the capital, officials said. US troops are in Iraq."
+    assert detect(title, text, default_rules()) is None
+    assert explain(title, text, default_rules()).detection is None
+    rule = {
+        "id": "strike-somalia",
+        "countries": ["SO"],
+        "cues": [{"lexicon": "air_strike", "weight": 0.9, "strike_type": "air_drone"}],
+    }
+    rules, problems = load_rules({"rules": [rule]}, "c.toml")
+    assert problems == []
+    found = detect(title, text, rules)
+    assert found is not None and found.fields.countries == ("SO",)
+    assert [place.name for place in found.fields.places] == ["Somalia"]
+
+
 # --- explanations ----------------------------------------------------------------------------
 
 

@@ -253,9 +253,11 @@ def _capitals(
             for precision, code, start, _ in named.spans
             if precision == "country" and start < match.start()
         ]
-        if not before:
+        # A country of the rules' lists that the gazetteer does not hold ("Somalia") has no
+        # capital known.
+        country = gazetteer.places.get(max(before)[1]) if before else None
+        if country is None:
             continue
-        country = gazetteer.place(max(before)[1])
         capital = next(
             (
                 hit.entry

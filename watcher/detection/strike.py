@@ -362,7 +362,10 @@ def _lead_places(
                 direction = _DIRECTION_BEFORE.search(
                     doc.text, max(0, place.start - 16), place.start
                 )
-                name = gazetteer.place(place.ref.country).name
+                # The gazetteer's name ("Iraq" for "Iraqi territory"); a country of the rules'
+                # lists it does not hold ("Somalia") as written.
+                entry = gazetteer.places.get(place.ref.country)
+                name = entry.name if entry is not None else place.ref.name
                 if direction:
                     name = f"{direction.group(1).lower()} {name}"
                 countries.append(dataclasses.replace(place.ref, name=name))
