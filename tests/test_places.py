@@ -145,6 +145,11 @@ WRITTEN = [
     "Abu Kamal’s border crossing was hit.",
     "Smoke rose over the T-4 air base.",
     "A strike hit the outskirts of Raqqa’s old city.",
+    # Letters that fold to more than a letter: "and Baghdad" in presentation forms, which no
+    # test for Arabic sees, is "و" before "بغداد"; an Arabic mark's isolated form folds to a
+    # space, so "ez\ufe70zor" is two words of "Dayr ez Zor".
+    "Drones struck a convoy in \ufeed\ufe91\ufed0\ufeaa\ufe8d\ufea9 on Sunday.",
+    "Jets pounded Dayr ez\ufe70Zor overnight.",
 ]
 ELSEWHERE = [
     "Workers strike in Paris over pensions, and trains stop in Lyon.",

@@ -631,13 +631,19 @@ def token_keys(words: set[str], joined: Iterable[tuple[str, str]]) -> set[str]:
     """The keys _tokenize gives a text's tokens that are not among its runs of \\w in lower case
     (`words`): runs outside ASCII, folded, and the pairs of runs that one joiner makes a token
     ("qa’im" is "qaim"; "Baghdad’s" is "baghdad", one of the words). For a text that
-    lower-casing keeps the same length, where no token joins more than two runs."""
+    lower-casing keeps the same length, where no token joins more than two runs. With them,
+    what _scan also reads a key as: its words, where folding put a space in it (a letter such
+    as "ﹰ" folds to one: "ez\ufe70zor" is "ez zor", which after "dayr" makes "dayr ez zor"),
+    and the key after an Arabic proclitic (_starts; "ﻭﺑﻐﺪﺍﺩ", written in presentation forms,
+    which no test for Arabic sees, folds to "وبغداد")."""
     keys = {
         key
         for word in itertools.filterfalse(str.isascii, words)
         if (key := _fold_cached(word)) != word
     }
     keys.update(_fold_cached(first) + _fold_cached(second) for first, second in joined)
+    keys.update([key[1:] for key in keys if len(key) > 3 and key[0] in _ARABIC_PROCLITICS])
+    keys.update([part for key in keys if " " in key for part in key.split(" ")])
     return keys
 
 
