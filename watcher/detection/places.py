@@ -185,7 +185,7 @@ def may_name(tokens: Tokens, rules: RuleSet, countries: frozenset[str]) -> bool:
         return True
     gazetteer = rules.gazetteer or load_gazetteer()
     other = token_keys(tokens.vocabulary, joined)
-    looks = gazetteer.may_begin(
+    looks = gazetteer.look_words(
         tokens.vocabulary | other if other else tokens.vocabulary, countries
     )
     if not looks:
