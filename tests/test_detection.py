@@ -715,6 +715,7 @@ def test_a_catastrophic_regex_is_refused_at_load() -> None:
         # A toll told with the strike between "toll" and its verb (issue #11).
         ("The death toll from Monday's drone strike on the convoy rose to 15.", 15, None),
         ("Toll from air strike on Idlib market rises to nine", 9, None),
+        ("The number of people killed in the raid on the market rose to 23.", 23, None),
         ("The toll of the shelling in Hama has climbed to at least 21.", (21, None), None),
         # One person hurt, with an article or without one, as headlines write it (issue #11).
         ("A rocket hit the base, wounding a US contractor.", 0, 1),

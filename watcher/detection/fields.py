@@ -390,9 +390,10 @@ _PROVISIONAL = re.compile(
 # A toll given as revised or as the whole: "the death toll rose from four to 11", "the toll
 # continues to climb, reaching 37", "raising the toll to three", "killing a total of six"; the
 # strike may be named between "toll" and its verb: "the toll from Monday's strike on the market
-# rose to 15".
+# rose to 15", "the number of people killed in the strike rose to 15".
 _REVISED = re.compile(
-    r"(?:\btoll\s+(?:(?:from|of|in)\s+[^.;:!?]{1,80}?\s+)?"
+    r"(?:\b(?:toll|number\s+of\s+(?:people\s+|civilians\s+|those\s+)?(?:killed|dead|deaths))\s+"
+    r"(?:(?:from|of|in)\s+[^.;:!?]{1,80}?\s+)?"
     rf"(?:has\s+|had\s+|later\s+)?(?:rose|risen|climbed|increased|jumped|reached|"
     rf"rises|climbs|stands\s+at|stood\s+at|(?:continued|continues)\s+to\s+(?:rise|climb),?\s+"
     rf"reaching)(?:\s+from\s+{_NUMBER})?(?:\s+to)?|"
