@@ -280,6 +280,28 @@ def test_possessive_and_arabic_proclitic(gazetteer: Gazetteer) -> None:
     ]
 
 
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("Fighters of the Kurdish People's Protection Units held the bridge", "YPG"),
+        ("Assad’s forces shelled the town", "Syrian government"),
+        ("a statement by the Kurdistan Workers' Party said", "PKK"),
+    ],
+)
+def test_an_alias_with_a_possessive_inside_matches_as_written(
+    gazetteer: Gazetteer, text: str, name: str
+) -> None:
+    found = gazetteer.actors_in(text)
+    assert found and found[0].entry.name == name
+    assert " " in found[0].text  # the whole alias, not one word of it
+
+
+def test_an_alias_key_cuts_a_possessive_as_a_text_token_is_cut() -> None:
+    assert alias_key("People's Protection Units") == alias_key("People Protection Units")
+    assert alias_key("Ra’s al Khashufah") == "ra al khashufah"
+    assert alias_key("Qa'im") == "qaim"
+
+
 def test_governorate_of(gazetteer: Gazetteer) -> None:
     city = gazetteer.place("gn:170794")
     governorate = gazetteer.governorate_of(city)

@@ -176,8 +176,20 @@ _CHARACTER_FOLDS = _CharacterFolds()
 
 
 def alias_key(alias: str) -> str:
-    """The dictionary key of an alias: its folded tokens joined by single spaces."""
-    return " ".join(fold(m.group()) for m in _TOKEN.finditer(alias))
+    """The dictionary key of an alias: its folded tokens joined by single spaces, a possessive
+    "’s" cut off as a text's tokens are ("People's Protection Units" is "people protection
+    units", as in a text that writes it so)."""
+    return " ".join(fold(_without_possessive(m.group())) for m in _TOKEN.finditer(alias))
+
+
+def _without_possessive(token: str) -> str:
+    lowered = token.lower()
+    if len(lowered) == len(token) and lowered.endswith(_POSSESSIVE) and len(token) > 3:
+        return token[:-2]
+    return token
+
+
+_POSSESSIVE = ("'s", "’s")
 
 
 # --- spelling variants ---------------------------------------------------------------------------
@@ -414,9 +426,6 @@ def _build_index(
     return _Index(keys, longest, max(longest.values(), default=1), prefixes)
 
 
-_POSSESSIVE = ("'s", "’s")
-
-
 @functools.lru_cache(maxsize=4)
 def _keeps_length(text: str) -> bool:
     """Whether lower-casing the text keeps its length; cached for the sentences of one text."""
@@ -550,7 +559,10 @@ def _scan(index: _Index, text: str, tokens: _Tokens, begin: int, stop: int | Non
             last = i + n - 1
             start, end = tokens.start(i) + skip, tokens.end(last)
             if n > 1 and not all(
-                _GAP.fullmatch(text, tokens.end(j), tokens.start(j + 1)) for j in range(i, last)
+                # From the token's own end: a possessive "’s" inside an alias is part of it
+                # ("People's Protection Units").
+                _GAP.fullmatch(text, tokens.offsets[2 * j + 1], tokens.start(j + 1))
+                for j in range(i, last)
             ):
                 continue
             written = text[start:end]
