@@ -743,7 +743,13 @@ _NOT_NAMES = frozenset(
     )
 )
 _DAY_WORD = re.compile(rf"(?:{'|'.join(_WEEKDAYS)}|{_MONTH})", re.IGNORECASE)
-_APPOSED_KINDS = {"village": "village", "hamlet": "village", "settlement": "village"}
+# The gazetteer kind each description gives; any other ("suburb", "area") is a district.
+_APPOSED_KINDS = {
+    "village": "village",
+    "hamlet": "village",
+    "settlement": "village",
+    "town": "town",
+}
 
 
 def apposed_place(text: str, start: int) -> tuple[int, int, str] | None:
@@ -765,7 +771,7 @@ def apposed_place(text: str, start: int) -> tuple[int, int, str] | None:
     return (
         offset + match.start("name"),
         offset + match.end("name"),
-        _APPOSED_KINDS.get(kind, "town" if kind == "town" else "district"),
+        _APPOSED_KINDS.get(kind, "district"),
     )
 
 

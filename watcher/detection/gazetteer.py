@@ -85,8 +85,8 @@ _GAP = re.compile(r"[\s\-‐‑–—.'’`]*")
 _TOKEN = re.compile(r"\w[\w\u0300-\u036f\u064b-\u065f\u0670'’‘ʼʿʾ`]*(?<=[\w\u064b-\u065f\u0670])")
 _SPLIT = re.compile(f"({_TOKEN.pattern})")
 # What joins runs of \w into one token ("qa’im"); each folds to nothing (joined_runs).
-APOSTROPHES = "'’‘ʼʿʾ`"
-_JOINERS = frozenset(APOSTROPHES)
+_APOSTROPHES = "'’‘ʼʿʾ`"
+_JOINERS = frozenset(_APOSTROPHES)
 # Combining marks (Latin, Arabic) join runs too; in UTF-8 their first bytes are these, and a
 # search for three bytes costs a fraction of a character class's over the text.
 _MARK_BYTES = (b"\xcc", b"\xcd", b"\xd9")
@@ -111,7 +111,7 @@ def joined_runs(lowered: str) -> list[tuple[str, str]] | None:
     a lower-cased text; None when a token may join more than two runs or hold a combining
     mark (not worked out here). Apostrophes are few, and found in C."""
     pairs = []
-    for apostrophe in APOSTROPHES:
+    for apostrophe in _APOSTROPHES:
         if apostrophe not in lowered:
             continue
         pieces = lowered.split(apostrophe)
@@ -137,7 +137,7 @@ def joined_runs(lowered: str) -> list[tuple[str, str]] | None:
     return pairs
 
 
-_MARKS = str.maketrans("", "", "'’‘ʼʿʾ`\u0640")
+_MARKS = str.maketrans("", "", _APOSTROPHES + "\u0640")
 _ARABIC = str.maketrans({"ة": "ه", "ى": "ي", "ٱ": "ا", "ی": "ي", "ک": "ك", "ı": "i"})
 _ARABIC_PROCLITICS = "وبلفك"
 
@@ -182,14 +182,14 @@ def alias_key(alias: str) -> str:
     return " ".join(fold(_without_possessive(m.group())) for m in _TOKEN.finditer(alias))
 
 
+_POSSESSIVE = ("'s", "’s")
+
+
 def _without_possessive(token: str) -> str:
     lowered = token.lower()
     if len(lowered) == len(token) and lowered.endswith(_POSSESSIVE) and len(token) > 3:
         return token[:-2]
     return token
-
-
-_POSSESSIVE = ("'s", "’s")
 
 
 # --- spelling variants ---------------------------------------------------------------------------
@@ -666,7 +666,7 @@ def token_keys(words: set[str], joined: Iterable[tuple[str, str]]) -> set[str]:
 _Leads = dict[str, dict[str, tuple[tuple[frozenset[str], str, bool], ...]]]
 
 
-def _leads(index: _Index, countries: frozenset[str]) -> _Leads:
+def _build_leads(index: _Index, countries: frozenset[str]) -> _Leads:
     leads: dict[str, dict[str, set[tuple[frozenset[str], str, bool]]]] = {}
     rests: dict[frozenset[str], frozenset[str]] = {}  # one of each: most are empty
     for key, target in index.keys.items():
@@ -704,7 +704,7 @@ class Gazetteer:
         place in Iraq or Syria, and are done with this."""
         leads = self._leads.get(countries)
         if leads is None:
-            leads = self._leads[countries] = _leads(self._place_index, countries)
+            leads = self._leads[countries] = _build_leads(self._place_index, countries)
         looks: dict[str, bool] = {}
         for first in leads.keys() & keys:
             seconds = leads[first]

@@ -500,7 +500,6 @@ def _starting(index: PhraseIndex, word: str) -> tuple[tuple[str, ...], tuple[Ent
     result = (singles, entries, paired) if singles or entries or paired else _NOTHING
     if len(index.seen) > _CACHE_WORDS:
         index.seen.clear()
-        index.by_lists.clear()
     index.seen[word] = result
     return result
 

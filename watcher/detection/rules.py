@@ -201,7 +201,7 @@ PLACE_WORD_KEYS = ("speaks", "affiliation", "origin", "origin_over", "origin_wit
 # The lists of [earlier_words], likewise.
 EARLIER_WORD_KEYS = ("follows", "answers", "strike_nouns", "mourning", "dead")
 # A word of those lists: a word or words, a trailing * matching any ending.
-_PLACE_WORD = re.compile(r"[^\W\d_][\w'’.-]*(?: [^\W\d_][\w'’.-]*)*\*?")
+_LIST_WORD = re.compile(r"[^\W\d_][\w'’.-]*(?: [^\W\d_][\w'’.-]*)*\*?")
 
 
 def phrase_alternatives(words: Sequence[str]) -> str:
@@ -350,7 +350,7 @@ def _word_lists(
                 )
                 continue
             for n, word in enumerate(words):
-                if not isinstance(word, str) or not _PLACE_WORD.fullmatch(word):
+                if not isinstance(word, str) or not _LIST_WORD.fullmatch(word):
                     problems.append(
                         Problem(
                             source_file,
