@@ -148,7 +148,8 @@ class Guard:
     # A text that this guard alone keeps from firing denies that strike (Detection.denial).
     denies: bool = False
     # The guard tells an old strike remembered: where it lowers the strike words of the
-    # headline or first sentence and no strike is told there, the story is about that strike.
+    # headline or the rule's first elsewhere_sentences sentences and no strike is told there,
+    # the story is about that strike.
     remembers: bool = False
 
 

@@ -254,8 +254,8 @@ def _remembered(rules: RuleSet, rule: Rule, found: list[Candidate]) -> list[Cand
     """A story about an old strike remembered ("Families mark anniversary of air strike on
     Raqqa market") tells that strike again further down, with nothing to say it is old ("The
     coalition air strike on the market killed 30 people"): where a remembering guard lowered
-    strike words of the headline or first sentence and no strike there scores at the
-    threshold, the later cues count for less (issue #11)."""
+    strike words of the headline or the first elsewhere_sentences sentences and no strike there
+    scores at the threshold, the later cues count for less (issue #11)."""
     remembering = {guard.id for guard in rules.guards.values() if guard.remembers}
     lead = [c for c in found if c.position <= rule.elsewhere_sentences]
     marked = next(
