@@ -660,32 +660,43 @@ def token_keys(words: set[str], joined: Iterable[tuple[str, str]]) -> set[str]:
     return keys
 
 
-# For look_words, of the aliases of some countries' places, by first token, then by second
-# token ("" for an alias of one): the sets of their further tokens, each with the token to look
-# for the alias around and whether that token, written, begins with a capital.
-_Leads = dict[str, dict[str, tuple[tuple[frozenset[str], str, bool], ...]]]
+# For look_words, of the aliases of some countries' places, by first token: their other tokens
+# (one set for each set: most are one word or none), the token to look for the alias around, and
+# whether that token, written, begins with a capital. A first token that begins many aliases
+# ("as", "al") has them by second token ("" for the token alone), so that a text that holds it
+# costs a few of them. Tokens are shared strings: some 16,000 aliases take a few MiB.
+_Lead = tuple[frozenset[str], str, bool]
+_Leads = dict[str, tuple[_Lead, ...] | dict[str, tuple[_Lead, ...]]]
+_MANY = 16
 
 
 def _build_leads(index: _Index, countries: frozenset[str]) -> _Leads:
-    leads: dict[str, dict[str, set[tuple[frozenset[str], str, bool]]]] = {}
-    rests: dict[frozenset[str], frozenset[str]] = {}  # one of each: most are empty
+    leads: dict[str, dict[_Lead, str]] = {}  # first token -> lead -> second token
+    shared: dict[str, str] = {}
+    others: dict[frozenset[str], frozenset[str]] = {}
     for key, target in index.keys.items():
         if not isinstance(target.entry, Place) or target.entry.country not in countries:
             continue
-        tokens = key.split(" ")
-        # Around its longest token, the likeliest to be rare: "tell" of "at tell", not "at".
-        look = max(reversed(tokens), key=len)
-        capital = look == tokens[0] and (
-            target.shape == CAPITAL or (target.shape == UPPER and look[0].isalpha())
+        tokens = [shared.setdefault(token, token) for token in key.split(" ")]
+        # Around its longest token, the likeliest to be rare ("tell" of "at tell", not "at"); of
+        # tokens as long, the last.
+        at = max(reversed(range(len(tokens))), key=lambda i: len(tokens[i]))
+        capital = at == 0 and (
+            target.shape == CAPITAL or (target.shape == UPPER and tokens[0][0].isalpha())
         )
-        second = tokens[1] if len(tokens) > 1 else ""
-        held = leads.setdefault(tokens[0], {}).setdefault(second, set())
-        rest = frozenset(tokens[2:])
-        held.add((rests.setdefault(rest, rest), look, capital))
-    return {
-        first: {second: tuple(held) for second, held in seconds.items()}
-        for first, seconds in leads.items()
-    }
+        other = frozenset(tokens[1:])
+        lead = (others.setdefault(other, other), tokens[at], capital)
+        leads.setdefault(tokens[0], {})[lead] = tokens[1] if len(tokens) > 1 else ""
+    compact: _Leads = {}
+    for first, held in leads.items():
+        if len(held) <= _MANY:
+            compact[first] = tuple(held)
+            continue
+        by_second: dict[str, list[_Lead]] = {}
+        for lead, second in held.items():
+            by_second.setdefault(second, []).append(lead)
+        compact[first] = {second: tuple(some) for second, some in by_second.items()}
+    return compact
 
 
 @dataclass(frozen=True, eq=False)
@@ -707,11 +718,16 @@ class Gazetteer:
             leads = self._leads[countries] = _build_leads(self._place_index, countries)
         looks: dict[str, bool] = {}
         for first in leads.keys() & keys:
-            seconds = leads[first]
-            for second in ("", *(seconds.keys() & keys)):
-                for rest, look, capital in seconds.get(second, ()):
-                    if rest <= keys:
-                        looks[look] = looks.get(look, True) and capital
+            held = leads[first]
+            if isinstance(held, dict):
+                held = tuple(
+                    itertools.chain.from_iterable(
+                        held.get(second, ()) for second in ("", *(held.keys() & keys))
+                    )
+                )
+            for other, look, capital in held:
+                if other <= keys:
+                    looks[look] = looks.get(look, True) and capital
         return looks
 
     def places_in(self, text: str) -> list[Found]:
