@@ -74,7 +74,7 @@ def test_case(case: dict[str, Any]) -> None:
     if found is None:
         return
     got = found.fields
-    for key in ("strike_type", "actor"):
+    for key in ("strike_type", "actor", "target"):
         if key in expect:
             assert getattr(got, key) == expect[key], key
     for key in ("killed", "wounded"):

@@ -621,10 +621,10 @@ def names_day(text: str | None) -> bool:
 
 # Right after the strike words, or after a verb or preposition that follows them: "a gunship
 # attacked militia positions", "air strikes hit a market", "a strike on a hospital", "raids
-# reported on rebel positions".
+# reported on rebel positions", "Turkey hits back at PKK positions".
 _TARGET = re.compile(
     r"\s*(?:(?:(?:reported|launched|carried\s+out|conducted|staged|mounted)\s+)?"
-    r"(?:on|against|targeting|targeted|at|into|hit|hits|hitting|struck|striking|pounded|"
+    r"(?:back\s+)?(?:on|against|targeting|targeted|at|into|hit|hits|hitting|struck|striking|pounded|"
     r"bombed|shelled|attacked|destroyed|(?:also|again|have|had|has)\s+\w+)\s+)?"
     r"(?P<target>(?:(?:the|a|an|two|three|several|its|their)\s+)?[^,.;:()\"“”]{3,80}?)"
     r"(?=,|\.|;|\s+(?:in|on|near|killing|kills|killed|wounding|early|late|overnight|after|as|"
