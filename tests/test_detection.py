@@ -392,6 +392,7 @@ def test_user_can_add_a_guard_and_start_without_defaults() -> None:
         ({"guards": {"context": {"terms": ["x"]}}}, "guards.context", "reserved"),
         ({"guards": {"g": {"terms": ["x"], "clause": "yes"}}}, "guards.g.clause", "true or false"),
         ({"guards": {"g": {"terms": ["x"], "denies": 1}}}, "guards.g.denies", "true or false"),
+        ({"guards": {"g": {"terms": ["x"], "phrase": "yes"}}}, "guards.g.phrase", "true or false"),
         ({"guards": {"g": {"terms": ["x"], "remembers": "yes"}}}, "guards.g.remembers", "true"),
         ({"guards": {"remembered": {"terms": ["x"]}}}, "guards.remembered", "reserved"),
         (

@@ -62,6 +62,7 @@ GUARD_KEYS = (
     "factor",
     "lexicons",
     "clause",
+    "phrase",
     "denies",
     "remembers",
 )
@@ -145,6 +146,9 @@ class Guard:
     lexicons: tuple[str, ...] | None  # None: acts on every cue lexicon
     # Acts only when no clause boundary sits between its words and the cue's.
     clause: bool = False
+    # Its words head a noun phrase ("the anniversary of the drone strike that killed him"),
+    # which a comma ends: it acts only on cues with no comma between them and its words.
+    phrase: bool = False
     # A text that this guard alone keeps from firing denies that strike (Detection.denial).
     denies: bool = False
     # The guard tells an old strike remembered: where it lowers the strike words of the
@@ -551,7 +555,8 @@ def _guard(
             )
         )
     flags = {
-        key: _flag(raw, key, file, path, problems) for key in ("clause", "denies", "remembers")
+        key: _flag(raw, key, file, path, problems)
+        for key in ("clause", "phrase", "denies", "remembers")
     }
     scope = raw.get("scope", "sentence")
     if scope not in SCOPES:
@@ -604,6 +609,7 @@ def _guard(
         factor=_number(raw.get("factor", 0.0), file, f"{path}.factor", 0, 1, problems),
         lexicons=tuple(acts_on) if acts_on is not None else None,
         clause=flags["clause"] is True,
+        phrase=flags["phrase"] is True,
         denies=flags["denies"] is True,
         remembers=flags["remembers"] is True,
     )

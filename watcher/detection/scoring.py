@@ -13,6 +13,7 @@ from the rules file.
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -20,6 +21,10 @@ from watcher.detection.clauses import same_clause
 from watcher.detection.places import FoundPlace, SentencePlaces, is_reference
 from watcher.detection.rules import Cue, Guard, Rule, RuleSet
 from watcher.detection.sentences import Document, words_between
+
+# Where a noun phrase that a guard's words head ends (Guard.phrase): a comma, not one inside a
+# number ("1,200").
+_PHRASE_END = re.compile(r",(?!\d)")
 
 
 @dataclass(frozen=True)
@@ -304,6 +309,10 @@ def _guard_applies(
     if doc.sentence_of(hit[0]) != sentence:
         return False
     if guard.clause and not same_clause(doc.text, hit, cue):
+        return False
+    if guard.phrase and _PHRASE_END.search(
+        doc.text, min(hit[1], cue[1]), max(hit[0], cue[0], min(hit[1], cue[1]))
+    ):
         return False
     if scope == "sentence":
         return True
