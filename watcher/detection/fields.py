@@ -179,17 +179,17 @@ _BARE_PERSON = re.compile(
 # Turkey's defence ministry counts the fighters it killed or captured as "neutralised": "jets
 # neutralised 59 PKK terrorists".
 _NEUTRALISE = r"neutrali[sz]"
+_NEUTRALISED_WHO = r"(?:terrorists?|militants?|fighters?|members?|insurgents?)"
 _NEUTRALISED = re.compile(
     rf"\b{_NEUTRALISE}(?:ed|ing|es|e)[\s\"”]+(?:(?P<qual>at least|more than|over)\s+)?"
-    rf"(?P<low>{_NUMBER})\s+(?:[\w'’/-]+\s+){{0,3}}?(?:terrorists?|militants?|fighters?|members?|"
-    r"insurgents?)\b",
+    rf"(?P<low>{_NUMBER})\s+(?:[\w'’/-]+\s+){{0,3}}?{_NEUTRALISED_WHO}\b",
     re.IGNORECASE,
 )
-# ... and as the object of the passive: "12 PKK terrorists were neutralised", "seven militants
+# ... and as the subject of the passive: "12 PKK terrorists were neutralised", "seven militants
 # neutralised in air operations".
 _NEUTRALISED_PASSIVE = re.compile(
     rf"(?:(?P<qual>at least|more than|over)\s+)?\b(?P<low>{_NUMBER})\s+(?:[\w'’/-]+\s+){{0,3}}?"
-    r"(?:terrorists?|militants?|fighters?|members?|insurgents?)\s+"
+    rf"{_NEUTRALISED_WHO}\s+"
     r"(?:(?:were|was|have\s+been|had\s+been|has\s+been|been|reportedly)\s+){0,2}[\"“]?"
     rf"{_NEUTRALISE}ed\b",
     re.IGNORECASE,

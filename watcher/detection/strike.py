@@ -491,14 +491,16 @@ def strike_fields(
             doc.text, rules.earlier_words, candidate.end, (start, end), others
         ), (candidate.start - start)
 
-    texts = [told(c) for c in ordered if c.sentence < first]
+    early = [told(c) for c in ordered if c.sentence < first]
+    later = [told(c) for c in ordered if c.sentence >= first]
+    texts = list(early)
     fired_sentences = {c.sentence for c in fired}
     texts.extend(
         (doc.sentence_text(index), 0)
         for index in range(min(first, len(doc.sentences)))
         if index not in fired_sentences and not roles.is_context(index)
     )
-    texts.extend(told(c) for c in ordered if c.sentence >= first)
+    texts.extend(later)
     # Reports often give the toll, or say there was none, a few paragraphs down: up to the
     # rule's toll_sentences.
     texts.extend(
@@ -514,8 +516,7 @@ def strike_fields(
     when, when_text = fields.event_date([text for text, _ in texts], published)
     # The day is stated when the lead strike's own sentences name it ("strikes hit X early on
     # Wednesday"); a day read from another sentence ("talks were delayed on Tuesday") is not.
-    strike_texts = [told(c)[0] for c in ordered if c.sentence < first]
-    strike_texts += [told(c)[0] for c in ordered if c.sentence >= first]
+    strike_texts = [text for text, _ in (*early, *later)]
     stated = fields.names_day(when_text) and fields.event_date(strike_texts, published) == (
         when,
         when_text,
