@@ -192,6 +192,8 @@ def test_the_commented_detection_example_loads(
     config = parse_config(example + "\n" + uncommented, "example-with-detection.toml")
     assert "drills" in config.rules.guards
     assert "retrospective" not in config.rules.guards
+    assert "insisted" in config.rules.place_words.speaks
+    assert "payback for" in config.rules.earlier_words.answers
     found = config.rules.gazetteer.places_in("An air strike hit Tel Shifa overnight.")
     assert [f.entry.name for f in found] == ["Tall Shifa"]
     [example] = [r for r in run_examples(config.rules) if r.example.file != "default_rules.toml"]
