@@ -16,6 +16,7 @@ from dataclasses import asdict, dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any, Protocol, TypeVar
 
+from watcher.detection.fields import counts_day
 from watcher.detection.rules import phrase_alternatives
 
 log = logging.getLogger(__name__)
@@ -524,13 +525,6 @@ _VICTIMS = re.compile(
     rf"(?P<object>(?:[\w.'’-]+\s+){{1,3}}?{_PEOPLE})\b",
     re.IGNORECASE,
 )
-# The words by which a report counts its strike's day from its own publication (the detector
-# resolves them so: "overnight" and "today" the day it came out, "last night" the day before).
-_COUNTED = re.compile(
-    r"(?:overnight|last night|yesterday|today|tonight|this morning|this afternoon|this evening|"
-    r"earlier today|late today)(?:'s|’s)?",
-    re.IGNORECASE,
-)
 # Gazetteer kinds that name an area rather than a strike site.
 _COUNTRY_KINDS = frozenset({"country", "demonym"})
 _GOVERNORATE_KINDS = frozenset({"governorate", "province"})
@@ -601,7 +595,7 @@ def _counted(fields: _FieldsLike, evidence: Sequence[str]) -> bool:
     """Whether the strike's day is counted from publication by a word of a sentence that tells
     the strike ("struck ... overnight"), not named, nor read from another sentence."""
     text = getattr(fields, "event_date_text", None)
-    if fields.event_date is None or not text or not _COUNTED.fullmatch(text):
+    if fields.event_date is None or not text or not counts_day(text):
         return False
     return any(text.casefold() in sentence.casefold() for sentence in evidence)
 

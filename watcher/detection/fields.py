@@ -515,6 +515,13 @@ _MONTH = (
     r"(?P<month>jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
     r"sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
 )
+# The words that count a strike's day from publication: "overnight" and "today" the day the
+# report came out, "yesterday" and "last night" the day before (_RELATIVE_DAYS).
+_DAY_COUNTED = (
+    r"yesterday|overnight|last night|today|tonight|"
+    r"this morning|this afternoon|this evening|earlier today|late today"
+)
+_DAY_COUNTED_ALONE = re.compile(rf"(?:{_DAY_COUNTED})(?:'s|’s)?", re.IGNORECASE)
 _DATE_PATTERNS = (
     (
         "month_day",
@@ -535,12 +542,7 @@ _DATE_PATTERNS = (
     ),
     (
         "relative",
-        re.compile(
-            r"\b(?P<word>yesterday|overnight|last night|today|tonight|"
-            r"this morning|this afternoon|this evening|earlier today|late today)"
-            r"(?:'s|’s)?\b",
-            re.IGNORECASE,
-        ),
+        re.compile(rf"\b(?P<word>{_DAY_COUNTED})(?:'s|’s)?\b", re.IGNORECASE),
     ),
 )
 _RELATIVE_DAYS = {"yesterday": 1, "last night": 1, "overnight": 0}
@@ -617,6 +619,12 @@ def names_day(text: str | None) -> bool:
     counting from publication ("overnight", "yesterday", "two days ago"), which is a day off
     whenever the strike and the publication fall either side of midnight."""
     return bool(text and _NAMED_DAY.search(text))
+
+
+def counts_day(text: str | None) -> bool:
+    """Whether a date phrase of event_date is one of the words that count the day from
+    publication and nothing more ("overnight", "last night's"; not "two days ago")."""
+    return bool(text and _DAY_COUNTED_ALONE.fullmatch(text))
 
 
 # Right after the strike words, or after a verb or preposition that follows them: "a gunship
