@@ -19,7 +19,7 @@ import pytest
 from watcher.detection import Verdict, default_rules, detect, explain, fields, load_rules
 from watcher.detection.phrases import tokenize
 from watcher.detection.rules import CUE_KEYS, GUARD_KEYS, RULE_KEYS, RuleSet
-from watcher.detection.sentences import read_document
+from watcher.detection.sentences import read_document, recase_headline
 
 CASES = [
     case
@@ -985,3 +985,18 @@ def test_the_target_follows_a_reporting_verb(title: str, target: str | None) -> 
     found = detect(title, "", default_rules())
     assert found is not None
     assert found.fields.target == target
+
+
+def test_a_lower_case_headline_is_read_in_title_case_and_reported_as_given() -> None:
+    assert recase_headline("the us bombs depots in syria") == "The US Bombs Depots In Syria"
+    assert recase_headline("us-led jets strike raqqa") == "US-Led Jets Strike Raqqa"
+    # "us" after a verb is the pronoun; a headline with a capital is left as written.
+    assert recase_headline("iran tells us to leave") == "Iran Tells Us To Leave"
+    assert recase_headline("US jets strike depots in syria") == "US jets strike depots in syria"
+    found = detect("the us bombs militia depots near homs", "", default_rules())
+    assert found is not None and found.fields.actor == "United States"
+    assert found.evidence == ("the us bombs militia depots near homs",)
+    assert {m.text for m in found.mentions} >= {"us", "homs"}
+    # In prose "us" stays the pronoun.
+    prose = detect("Depots hit", "Jets struck depots near Homs, one of us saw.", default_rules())
+    assert prose is None or prose.fields.actor is None

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 
 from watcher.detection import arabic
 from watcher.detection.fields import COMPASS
+from watcher.detection.gazetteer import Place, load_gazetteer
 from watcher.detection.rules import RuleSet
 from watcher.detection.scoring import Candidate
 from watcher.detection.sentences import Document, Mention
@@ -77,6 +78,32 @@ _BY = re.compile(r"\s*(?:[\w'’-]+\s+){0,3}?by\s+(?:[\w'’-]+\s+){0,2}")
 # A clause boundary between an actor and the strike words: "X did this, while rockets hit Y".
 _CLAUSE = re.compile(r"\b(?:while|whereas|but|after|before|when|since)\b|;")
 
+# "targets" after a state's name ("Israel targets", "Turkey targets") is the verb; after an
+# adjective or an abbreviation, which are adjectives too ("Israeli targets", "US targets"), it
+# may be the noun, what was hit.
+_TARGETS_VERB = re.compile(r"[^\S\n]+targets\b")
+_NOUN_NAME = re.compile(r"(?![A-Z.]+$)\w+(?<!i)(?<!ish)(?<!ian)(?<!can)(?<!ese)")
+
+# A name before these speaks of the strike: "Iran says Israel bombed its consulate".
+_SPEAKS = re.compile(
+    r"[^\S\n]+(?:says|said|claims|claimed|accuses|accused|reports|reported|tells|told|"
+    r"confirms|confirmed|announces|announced)\b"
+)
+
+
+def _struck_place(rules: RuleSet, name: str, struck: Sequence[str]) -> bool:
+    """Whether the gazetteer knows the name as a city or town of a country the rule places
+    strikes in."""
+    gazetteer = rules.gazetteer or load_gazetteer()
+    return any(
+        found.start == 0
+        and found.end == len(name)
+        and isinstance(found.entry, Place)
+        and found.entry.kind != "country"
+        and found.entry.country in struck
+        for found in gazetteer.places_in(name)
+    )
+
 
 def find_actor(
     doc: Document, rules: RuleSet, fired: Sequence[Candidate], struck: Sequence[str] = ()
@@ -102,7 +129,11 @@ def find_actor(
     # The countries the rule places strikes in.
     countries = [span for code in struck for span in doc.hits.get(f"country:{code}", ())]
     for hit in hits:
-        if _HELD.match(doc.text, hit[1]):
+        held = _HELD.match(doc.text, hit[1])
+        # "Israel targets X" is the verb; "Israeli targets", "US targets" may be the noun.
+        if held and not (
+            _TARGETS_VERB.match(doc.text, hit[1]) and _NOUN_NAME.fullmatch(doc.text, *hit[:2])
+        ):
             continue
         before_strike = bool(_STRIKE_NOUN.match(doc.text, hit[1]))
         # "in Syria", "on US forces": a place or a target, unless it qualifies the strike words
@@ -113,8 +144,20 @@ def find_actor(
             or _TARGETED.search(doc.text, max(0, hit[0] - 30), hit[0])
         ):
             continue
-        # "Syria airstrikes": a struck country's name before the strike words is the place.
-        if before_strike and any(a <= hit[0] and hit[1] <= b for a, b in countries):
+        # "Syria airstrikes": a struck country's name before the strike words is the place;
+        # so is a city of it after "in", "on" or "near", or before the striker's name
+        # ("killed in Damascus strikes", "killed Damascus Israeli strike"), which names its
+        # government elsewhere ("Damascus says").
+        if before_strike and (
+            any(a <= hit[0] and hit[1] <= b for a, b in countries)
+            or (
+                (
+                    _PLACED.search(doc.text, max(0, hit[0] - 24), hit[0])
+                    or any(a > hit[1] and not doc.text[hit[1] : a].strip() for a, _, _ in hits)
+                )
+                and _struck_place(rules, doc.text[hit[0] : hit[1]], struck)
+            )
+        ):
             continue
         if kept and hit[0] < kept[-1][1]:
             if hit[1] - hit[0] > kept[-1][1] - kept[-1][0]:
@@ -154,6 +197,9 @@ def find_actor(
         # A name within the strike words is their subject or qualifier ("Israeli strike",
         # "Washington targets").
         inside = [hit for hit in kept if candidate.start <= hit[0] < candidate.end]
+        # Of two, the one who speaks is not the striker ("Iran says Israel bombed"); alone, it
+        # is ("Israel says it struck").
+        inside = [hit for hit in inside if not _SPEAKS.match(doc.text, hit[1])] or inside
         if after:
             nearest = after[0]
         elif inside:

@@ -97,6 +97,24 @@ def _boundaries(text: str, position: int) -> Iterator[tuple[int, int]]:
         position = end
 
 
+# A word's first letter, in a headline written all in lower case, and "us" where it names the
+# country: first, after "the", or before a hyphen ("us-led").
+_WORD_START = re.compile(r"(?<![\w'’])[a-z]")
+_US = re.compile(r"^Us\b|(?<=\bThe )Us\b|\bUs(?=-)")
+
+
+def recase_headline(title: str) -> str:
+    """A headline written all in lower case, as a page's slug or some feeds give it ("the us
+    bombs militia sites in syria"), read as the title case that headlines are written in
+    ("The US Bombs Militia Sites In Syria"): the place names, and the state as the subject of
+    a strike verb, are then found as they are in any headline. Other titles are returned as
+    they are, and so is every text: "us" is the pronoun in prose. Same length, so that every
+    position still counts in the title as given."""
+    if not title.islower() or not title.isascii():
+        return title
+    return _US.sub("US", _WORD_START.sub(lambda letter: letter.group().upper(), title))
+
+
 def read_document(
     joined: str, title_length: int, tokens: Tokens, rules: RuleSet, published: datetime | None
 ) -> Document:

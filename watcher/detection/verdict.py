@@ -11,6 +11,7 @@ short only because a denial lowered it makes a Detection with denial=True.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -21,7 +22,7 @@ from watcher.detection.phrases import may_occur, tokenize
 from watcher.detection.places import FoundPlace, SentencePlaces, may_name
 from watcher.detection.rules import RESERVED_GUARDS, Rule, RuleSet
 from watcher.detection.scoring import Candidate, combine, score_cues, without_denial
-from watcher.detection.sentences import Document, Mention, read_document
+from watcher.detection.sentences import Document, Mention, read_document, recase_headline
 from watcher.detection.strike import strike_fields
 
 # Reports tell their strike in the first paragraphs; reading at most this much keeps the time
@@ -68,7 +69,8 @@ def _verdict(
         if reasons is not None:
             reasons.append(f"text cut from {len(text)} to {MAX_TEXT} characters")
         text = text[:MAX_TEXT]
-    title = title[:MAX_TEXT]
+    given = title[:MAX_TEXT]
+    title = recase_headline(given)
     joined = f"{title}\n\n{text}"
     tokens = tokenize(joined)
     # A cue with no place in its rule's countries around it scores 0 (scoring), so no rule fires
@@ -134,8 +136,9 @@ def _verdict(
         rule_id=rule.id,
         score=round(score, 4),
         fields=found,
-        evidence=tuple(doc.sentence_text(c.sentence) for c in kept),
-        mentions=_mentions(doc, kept, candidates, places.found(), actor),
+        # The headline's words as given, where it was read recased (recase_headline).
+        evidence=tuple(given if c.sentence == 0 else doc.sentence_text(c.sentence) for c in kept),
+        mentions=_mentions(doc, kept, candidates, places.found(), actor, given),
         lowered_by=lowered,
         denial=is_denial,
         language=arabic.language(joined),
@@ -165,7 +168,10 @@ def _mentions(
     candidates: Sequence[Candidate],
     places: Sequence[FoundPlace],
     actor: Mention | None,
+    title: str,
 ) -> tuple[Mention, ...]:
+    """What the detection rests on, its words as written in `title` + "\n\n" + text (the
+    document may hold the headline recased: recase_headline)."""
     mentions = [
         Mention("term", doc.text[c.start : c.end], c.start, c.end, c.cue.lexicon) for c in kept
     ]
@@ -182,6 +188,11 @@ def _mentions(
     )
     if actor is not None:
         mentions.append(actor)
+    if not doc.text.startswith(title):
+        mentions = [
+            dataclasses.replace(m, text=title[m.start : m.end]) if m.end <= len(title) else m
+            for m in mentions
+        ]
     # By position, then kind and ref: two guards on the same words come in one order in every
     # process (a set's order changes with the hash seed).
     return tuple(sorted(set(mentions), key=lambda m: (m.start, m.end, m.kind, m.ref)))
