@@ -81,7 +81,7 @@ _CLAUSE = re.compile(r"\b(?:while|whereas|but|after|before|when|since)\b|;")
 # "targets" after a state's name ("Israel targets", "Turkey targets") is the verb; after an
 # adjective or an abbreviation, which are adjectives too ("Israeli targets", "US targets"), it
 # may be the noun, what was hit.
-_TARGETS_VERB = re.compile(r"[^\S\n]+targets\b")
+_TARGETS_VERB = re.compile(r"[^\S\n]+targets\b", re.IGNORECASE)
 _NOUN_NAME = re.compile(r"(?![A-Z.]+$)\w+(?<!i)(?<!ish)(?<!ian)(?<!can)(?<!ese)")
 
 # A name before these speaks of the strike: "Iran says Israel bombed its consulate".
