@@ -676,7 +676,7 @@ _REFERENCE = re.compile(
     r"(?P<words>(?:\b"
     + COMPASS
     + r"(?:ern)?\s+of|\b(?:km|kms|kilometers|kilometres|miles)\s+(?:\w+\s+)?(?:from|of|outside)|"
-    r"\bborders?\s+(?:with|of)|\btowards?|\bfrom))"
+    r"\bborders?\s+(?:with|of|near)|\btowards?|\bfrom))"
     r"\s+(?:the\s+)?" + _FILLER + r"{0,3}?"
     r"(?:(?:city|town|capital|province|governorate|village|region|area|district)\s+(?:of\s+)?)?$",
     re.IGNORECASE,

@@ -341,13 +341,21 @@ class SentencePlaces:
         return [place for places in self.by_sentence.values() for place in places]
 
 
+_BORDER_OF = re.compile(r"\bborders?\s+(?:with|of|near)\s+(?:the\s+)?$", re.IGNORECASE)
+
+
 def is_reference(doc: Document, words: PlaceWords, place: FoundPlace, rule: Rule) -> bool:
     """Whether a place found in a cue's sentence says nothing of where the strike was: where a
     projectile came from ("rockets fired from Syrian territory", "jets launched missiles from
     over the Mediterranean"), who is accused or blamed ("Syria accuses Israel of launching
     airstrikes"), or a country or its adjective that names a force or a person's nation ("an
     Iranian commander", "Iran-backed militias"): the rules' [place_words]."""
-    if words.origin_before.search(doc.text, max(0, place.start - 20), place.start):
+    if words.origin_before.search(doc.text, max(0, place.start - 48), place.start):
+        return True
+    # A country across the border from where the strike was: "the Syrian border near Jordan".
+    if place.ref.country not in rule.countries and _BORDER_OF.search(
+        doc.text, max(0, place.start - 24), place.start
+    ):
         return True
     return (
         place.ref.precision in ("country", "demonym")
