@@ -185,11 +185,14 @@ def alias_key(alias: str) -> str:
 _POSSESSIVE = ("'s", "’s")
 
 
+def _possessive(key: str) -> bool:
+    """Whether a token in lower case ends in a possessive "’s" that matching cuts off."""
+    return key.endswith(_POSSESSIVE) and len(key) > 3
+
+
 def _without_possessive(token: str) -> str:
     lowered = token.lower()
-    if len(lowered) == len(token) and lowered.endswith(_POSSESSIVE) and len(token) > 3:
-        return token[:-2]
-    return token
+    return token[:-2] if len(lowered) == len(token) and _possessive(lowered) else token
 
 
 # --- spelling variants ---------------------------------------------------------------------------
@@ -455,7 +458,7 @@ def _tokenize(text: str, start: int, stop: int, folded: bool) -> _Tokens:
     odd = [key for key in set(keys) if not folded or not key.isascii() or "'" in key or "`" in key]
     folds = dict(zip(odd, map(_fold_cached, odd), strict=True))
     if "'s" in lowered or "’s" in lowered:
-        possessive = {key for key in odd if key.endswith(_POSSESSIVE) and len(key) > 3}
+        possessive = set(filter(_possessive, odd))
         folds.update((key, _fold_cached(key[:-2])) for key in possessive)
         for index in itertools.compress(range(len(keys)), map(possessive.__contains__, keys)):
             ends[index] = offsets[2 * index + 1] - 2  # "Baghdad's Green Zone"

@@ -177,8 +177,7 @@ def may_name(tokens: Tokens, rules: RuleSet, countries: frozenset[str]) -> bool:
     whose tokens are folded otherwise (Arabic, or letters that lower-casing lengthens): True."""
     if tokens.folded is None:
         return True
-    named = frozenset(f"{kind}:{code}" for kind in ("country", "demonym") for code in countries)
-    if may_occur(rules.index, tokens, named):
+    if may_occur(rules.index, tokens, _named_lists(countries)):
         return True
     joined = joined_runs(tokens.folded)
     if joined is None:
@@ -212,6 +211,12 @@ def may_name(tokens: Tokens, rules: RuleSet, countries: frozenset[str]) -> bool:
         isinstance(found.entry, Place) and found.entry.country in countries
         for found in gazetteer.places_near(tokens.text, windows)
     )
+
+
+@functools.lru_cache(maxsize=16)
+def _named_lists(countries: frozenset[str]) -> frozenset[str]:
+    """The phrase lists of the countries' names and demonyms, made once per set of countries."""
+    return frozenset(f"{kind}:{code}" for kind in ("country", "demonym") for code in countries)
 
 
 @functools.lru_cache(maxsize=1 << 10)
