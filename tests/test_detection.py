@@ -843,6 +843,9 @@ PUBLISHED = datetime(2019, 3, 14, 9, 30, tzinfo=UTC)  # a Thursday
         ("Strikes on 19 September killed 20.", date(2018, 9, 19), "19 September"),
         ("The town was hit three days ago.", date(2019, 3, 11), "three days ago"),
         ("Strikes may resume, officials said.", None, None),
+        # "Today" in a name is no day: "Baghdad Today reported", "USA Today".
+        ("Drones hit the airport, Baghdad Today reported.", None, None),
+        ("Today, drones hit the airport.", date(2019, 3, 14), "Today"),
     ],
 )
 def test_event_date_resolves_against_publication(
@@ -863,6 +866,45 @@ def test_target_is_what_the_strike_words_hit(title: str, target: str) -> None:
     found = detect(title, "", default_rules())
     assert found is not None
     assert found.fields.target == target
+
+
+@pytest.mark.parametrize(
+    ("background", "day", "stated"),
+    [
+        # No cue fired in it, but it names the strike's town and an attack: the strike's day.
+        (
+            "Residents of Tikrit reported explosions as the depot came under attack on Tuesday.",
+            "Tuesday",
+            True,
+        ),
+        # An earlier strike it names is not the lead's: its day is read, but not held firmly.
+        (
+            "Residents of Tikrit reported explosions after an attack on Tuesday.",
+            "Tuesday",
+            False,
+        ),
+        # Another town: another matter.
+        (
+            "Residents of Basra reported explosions as a depot came under attack on Tuesday.",
+            "Tuesday",
+            False,
+        ),
+    ],
+)
+def test_the_day_is_the_strikes_when_a_sentence_names_its_place_and_an_attack(
+    background: str, day: str, stated: bool
+) -> None:
+    text = (
+        "Iraqi jets bombed an arms depot in Tikrit, the army said. "
+        "The council said that the new budget would be approved on Monday. "
+        f"{background}"
+    )
+    found = detect("Jets bomb arms depot in Tikrit", text, default_rules(), PUBLISHED)
+    assert found is not None
+    when = {"Monday": date(2019, 3, 11), "Tuesday": date(2019, 3, 12)}
+    expected = day if stated else "Monday"
+    assert (found.fields.event_date_text, found.fields.event_date_stated) == (expected, stated)
+    assert found.fields.event_date == when[expected]
 
 
 def test_event_date_without_publication_keeps_the_words() -> None:

@@ -592,6 +592,7 @@ def event_date(
             (match.start(), kind, match)
             for kind, pattern in _DATE_PATTERNS
             for match in pattern.finditer(sentence)
+            if not _named_today(kind, match, sentence)
         ]
         if not found:
             continue
@@ -607,6 +608,20 @@ def event_date(
             return None, text
         return _resolve(kind, match, published.date()), text
     return None, None
+
+
+_NAME_BEFORE = re.compile(r"[A-Z][\w.’'-]*\s+$")
+
+
+def _named_today(kind: str, match: re.Match[str], sentence: str) -> bool:
+    """Whether "Today" is part of a name ("Baghdad Today reported", "USA Today"): capitalised
+    after a capitalised word, inside a sentence."""
+    return (
+        kind == "relative"
+        and match.group(0).startswith("Today")
+        and match.start() > 0
+        and _NAME_BEFORE.search(sentence, 0, match.start()) is not None
+    )
 
 
 _NAMED_DAY = re.compile(

@@ -291,6 +291,11 @@ class EarlierWords:
         return r"(?:\s+[\w'’-]+){0,4}?\s+" + phrase_alternatives(self.strike_nouns) + r"\b"
 
     @functools.cached_property
+    def noun(self) -> re.Pattern[str]:
+        """Any of the strike nouns: "attack", "raid"."""
+        return re.compile(rf"\b{phrase_alternatives(self.strike_nouns)}\b", re.IGNORECASE)
+
+    @functools.cached_property
     def clause(self) -> re.Pattern[str]:
         """Where a clause about an earlier strike starts: "after", "in retaliation for"."""
         return re.compile(

@@ -493,30 +493,49 @@ def strike_fields(
 
     early = [told(c) for c in ordered if c.sentence < first]
     later = [told(c) for c in ordered if c.sentence >= first]
-    texts = list(early)
     fired_sentences = {c.sentence for c in fired}
-    texts.extend(
+    lead_others = [
         (doc.sentence_text(index), 0)
         for index in range(min(first, len(doc.sentences)))
         if index not in fired_sentences and not roles.is_context(index)
-    )
-    texts.extend(later)
+    ]
     # Reports often give the toll, or say there was none, a few paragraphs down: up to the
     # rule's toll_sentences.
-    texts.extend(
+    later_others = [
         (doc.sentence_text(index), 0)
         for index in range(first, min(rule.toll_sentences, len(doc.sentences)))
         if index not in fired_sentences and not roles.is_context(index)
-    )
+    ]
+    texts = [*early, *lead_others, *later, *later_others]
     places, countries = _lead_places(doc, rules, rule, roles, ordered, candidates, by_sentence)
     if not places:
         # Where the text names no town, the country is all an alert can say ("eastern Syria").
         places = countries[:1]
     killed, wounded = fields.casualties(texts, doc.text)
-    when, when_text = fields.event_date([text for text, _ in texts], published)
-    # The day is stated when the lead strike's own sentences name it ("strikes hit X early on
-    # Wednesday"); a day read from another sentence ("talks were delayed on Tuesday") is not.
-    strike_texts = [text for text, _ in (*early, *later)]
+    # The day is read first from the sentences that tell the lead strike: those of the lead a
+    # cue fired in, then any that name its place (below the country) and an attack, and no
+    # earlier strike, whether a cue fired in them or not ("residents of X reported explosions
+    # as the depot came under attack on Friday"). Only then from the lead's other sentences (a
+    # dateline, "said on Monday") and the later strike sentences, which often tell earlier
+    # strikes, where a day is as likely another matter's ("talks were delayed on Tuesday").
+    # The day is stated when it comes from a sentence that tells a strike.
+    lead_ids = {ref.id for ref in places if ref.precision != "country"}
+    early_sentences = {c.sentence for c in ordered if c.sentence < first}
+    telling = [
+        doc.sentence_text(index)
+        for index in range(min(rule.toll_sentences, len(doc.sentences)))
+        if index not in early_sentences
+        and not roles.is_context(index)
+        and rules.earlier_words.noun.search(text := doc.sentence_text(index))
+        and not rules.earlier_words.strike.search(text)
+        and any(found.ref.id in lead_ids for found in by_sentence.of(index))
+    ]
+    early_texts = [text for text, _ in early]
+    strike_texts = [*early_texts, *telling, *(text for text, _ in later)]
+    when, when_text = fields.event_date(
+        [*early_texts, *telling, *(text for text, _ in (*lead_others, *later, *later_others))],
+        published,
+    )
     stated = fields.names_day(when_text) and fields.event_date(strike_texts, published) == (
         when,
         when_text,
