@@ -1406,3 +1406,102 @@ def test_a_village_the_gazetteer_lacks_joins_the_strike_near_the_town_it_is_desc
         3,
     )
     assert cluster(later, [state], SETTINGS).event_id == 1
+
+
+def test_wording_most_open_events_share_joins_none_of_them() -> None:
+    """An outlet that words every report alike ("At least N people were killed and M wounded
+    when ..., local sources said") must not join a report to a strike elsewhere through those
+    words: they are in most open events, and tell none of them apart."""
+
+    def wire(key: str, what: str, where: str, **fields: Any) -> Report:
+        text = (
+            f"At least three people were killed and five wounded when {what} near {where}, "
+            "local sources said. Residents reported loud explosions across the area."
+        )
+        return report(key, f"Strikes hit {what.split(' hit ')[-1]}", text=text, **fields)
+
+    places = {
+        "qaim": (QAIM, "a border crossing post", "Israel"),
+        "jurf": (JURF, "a Kataib Hezbollah weapons depot", "United States"),
+        "baghdad": (BAGHDAD, "a militia headquarters", "Turkey"),
+        "bukamal": (BUKAMAL, "a convoy of trucks", "Russia"),
+    }
+    states = [
+        replace(
+            opened(
+                wire(
+                    key,
+                    f"air strikes hit {target}",
+                    place.name,
+                    places=(place,),
+                    actors=(actor,),
+                    target=target,
+                )
+            ),
+            id=n,
+        )
+        for n, (key, (place, target, actor)) in enumerate(places.items(), 1)
+    ]
+    vague = wire(
+        "v",
+        "air strikes hit Islamic State hideouts",
+        "the desert",
+        outlet="x",
+        hours=2,
+        places=(IRAQ,),
+        actors=(),
+        target="Islamic State hideouts",
+    )
+    assert cluster(vague, states, SETTINGS).action == "new"
+    # With one event open, nothing says those words are the outlet's: they join.
+    assert cluster(vague, states[:1], SETTINGS).event_id == 1
+
+
+def test_of_two_strikes_on_one_site_a_report_joins_the_one_with_its_toll() -> None:
+    """The same site, striker and target twice in a day: a report whose day says nothing joins
+    the strike whose toll it gives, not the one reported last."""
+    first = opened(report("a", "US strike on Jurf al-Sakhar kills five", killed=(5, None)))
+    second = replace(
+        opened(report("b", "US strike on Jurf al-Sakhar kills two", hours=4, killed=(2, None))),
+        id=2,
+    )
+    later = report("c", "US strike kills militiamen at Jurf al-Sakhar", outlet="x", hours=5)
+    assert cluster(replace(later, killed=(5, None)), [first, second], SETTINGS).event_id == 1
+    assert cluster(replace(later, killed=(2, None)), [first, second], SETTINGS).event_id == 2
+    # With no toll, the event reported last is the likelier.
+    assert cluster(later, [first, second], SETTINGS).event_id == 2
+
+
+def test_overnight_in_a_report_out_with_the_first_is_no_other_day() -> None:
+    """A report out minutes after the event's first one says "overnight" where the first named a
+    weekday days before: one of them words the day carelessly, which keeps apart no reports of
+    one area, striker and target."""
+    hamrin = PlaceKey("hamrin", "Hamrin mountains", "IQ", None, "region", 34.5, 44.5)
+    state = opened(
+        report(
+            "a",
+            "Coalition jets strike Islamic State hideouts in the Hamrin mountains",
+            actors=("US-led coalition",),
+            target="Islamic State hideouts",
+            places=(hamrin,),
+            event_date=T0.date() - timedelta(days=6),
+            day_stated=True,
+        )
+    )
+    overnight = report(
+        "b",
+        "Jets pound Islamic State hideouts in Hamrin mountains overnight",
+        outlet="x",
+        hours=0.2,
+        actors=("US-led coalition",),
+        target="Islamic State hideouts",
+        places=(hamrin,),
+        event_date=T0.date(),
+        day_counted=True,
+    )
+    assert cluster(overnight, [state], SETTINGS).event_id == 1
+    # Hours later, the counted day holds: another strike.
+    assert (
+        cluster(replace(overnight, published=T0 + timedelta(hours=5)), [state], SETTINGS).action
+        == "new"
+    )

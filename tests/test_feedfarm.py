@@ -222,12 +222,6 @@ def page(base: str, path: str) -> str:
         return str(response.read().decode())
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue #11: reports of the second strike whose only day is read from a sentence "
-    "that is not the strike's, or missing, still join the first: nothing in them tells the two "
-    "apart but arrival time and toll, which cost real news (DESIGN.md, Time)",
-)
 @pytest.mark.parametrize("strike_fraction", [0.3, 0.1])
 def test_strikes_of_one_template_days_apart_stay_two_events(
     tmp_path: Path, slack: HttpReceiver, strike_fraction: float

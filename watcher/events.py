@@ -405,6 +405,9 @@ class EventSettings:
     region_km: float = 200.0  # a region (an area across governorates) holds places this close
     min_score: float = 1.0  # a report joins an event only with this much evidence (see match_score)
     vague_similarity: float = 0.15  # wording that joins a report naming no place near the event's
+    # With this many events open or more, a word in the wording of over half of them is no
+    # evidence for any one ("killed", "sources", an outlet's boilerplate): see _common_words.
+    common_wording_events: int = 4
     duplicate_similarity: float = 0.8  # same outlet and this similar wording: the same article
     # Reports out this soon after an event's first one may join it though they name another
     # day, on a named place with nothing against it (see _times_fit).
@@ -618,10 +621,11 @@ def cluster(report: Report, open_events: Sequence[EventState], settings: EventSe
     for state in open_events:
         if report.item_key in state.item_keys or report.alias in state.aliases:
             return _join(state, report, settings, same_article=True)
+    common = _common_words(open_events, settings)
     scored = [
         (score, state)
         for state in open_events
-        if (score := match_score(report, state, settings)) is not None
+        if (score := match_score(report, state, settings, common)) is not None
     ]
     if not scored:
         decision = Decision(None, "new", (), merge(_empty(report), report))
@@ -700,15 +704,31 @@ def _near_any(place: PlaceKey, others: Sequence[PlaceKey], settings: EventSettin
     )
 
 
-def match_score(report: Report, state: EventState, settings: EventSettings) -> float | None:
+def _common_words(open_events: Sequence[EventState], settings: EventSettings) -> frozenset[str]:
+    """Words in the wording of over half the open events, when `common_wording_events` or
+    more are open: they tell none of them apart ("killed", "sources", an outlet's boilerplate),
+    so wording shared through them is no evidence. With fewer, half is too few to say so."""
+    if len(open_events) < settings.common_wording_events:
+        return frozenset()
+    counts: dict[str, int] = {}
+    for state in open_events:
+        for word in {w for _, fp in state.fingerprints for w in fp.split()}:
+            counts[word] = counts.get(word, 0) + 1
+    return frozenset(w for w, n in counts.items() if 2 * n > len(open_events))
+
+
+def match_score(
+    report: Report, state: EventState, settings: EventSettings, common: frozenset[str] = frozenset()
+) -> float | None:
     """How strongly the report fits the event; None when it cannot be the same strike.
 
     Vetoes: days or times that cannot be the same strike (_times_fit), another country, named
     sites apart, a strike on the side that struck in the other (_opposed), another known actor
     (unless both name the same site with nothing else against: one strike misattributed is
     likelier than two on one site; _same_actor says which differences count). For: place (3
-    same site, 2 same city or near, 1 same governorate or region), wording (up to 4), the same
-    stated day (1), the same actor (1), shared target words (1), the same type (0.5). Against:
+    same site, 2 same city or near, 1 same governorate or region), wording (up to 4, without
+    the words most open events share), the same stated day (1), the same number killed (1), the
+    same actor (1), shared target words (1), the same type (0.5). Against:
     a conflicting type (1.5), another target (0.5), coming days after the event's last report
     (1 and 1 a day, up to 3: a follow-up, or news of another strike). Unknowns count neither
     way, so a report that says little joins the one open event that nothing speaks against.
@@ -748,7 +768,9 @@ def match_score(report: Report, state: EventState, settings: EventSettings) -> f
         and _scope(lead[0]) not in {_scope(p) for p in named}
     ):
         return None
-    wording = max((similarity(report.fingerprint, fp) for _, fp in state.fingerprints), default=0.0)
+    wording = max(
+        (similarity(report.fingerprint, fp, common) for _, fp in state.fingerprints), default=0.0
+    )
     score = place + 4.0 * wording
     # Days after the event's last report, a report is more likely news of another strike,
     # unless it says it tells of deaths or a count after one.
@@ -756,6 +778,10 @@ def match_score(report: Report, state: EventState, settings: EventSettings) -> f
     if late > timedelta(0) and not report.follow_up:
         score -= min(3.0, 1.0 + late / timedelta(days=1))
     if report.event_date in state.event_dates:
+        score += 1.0
+    # The same toll is told of the same strike; a different one may be a later count.
+    same_toll = bool(_low(report.killed)) and _low(report.killed) == _low(state.killed)
+    if same_toll:
         score += 1.0
     known_types = set(state.strike_types) - {"unclear"}
     other_type = any(
@@ -776,7 +802,12 @@ def match_score(report: Report, state: EventState, settings: EventSettings) -> f
         return None
     if _days_conflict(report, state, settings):
         return None
-    misdated = report.event_date is not None and not _dates_agree(report, state, settings)
+    # A day counted from publication ("overnight") in a report rushed out with the event's first
+    # one is no evidence of another day (see _days_conflict).
+    careless = report.day_counted and _hours_apart(report, state) <= settings.counted_within_hours
+    misdated = (
+        report.event_date is not None and not careless and not _dates_agree(report, state, settings)
+    )
     # The same town or city on the same day (or a day misread within hours, see _times_fit).
     same_day = not misdated or _hours_apart(report, state) <= settings.misdated_within_hours
     close = place >= 2 and same_day and not other_type
@@ -806,8 +837,13 @@ def match_score(report: Report, state: EventState, settings: EventSettings) -> f
     # Reports out within hours of each other that name days too far apart (see _times_fit):
     # the join needs a named place hit or near, and nothing against it; later, the same site
     # and actor. A point both measure from ("south of Kirkuk") sees strikes days apart.
+    # The same toll on the same target within an area, told within hours, is one strike with
+    # a misread day too.
     if misdated and (
-        (_place_score(_placed(report.places), _placed(core), settings) or 0.0) < 2
+        (
+            (_place_score(_placed(report.places), _placed(core), settings) or 0.0) < 2
+            and not (same_toll and shared_target and place >= 1)
+        )
         or shared_target is False
         or same_actor is False
     ):
@@ -991,9 +1027,9 @@ def is_open(state: EventState, now: datetime, settings: EventSettings) -> bool:
     return now - state.opened <= timedelta(hours=settings.window_hours)
 
 
-def similarity(a: str, b: str) -> float:
-    """Jaccard similarity of two fingerprints."""
-    left, right = set(a.split()), set(b.split())
+def similarity(a: str, b: str, ignore: frozenset[str] = frozenset()) -> float:
+    """Jaccard similarity of two fingerprints, without the words to ignore."""
+    left, right = set(a.split()) - ignore, set(b.split()) - ignore
     if not left or not right:
         return 0.0
     return len(left & right) / len(left | right)
