@@ -1306,13 +1306,14 @@ def test_a_day_counted_in_the_strike_sentence_far_from_the_stated_day_is_another
     """A strike told as "overnight" in its own sentence fell within a day of the report: hours
     after an event whose reports stated a day five days back, it is another strike on the same
     site. Out together with the event's first report, or agreeing with the stated day, it joins;
-    so does a day read from another sentence."""
+    so does a day read from another sentence, with the event's toll."""
     stated = report("a", event_date=(T0 - timedelta(days=5)).date(), day_stated=True)
     overnight = report("b", outlet="wire-b", hours=4, event_date=T0.date(), day_counted=True)
     assert [d.action for d in cluster_all([stated, overnight], SETTINGS)] == ["new", "new"]
     rushed = replace(overnight, published=T0 + timedelta(minutes=30))
     assert cluster(rushed, [opened(stated)], SETTINGS).event_id == 1
-    assert cluster(replace(overnight, day_counted=False), [opened(stated)], SETTINGS).event_id == 1
+    weak = replace(overnight, day_counted=False, killed=(3, None))
+    assert cluster(weak, [opened(replace(stated, killed=(3, None)))], SETTINGS).event_id == 1
     agreeing = replace(stated, event_date=(T0 - timedelta(days=1)).date())
     assert cluster(overnight, [opened(agreeing)], SETTINGS).event_id == 1
     # The other way round: an event told only as "overnight", and hours later a report whose
@@ -1361,15 +1362,25 @@ def test_report_from_reads_a_day_counted_in_a_sentence_that_tells_the_strike() -
 
 def test_days_each_lead_states_too_far_apart_are_two_strikes() -> None:
     """Hours apart, same site, actor and target: a day each lead names, five days apart, tells
-    two strikes; the same disagreement joins when one day is weakly held (read from another
-    sentence), as a misread day does."""
+    two strikes. When one day is weakly held (read from another sentence), the disagreement
+    may be a misread day: the same toll says it is, in either order of arrival."""
     first = report("a", event_date=(T0 - timedelta(days=5)).date(), day_stated=True)
     second = report("b", outlet="wire-b", hours=4, event_date=T0.date(), day_stated=True)
     decisions = cluster_all([first, second], SETTINGS)
     assert [d.action for d in decisions] == ["new", "new"]
     weak = replace(second, day_stated=False)
-    decisions = cluster_all([first, weak], SETTINGS)
+    assert [d.action for d in cluster_all([first, weak], SETTINGS)] == ["new", "new"]
+    tolls = replace(first, killed=(4, None)), replace(weak, killed=(4, None))
+    decisions = cluster_all(tolls, SETTINGS)
     assert (decisions[0].action, decisions[1].action, decisions[1].event_id) == ("new", "silent", 1)
+    # The weak day first, the stated one hours later.
+    weak_first = (
+        replace(tolls[1], published=T0),
+        replace(tolls[0], published=T0 + timedelta(hours=4)),
+    )
+    assert [d.action for d in cluster_all(weak_first, SETTINGS)] == ["new", "silent"]
+    untolled = replace(first, published=T0 + timedelta(hours=4))
+    assert [d.action for d in cluster_all((weak_first[0], untolled), SETTINGS)] == ["new", "new"]
 
 
 def test_a_village_the_gazetteer_lacks_joins_the_strike_near_the_town_it_is_described_by() -> None:
@@ -1505,3 +1516,26 @@ def test_overnight_in_a_report_out_with_the_first_is_no_other_day() -> None:
         cluster(replace(overnight, published=T0 + timedelta(hours=5)), [state], SETTINGS).action
         == "new"
     )
+
+
+def test_a_day_read_elsewhere_against_a_stated_day_hours_later_joins_only_on_the_toll() -> None:
+    """The event's report states its strike's day; a report of the same site out hours later
+    reads another day, days off, from a sentence that is not the strike's. The same striker and
+    target are no proof: a site is struck again. The same toll is."""
+    state = opened(
+        report(
+            "a",
+            killed=(5, None),
+            event_date=T0.date() - timedelta(days=3),
+            day_stated=True,
+        )
+    )
+    later = report("b", outlet="x", hours=4, killed=(2, None), event_date=T0.date())
+    assert cluster(later, [state], SETTINGS).action == "new"
+    assert cluster(replace(later, killed=(5, None)), [state], SETTINGS).event_id == 1
+    # Its own strike sentence stating that day, it is another strike whatever the toll.
+    stated = replace(later, killed=(5, None), day_stated=True)
+    assert cluster(stated, [state], SETTINGS).action == "new"
+    # Minutes after the event's first report, reports rushed out together join as before.
+    rushed = replace(later, published=T0 + timedelta(minutes=20))
+    assert cluster(rushed, [state], SETTINGS).event_id == 1

@@ -846,6 +846,10 @@ def match_score(
         )
         or shared_target is False
         or same_actor is False
+        # A day read from another sentence against a day a lead states, hours apart: the same
+        # site is struck again on another day as often as a day is misread, and only the same
+        # toll tells which.
+        or (_stated_against_weak(report, state, settings) and not same_toll)
     ):
         return None
     if (
@@ -1266,6 +1270,17 @@ def _days_conflict(report: Report, state: EventState, settings: EventSettings) -
     if _hours_apart(report, state) <= settings.counted_within_hours:
         return False
     return not any(abs(report.event_date - d) <= slack for d in firm)
+
+
+def _stated_against_weak(report: Report, state: EventState, settings: EventSettings) -> bool:
+    """Whether, in a report out more than `counted_within_hours` after the event's first one,
+    one side's day is stated by a lead (`day_stated`) and the other's only read from another
+    sentence (neither stated nor counted)."""
+    if _hours_apart(report, state) <= settings.counted_within_hours:
+        return False
+    report_weak = not (report.day_stated or report.day_counted)
+    event_weak = not (state.stated_dates or state.counted_dates)
+    return (report_weak and bool(state.stated_dates)) or (report.day_stated and event_weak)
 
 
 def _names_first_day(report: Report, state: EventState, settings: EventSettings) -> bool:
