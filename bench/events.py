@@ -11,6 +11,13 @@ time of that day, and the reports of one time in a random order: real reports ar
 and the file's order (each strike's reports listed together) must not be what groups them. It
 prints the mean and the worst of each figure over those orders. Reports with no date are left
 out, as `watcher eval` leaves them out.
+
+Last, a busy week: every strike's reports moved by whole weeks (weekdays kept, so that "on
+Tuesday" still names the same day of its strike) so that every strike's first report falls
+within the same seven days, and run again as `watcher eval` does. Many open events at once is
+what a busy week of a war looks like; it also puts strikes on one site years apart side by
+side, which nothing in their reports but a date with a year can tell apart, so no bar is set
+for it.
 """
 
 from __future__ import annotations
@@ -19,6 +26,7 @@ import argparse
 import random
 import sys
 from collections.abc import Mapping, Sequence
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -58,6 +66,31 @@ def _arriving(records: Sequence[Mapping[str, Any]], rng: random.Random) -> list[
     return moved
 
 
+def _busy(records: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """The records with each strike's reports moved by whole weeks, so that every strike's
+    first report falls within the seven days up to the latest one; records with no date stay."""
+    first: dict[str, date] = {}
+    for record in records:
+        if isinstance(record.get("date"), str):
+            key = str(record.get("event") or record["id"])
+            day = date.fromisoformat(str(record["date"])[:10])
+            first[key] = min(first.get(key, day), day)
+    start = max(first.values(), default=date.today())
+    moved = []
+    for record in records:
+        copy = dict(record)
+        value = copy.get("date")
+        if isinstance(value, str):
+            weeks = (start - first[str(record.get("event") or record["id"])]).days // 7
+            shift = timedelta(weeks=weeks)
+            if len(value) > 10:
+                copy["date"] = (datetime.fromisoformat(value) + shift).isoformat()
+            else:
+                copy["date"] = (date.fromisoformat(value) + shift).isoformat()
+        moved.append(copy)
+    return moved
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     default = REPOSITORY.parent / "shared" / "corpus" / "events-dev.jsonl"
@@ -94,6 +127,9 @@ def main() -> int:
         print(f"  {name}: mean {mean:.3f}, worst {worst}")
     failing = sum(bool(_short(run)) for run in runs)
     print(f"  orders short of the bar: {failing} of {args.orders}")
+    busy = evaluate(_busy(records), default_rules()).events or {}
+    print("a busy week (each strike's reports moved by whole weeks; no bar):")
+    print("  " + " ".join(f"{name}={value}" for name, value in busy.items()))
     return 0
 
 
