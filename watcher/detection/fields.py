@@ -611,16 +611,18 @@ def event_date(
 
 
 _NAME_BEFORE = re.compile(r"[A-Z][\w.’'-]*\s+$")
+_LOWER_AFTER = re.compile(r"\s+[a-z]")
 
 
 def _named_today(kind: str, match: re.Match[str], sentence: str) -> bool:
-    """Whether "Today" is part of a name ("Baghdad Today reported", "USA Today"): capitalised
-    after a capitalised word, inside a sentence."""
+    """Whether "Today" is part of a name ("Baghdad Today reported", "told USA Today that"):
+    capitalised between a capitalised word and a word in lower case. A headline in title case
+    ("Jets Hit Depot In Tikrit Today") goes on in capitals or ends there."""
     return (
         kind == "relative"
-        and match.group(0).startswith("Today")
-        and match.start() > 0
+        and match.group(0) == "Today"
         and _NAME_BEFORE.search(sentence, 0, match.start()) is not None
+        and _LOWER_AFTER.match(sentence, match.end()) is not None
     )
 
 

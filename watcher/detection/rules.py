@@ -292,8 +292,11 @@ class EarlierWords:
 
     @functools.cached_property
     def noun(self) -> re.Pattern[str]:
-        """Any of the strike nouns: "attack", "raid"."""
-        return re.compile(rf"\b{phrase_alternatives(self.strike_nouns)}\b", re.IGNORECASE)
+        """Any of the strike nouns, not as a verb to come ("vowed to attack", "will strike")."""
+        return re.compile(
+            rf"(?<!\bto\s)(?<!\bwill\s)\b{phrase_alternatives(self.strike_nouns)}\b",
+            re.IGNORECASE,
+        )
 
     @functools.cached_property
     def clause(self) -> re.Pattern[str]:

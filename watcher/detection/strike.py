@@ -521,14 +521,19 @@ def strike_fields(
     # The day is stated when it comes from a sentence that tells a strike.
     lead_ids = {ref.id for ref in places if ref.precision != "country"}
     early_sentences = {c.sentence for c in ordered if c.sentence < first}
+
+    def tells_lead(index: int) -> bool:
+        text = doc.sentence_text(index)
+        return (
+            rules.earlier_words.noun.search(text) is not None
+            and rules.earlier_words.strike.search(text) is None
+            and any(found.ref.id in lead_ids for found in by_sentence.of(index))
+        )
+
     telling = [
         doc.sentence_text(index)
         for index in range(min(rule.toll_sentences, len(doc.sentences)))
-        if index not in early_sentences
-        and not roles.is_context(index)
-        and rules.earlier_words.noun.search(text := doc.sentence_text(index))
-        and not rules.earlier_words.strike.search(text)
-        and any(found.ref.id in lead_ids for found in by_sentence.of(index))
+        if index not in early_sentences and not roles.is_context(index) and tells_lead(index)
     ]
     early_texts = [text for text, _ in early]
     strike_texts = [*early_texts, *telling, *(text for text, _ in later)]
