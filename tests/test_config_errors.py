@@ -117,6 +117,11 @@ BROKEN: list[tuple[str, str, list[str]]] = [
     ("delivery-timeout-zero", FEED + "[delivery]\ntimeout = 0\n", ["delivery.timeout:"]),
     ("events-bad-type", FEED + '[events]\nwindow_hours = "long"\n', ["events.window_hours:"]),
     (
+        "events-common-wording-of-one",
+        FEED + "[events]\ncommon_wording_events = 1\n",
+        ["events.common_wording_events: must be a whole number ≥ 3"],
+    ),
+    (
         "events-unknown-change-kind",
         FEED + '[events]\nupdate_on = ["casualties", "outlets"]\n',
         ["events.update_on: names no kind of change: outlets"],

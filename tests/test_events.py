@@ -1488,17 +1488,16 @@ def test_overnight_in_a_report_out_with_the_first_is_no_other_day() -> None:
     weekday days before: one of them words the day carelessly, which keeps apart no reports of
     one area, striker and target."""
     hamrin = PlaceKey("hamrin", "Hamrin mountains", "IQ", None, "region", 34.5, 44.5)
-    state = opened(
-        report(
-            "a",
-            "Coalition jets strike Islamic State hideouts in the Hamrin mountains",
-            actors=("US-led coalition",),
-            target="Islamic State hideouts",
-            places=(hamrin,),
-            event_date=T0.date() - timedelta(days=6),
-            day_stated=True,
-        )
+    stated_report = report(
+        "a",
+        "Coalition jets strike Islamic State hideouts in the Hamrin mountains",
+        actors=("US-led coalition",),
+        target="Islamic State hideouts",
+        places=(hamrin,),
+        event_date=T0.date() - timedelta(days=6),
+        day_stated=True,
     )
+    state = opened(stated_report)
     overnight = report(
         "b",
         "Jets pound Islamic State hideouts in Hamrin mountains overnight",
@@ -1511,6 +1510,10 @@ def test_overnight_in_a_report_out_with_the_first_is_no_other_day() -> None:
         day_counted=True,
     )
     assert cluster(overnight, [state], SETTINGS).event_id == 1
+    # The other way round, the stated day minutes after "overnight": one strike too.
+    first = replace(overnight, published=T0)
+    second = replace(stated_report, published=T0 + timedelta(hours=0.2))
+    assert [d.action for d in cluster_all([first, second], SETTINGS)] == ["new", "silent"]
     # Hours later, the counted day holds: another strike.
     assert (
         cluster(replace(overnight, published=T0 + timedelta(hours=5)), [state], SETTINGS).action
@@ -1539,3 +1542,27 @@ def test_a_day_read_elsewhere_against_a_stated_day_hours_later_joins_only_on_the
     # Minutes after the event's first report, reports rushed out together join as before.
     rushed = replace(later, published=T0 + timedelta(minutes=20))
     assert cluster(rushed, [state], SETTINGS).event_id == 1
+
+
+def test_a_report_repeating_an_earlier_toll_of_the_event_is_the_same_strike() -> None:
+    """The toll rose from three to five; a report out later that still says three, with a day
+    read from another sentence days off the stated one, tells the same strike: the event keeps
+    every toll its reports gave, not only the highest."""
+    day = T0.date() - timedelta(days=3)
+    stated = report("a", killed=(3, None), event_date=day, day_stated=True)
+    risen = report(
+        "b",
+        "US strike toll rises to five",
+        outlet="y",
+        hours=2,
+        killed=(5, None),
+        event_date=day,
+        day_stated=True,
+    )
+    late = report("c", outlet="x", hours=5, killed=(3, None), event_date=T0.date())
+    decisions = cluster_all([stated, risen, late], SETTINGS)
+    assert [d.event_id for d in decisions[1:]] == [1, 1]
+    assert decisions[-1].state.tolls == (3, 5)
+    # A toll no report gave: another strike on the site.
+    other = replace(late, killed=(4, None))
+    assert [d.action for d in cluster_all([stated, risen, other], SETTINGS)][-1] == "new"

@@ -1016,6 +1016,11 @@ def _read_event_words(reader: _Reader, data: object) -> EventWords:
     )
 
 
+# Whole-number [events] settings that need more than 0: "over half of the open events" means
+# nothing of one or two.
+_EVENT_MINIMUM = {"common_wording_events": 3}
+
+
 def _read_events(reader: _Reader, data: object) -> EventSettings:
     if data is None:
         return EventSettings()
@@ -1038,7 +1043,10 @@ def _read_events(reader: _Reader, data: object) -> EventSettings:
         elif isinstance(default, tuple):
             values[key] = reader.get(table, "events", key, _ints, default, "write e.g. [2, 5]")
         elif isinstance(default, int):
-            values[key] = reader.get(table, "events", key, _count(0), default, "write a number")
+            low = _EVENT_MINIMUM.get(key, 0)
+            values[key] = reader.get(
+                table, "events", key, _count(low), default, f"write a number ≥ {low}"
+            )
         else:
             values[key] = reader.get(table, "events", key, _number(0), default, "write a number")
     settings = EventSettings(**values)

@@ -108,6 +108,8 @@ class EventState:
     fingerprints: tuple[tuple[str, str], ...] = ()  # (outlet, fingerprint)
     killed: Count = None  # the highest figure reported so far
     wounded: Count = None
+    # Every number killed a report gave, lowest first: a report may repeat any of them.
+    tolls: tuple[int, ...] = ()
     denied: bool = False
     claimed: bool = False  # an actor claimed it
     reports: int = 0
@@ -417,9 +419,11 @@ class EventSettings:
     # was then read from a background sentence ("on Aug. 9, another drone ..."), which is
     # likelier than a second strike on that site.
     misdated_site_hours: float = 36.0
-    # A day counted from publication in the strike's own sentence ("overnight") is held firmly
-    # only for a report out more than this long after the event's first one (see
-    # _days_conflict): reports rushed out together may each word the day carelessly.
+    # Reports out within this long of the event's first one are rushed out together: they may
+    # each word the day carelessly, and their days keep none apart (see match_score). Later, a
+    # day counted from publication in the strike's own sentence ("overnight") is held firmly
+    # (_days_conflict), and a day stated against one read elsewhere needs the toll
+    # (_stated_against_weak).
     counted_within_hours: float = 1.0
     # Outlet counts that are news of their own ("corroboration"), for routes that take it.
     corroboration_alerts: tuple[int, ...] = (2,)
@@ -725,10 +729,14 @@ def match_score(
     Vetoes: days or times that cannot be the same strike (_times_fit), another country, named
     sites apart, a strike on the side that struck in the other (_opposed), another known actor
     (unless both name the same site with nothing else against: one strike misattributed is
-    likelier than two on one site; _same_actor says which differences count). For: place (3
+    likelier than two on one site; _same_actor says which differences count), days firmly
+    held too far apart (_days_conflict), and days that disagree in reports out hours apart
+    unless a named place and nothing else speaks for them, and, for a day a lead states
+    against one read elsewhere, the same toll (_stated_against_weak). For: place (3
     same site, 2 same city or near, 1 same governorate or region), wording (up to 4, without
-    the words most open events share), the same stated day (1), the same number killed (1), the
-    same actor (1), shared target words (1), the same type (0.5). Against:
+    the words most open events share), the same stated day (1), a number killed (above zero)
+    some report of the event gave (1), the same actor (1), shared target words (1), the same
+    type (0.5). Against:
     a conflicting type (1.5), another target (0.5), coming days after the event's last report
     (1 and 1 a day, up to 3: a follow-up, or news of another strike). Unknowns count neither
     way, so a report that says little joins the one open event that nothing speaks against.
@@ -779,8 +787,9 @@ def match_score(
         score -= min(3.0, 1.0 + late / timedelta(days=1))
     if report.event_date in state.event_dates:
         score += 1.0
-    # The same toll is told of the same strike; a different one may be a later count.
-    same_toll = bool(_low(report.killed)) and _low(report.killed) == _low(state.killed)
+    # A number killed some report of the event gave is told of the same strike; another may
+    # be a later count. None killed, or no figure, says nothing.
+    same_toll = bool(set(_told(report.killed)) & set(state.tolls))
     if same_toll:
         score += 1.0
     known_types = set(state.strike_types) - {"unclear"}
@@ -802,12 +811,7 @@ def match_score(
         return None
     if _days_conflict(report, state, settings):
         return None
-    # A day counted from publication ("overnight") in a report rushed out with the event's first
-    # one is no evidence of another day (see _days_conflict).
-    careless = report.day_counted and _hours_apart(report, state) <= settings.counted_within_hours
-    misdated = (
-        report.event_date is not None and not careless and not _dates_agree(report, state, settings)
-    )
+    misdated = report.event_date is not None and not _dates_agree(report, state, settings)
     # The same town or city on the same day (or a day misread within hours, see _times_fit).
     same_day = not misdated or _hours_apart(report, state) <= settings.misdated_within_hours
     close = place >= 2 and same_day and not other_type
@@ -837,13 +841,13 @@ def match_score(
     # Reports out within hours of each other that name days too far apart (see _times_fit):
     # the join needs a named place hit or near, and nothing against it; later, the same site
     # and actor. A point both measure from ("south of Kirkuk") sees strikes days apart.
-    # The same toll on the same target within an area, told within hours, is one strike with
-    # a misread day too.
+    # Reports rushed out with the event's first one, within `counted_within_hours`, may each
+    # word the day carelessly ("overnight" against "early on Friday"): for them the same area
+    # (a region, a governorate) does, with nothing against it.
+    rushed = _hours_apart(report, state) <= settings.counted_within_hours
+    on_named = (_place_score(_placed(report.places), _placed(core), settings) or 0.0) >= 2
     if misdated and (
-        (
-            (_place_score(_placed(report.places), _placed(core), settings) or 0.0) < 2
-            and not (same_toll and shared_target and place >= 1)
-        )
+        not (on_named or (rushed and place >= 1))
         or shared_target is False
         or same_actor is False
         # A day read from another sentence against a day a lead states, hours apart: the same
@@ -1002,6 +1006,7 @@ def merge(state: EventState, report: Report) -> EventState:
         fingerprints=_union(state.fingerprints, ((report.outlet, report.fingerprint),)),
         killed=_higher(state.killed, report.killed),
         wounded=_higher(state.wounded, report.wounded),
+        tolls=tuple(sorted({*state.tolls, *_told(report.killed)})),
         denied=state.denied or report.denial,
         claimed=state.claimed or (report.claimed and bool(report.actors)),
         reports=state.reports + 1,
@@ -1098,6 +1103,7 @@ def state_from_dict(data: Mapping[str, Any]) -> EventState:
         fingerprints=tuple((o, f) for o, f in data["fingerprints"]),
         killed=count(data["killed"]),
         wounded=count(data["wounded"]),
+        tolls=tuple(int(n) for n in data.get("tolls", _told(count(data["killed"])))),
         denied=bool(data["denied"]),
         claimed=bool(data.get("claimed", False)),
         reports=int(data["reports"]),
@@ -1278,8 +1284,8 @@ def _stated_against_weak(report: Report, state: EventState, settings: EventSetti
     sentence (neither stated nor counted)."""
     if _hours_apart(report, state) <= settings.counted_within_hours:
         return False
-    report_weak = not (report.day_stated or report.day_counted)
-    event_weak = not (state.stated_dates or state.counted_dates)
+    report_weak = report.event_date is not None and not (report.day_stated or report.day_counted)
+    event_weak = bool(state.event_dates) and not (state.stated_dates or state.counted_dates)
     return (report_weak and bool(state.stated_dates)) or (report.day_stated and event_weak)
 
 
@@ -1463,6 +1469,12 @@ def _words_overlap(a: str, b: str) -> bool:
 
 def _union(old: tuple[_T, ...], new: Iterable[_T]) -> tuple[_T, ...]:
     return tuple(dict.fromkeys([*old, *new]))
+
+
+def _told(count: Count) -> tuple[int, ...]:
+    """The number killed a report gives, when it gives one above zero."""
+    low = _low(count)
+    return (low,) if low else ()
 
 
 def _low(count: Count) -> int | None:
