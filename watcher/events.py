@@ -420,10 +420,10 @@ class EventSettings:
     # likelier than a second strike on that site.
     misdated_site_hours: float = 36.0
     # Reports out within this long of the event's first one are rushed out together: they may
-    # each word the day carelessly, and their days keep none apart (see match_score). Later, a
-    # day counted from publication in the strike's own sentence ("overnight") is held firmly
-    # (_days_conflict), and a day stated against one read elsewhere needs the toll
-    # (_stated_against_weak).
+    # each word the day carelessly, so a day that disagrees asks only the same area of them,
+    # not a named town (see match_score). Later, a day counted from publication in the
+    # strike's own sentence ("overnight") is held firmly (_days_conflict), and a day stated
+    # against one read elsewhere needs the toll (_stated_against_weak).
     counted_within_hours: float = 1.0
     # Outlet counts that are news of their own ("corroboration"), for routes that take it.
     corroboration_alerts: tuple[int, ...] = (2,)
