@@ -87,7 +87,7 @@ detections = Table(
     Column("event_id", Integer, ForeignKey("events.id")),
     Column("rule_id", Text, nullable=False),
     Column("score", Float, nullable=False),
-    # new | update | silent | duplicate (from events.py), held (storm guard), silenced
+    # new | update | silent | duplicate (from watcher.events), held (storm guard), silenced
     Column("decision", String(16), nullable=False),
     Column("fields", Text, nullable=False),  # JSON
     Column("evidence", Text, nullable=False),  # JSON list of sentences
