@@ -934,7 +934,8 @@ def _name_lists(value: object) -> tuple[tuple[str, ...], ...]:
         for names in value
     ):
         raise ValueError("must be a list of lists of names, each list with at least one name")
-    # Actors and targets are compared in lower case (events._actor_keys, events._side_patterns).
+    # Actors and targets are compared in lower case (_actor_keys, _side_patterns of
+    # watcher.events.matching).
     return tuple(tuple(name.strip().lower() for name in names) for names in value)
 
 
@@ -1056,7 +1057,7 @@ def _read_events(reader: _Reader, data: object) -> EventSettings:
 
 def _check_sides(reader: _Reader, settings: EventSettings) -> None:
     """A side is named by an actor group's first name: reports' actors are compared by it
-    (events._actor_keys), so a side named by another of a group's names would never be
+    (events.matching._actor_keys), so a side named by another of a group's names would never be
     found."""
     others = {name: group[0] for group in settings.actor_groups for name in group[1:]}
     for n, sides in enumerate(settings.target_sides):
