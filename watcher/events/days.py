@@ -46,7 +46,7 @@ def _days_conflict(report: Report, state: EventState, settings: EventSettings) -
     firm = state.stated_dates or state.counted_dates
     if not firm or not (report.day_stated or report.day_counted):
         return False
-    if _hours_apart(report, state) <= settings.counted_within_hours:
+    if _rushed(report, state, settings):
         return False
     return not any(abs(report.event_date - d) <= slack for d in firm)
 
@@ -55,7 +55,7 @@ def _stated_against_weak(report: Report, state: EventState, settings: EventSetti
     """Whether, in a report out more than `counted_within_hours` after the event's first one,
     one side's day is stated by a lead (`day_stated`) and the other's only read from another
     sentence (neither stated nor counted)."""
-    if _hours_apart(report, state) <= settings.counted_within_hours:
+    if _rushed(report, state, settings):
         return False
     report_weak = report.event_date is not None and not (report.day_stated or report.day_counted)
     event_weak = bool(state.event_dates) and not (state.stated_dates or state.counted_dates)
@@ -67,6 +67,12 @@ def _names_first_day(report: Report, state: EventState, settings: EventSettings)
     event's own stated day is the misread one."""
     slack = timedelta(days=settings.date_slack_days)
     return report.event_date is not None and abs(report.event_date - state.opened.date()) <= slack
+
+
+def _rushed(report: Report, state: EventState, settings: EventSettings) -> bool:
+    """Whether the report came out within `counted_within_hours` of the event's first one:
+    reports rushed out together may each word the day carelessly."""
+    return _hours_apart(report, state) <= settings.counted_within_hours
 
 
 def _hours_apart(report: Report, state: EventState) -> float:

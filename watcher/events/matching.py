@@ -13,6 +13,7 @@ from watcher.events.days import (
     _days_conflict,
     _hours_apart,
     _names_first_day,
+    _rushed,
     _stated_against_weak,
     _times_fit,
 )
@@ -166,7 +167,7 @@ def match_score(
     # Reports rushed out with the event's first one, within `counted_within_hours`, may each
     # word the day carelessly ("overnight" against "early on Friday"): for them the same area
     # (a region, a governorate) does, with nothing against it.
-    rushed = _hours_apart(report, state) <= settings.counted_within_hours
+    rushed = _rushed(report, state, settings)
     on_named = (_place_score(_placed(report.places), _placed(core), settings) or 0.0) >= 2
     if misdated and (
         not (on_named or (rushed and place >= 1))
