@@ -391,6 +391,28 @@ def test_f2_endless_body_aborts_at_the_cap(
     assert sum(reads) <= MiB + 64 * KiB
 
 
+def test_f2_endless_compressed_body_that_decodes_to_nothing_aborts_at_the_cap(
+    monkeypatch: pytest.MonkeyPatch, server: LoopbackServer
+) -> None:
+    packer = zlib.compressobj(9, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
+    head = packer.compress(b"") + packer.flush(zlib.Z_SYNC_FLUSH)  # gzip header, empty block
+    empty_blocks = b"\x00\x00\x00\xff\xff" * (64 * KiB // 5)  # valid deflate, no output
+
+    def route(request: BaseHTTPRequestHandler) -> None:
+        request.send_response(200)
+        request.send_header("Content-Encoding", "gzip")
+        request.end_headers()
+        request.wfile.write(head)
+        for _ in range(1024):  # 64 MiB at most, so the thread always ends
+            request.wfile.write(empty_blocks)
+
+    server.routes["/nothing"] = route
+    reads = raw_bytes_read(monkeypatch)
+    with pytest.raises(FetchError, match="body larger than the 1048576 byte limit"):
+        HttpClient(allow_private=LOCAL, max_bytes=MiB).get(server.url("/nothing"))
+    assert sum(reads) <= MiB + 64 * KiB
+
+
 def test_f2_announced_huge_body_refused_before_reading(
     monkeypatch: pytest.MonkeyPatch, server: LoopbackServer
 ) -> None:
@@ -473,6 +495,27 @@ def test_a_kept_connection_the_server_closed_is_replaced(keep_alive: LoopbackSer
         assert client.get(keep_alive.url("/once")).body == b"once"
         assert client.get(keep_alive.url("/a")).body == b"first"
     assert [r.path for r in keep_alive.requests] == ["/once", "/a"]
+    assert keep_alive.connections() == 2
+
+
+def test_a_kept_connection_closed_with_no_answer_is_replaced(keep_alive: LoopbackServer) -> None:
+    # The server reads the second request on a connection, then closes it without a word: what
+    # a server that drops an idle connection just as the request arrives looks like.
+    def answer_once_per_connection(handler: BaseHTTPRequestHandler) -> None:
+        if getattr(handler, "answered", False):
+            handler.close_connection = True
+            return
+        handler.answered = True  # type: ignore[attr-defined]
+        handler.send_response(200)
+        handler.send_header("Content-Length", "4")
+        handler.end_headers()
+        handler.wfile.write(b"once")
+
+    keep_alive.routes["/once"] = answer_once_per_connection
+    with HttpClient(allow_private=LOCAL) as client:
+        assert client.get(keep_alive.url("/once")).body == b"once"
+        assert client.get(keep_alive.url("/once")).body == b"once"
+    assert [r.path for r in keep_alive.requests] == ["/once", "/once", "/once"]
     assert keep_alive.connections() == 2
 
 

@@ -11,10 +11,11 @@ Limits: connect timeout, a total deadline enforced by a timer that shuts the soc
 (reliability.md finding 3), a cap on decoded bytes (gzip bombs, endless bodies), at most
 ``max_redirects`` redirects. TLS is always verified and never retried without verification.
 
-An ``HttpClient`` can be shared by a thread pool. It keeps a few idle connections for a short
-while (keep-alive), so that an article fetched right after its feed, or several feeds of one
-site, skip a connect (and a TLS handshake). A kept connection is only ever reused for the same
-scheme, host and port, and was connected to an address checked as above.
+An ``HttpClient`` can be shared by a thread pool. Its connections live in urllib3's connection
+pools, one per scheme, host and port, so that an article fetched right after its feed, or
+several feeds of one site, skip a connect (and a TLS handshake). The pools' connection class
+does the address check above as it connects, and a kept connection is reused only for the same
+scheme, host and port, within IDLE_SECONDS, with nothing waiting to be read.
 """
 
 from __future__ import annotations
@@ -27,26 +28,39 @@ import ipaddress
 import itertools
 import logging
 import re
-import select
 import socket
 import ssl
 import threading
 import time
 import zlib
+from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FuturesTimeout
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from types import MappingProxyType
 from typing import Any
 from urllib.parse import urljoin
 
-from urllib3 import HTTPHeaderDict, HTTPResponse
+from urllib3 import (
+    BaseHTTPResponse,
+    HTTPConnectionPool,
+    HTTPSConnectionPool,
+    Timeout,
+)
 from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.exceptions import (
+    ConnectTimeoutError,
+    LocationParseError,
+    NewConnectionError,
+    ProtocolError,
+    ReadTimeoutError,
+)
 from urllib3.exceptions import HTTPError as Urllib3Error
-from urllib3.exceptions import LocationParseError
-from urllib3.util import parse_url
+from urllib3.exceptions import SSLError as Urllib3SSLError
+from urllib3.util import Retry, parse_url
 
 from watcher import __version__
 from watcher.errors import FetchError, RefusedError
@@ -58,9 +72,11 @@ USER_AGENT = f"watcher/{__version__} (+https://github.com/watcher-news/watcher)"
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 _PERMANENT = frozenset({301, 308})
 _CHUNK = 64 * 1024
-# Idle connections are kept for reuse this long, and at most this many in all.
+# urllib3 neither retries nor follows redirects: get() follows them, checking every hop.
+_NO_RETRIES = Retry(total=False, redirect=False)
+# Idle connections are reused for this long; pools are kept for this many hosts at most.
 IDLE_SECONDS = 10.0
-IDLE_MAX = 64
+POOLS = 64
 _SHARED = ipaddress.IPv4Network("100.64.0.0/10")
 _NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
@@ -124,20 +140,22 @@ class HttpClient:
         self.max_bytes = max_bytes
         self.max_redirects = max_redirects
         self.user_agent = user_agent
-        self._idle: dict[tuple[str, str, int], list[tuple[float, _PinnedHTTPConnection]]] = {}
-        self._idle_lock = threading.Lock()
         self.idle_per_host = idle_per_host
+        # urllib3's connection pools, one per scheme, host and port, the least recently used
+        # closed beyond POOLS.
+        self._pools: OrderedDict[tuple[str, str, int], HTTPConnectionPool] = OrderedDict()
+        self._pools_lock = threading.Lock()
         self._closed = False
 
     def close(self) -> None:
         """Close the kept connections and keep no more: a fetch still running finishes, and
         later fetches work, each on a connection of its own."""
-        with self._idle_lock:
+        with self._pools_lock:
             self._closed = True
-            kept = [connection for stack in self._idle.values() for _, connection in stack]
-            self._idle.clear()
-        for connection in kept:
-            connection.close()
+            pools = list(self._pools.values())
+            self._pools.clear()
+        for pool in pools:
+            pool.close()
 
     def __enter__(self) -> HttpClient:
         return self
@@ -153,17 +171,7 @@ class HttpClient:
         for hop in range(self.max_redirects + 1):
             where = "" if current == url else f"redirect to {current}: "
             target = _parse_target(url, current, where)
-            answer = None
-            kept = self._reuse(target)
-            if kept is not None:
-                # A kept connection the server has since closed fails before any answer; the
-                # GET is then sent once more on a new connection.
-                with contextlib.suppress(_Stale):
-                    answer = self._exchange(url, target, kept, headers or {}, deadline_at, where)
-            if answer is None:
-                addresses = self._resolve(url, target, where, deadline_at)
-                log.debug("GET %s via %s", current, addresses[0][1][0])
-                answer = self._exchange(url, target, addresses, headers or {}, deadline_at, where)
+            answer = self._exchange(url, target, headers or {}, deadline_at, where)
             if answer.status in _REDIRECTS:
                 location = answer.headers.get("location")
                 if not location:
@@ -188,123 +196,45 @@ class HttpClient:
             raise _status_error(url, answer, where)
         raise AssertionError("unreachable: the loop returns or raises")
 
-    def _resolve(
-        self, url: str, target: _Target, where: str, deadline_at: float
-    ) -> list[SocketAddress]:
-        # getaddrinfo blocks for as long as the system resolver likes (servers × attempts):
-        # wait for it in a helper thread only until the fetch's deadline. An address literal
-        # asks no resolver (AI_NUMERICHOST) and is looked up here.
-        try:
-            if _is_address(target.host):
-                infos = socket.getaddrinfo(
-                    target.host, target.port, type=socket.SOCK_STREAM, flags=socket.AI_NUMERICHOST
-                )
-            else:
-                infos = _RESOLVER.submit(
-                    socket.getaddrinfo, target.host, target.port, type=socket.SOCK_STREAM
-                ).result(timeout=max(0.0, deadline_at - time.monotonic()))
-        except FuturesTimeout:
-            raise FetchError(
-                url, f"{where}resolving {target.host} took longer than the deadline"
-            ) from None
-        except (OSError, UnicodeError) as error:
-            raise RefusedError(url, f"{where}cannot resolve {target.host}: {error}") from None
-        addresses: list[SocketAddress] = []
-        for family, _, _, _, sockaddr in infos:
-            ip = ipaddress.ip_address(str(sockaddr[0]).partition("%")[0])
-            problem = _address_problem(target.host, ip, self.allow_private)
-            if problem:
-                # One bad address refuses the host: a name that mixes public and private
-                # answers is more likely an attack than a feed.
-                raise RefusedError(url, f"{where}refused: {problem}")
-            if (family, sockaddr) not in addresses:
-                addresses.append((family, sockaddr))
-        if not addresses:
-            raise RefusedError(url, f"{where}{target.host} has no address")
-        return addresses
-
-    def _reuse(self, target: _Target) -> _PinnedHTTPConnection | None:
-        """A kept connection to this scheme, host and port, if one is idle and fresh."""
-        stale: list[_PinnedHTTPConnection] = []
-        found = None
-        with self._idle_lock:
-            kept = self._idle.get((target.scheme, target.host, target.port), [])
-            while kept and found is None:
-                since, connection = kept.pop()
-                if time.monotonic() - since < IDLE_SECONDS and _quiet(connection):
-                    found = connection
-                else:
-                    stale.append(connection)
-        for connection in stale:
-            connection.close()
-        return found
-
-    def _keep(self, target: _Target, connection: _PinnedHTTPConnection) -> None:
-        """Keep a connection whose answer was read to its end, dropping stale ones."""
-        moment = time.monotonic()
-        closing: list[_PinnedHTTPConnection] = []
-        with self._idle_lock:
-            for key, kept in list(self._idle.items()):
-                fresh = [(since, c) for since, c in kept if moment - since < IDLE_SECONDS]
-                closing += [c for since, c in kept if moment - since >= IDLE_SECONDS]
-                if fresh:
-                    self._idle[key] = fresh
-                else:
-                    del self._idle[key]
-            kept = self._idle.setdefault((target.scheme, target.host, target.port), [])
-            room = len(kept) < self.idle_per_host
-            room = room and sum(map(len, self._idle.values())) < IDLE_MAX
-            if room and not self._closed:
-                kept.append((moment, connection))
-            else:
-                closing.append(connection)
-        for stale in closing:
-            stale.close()
+    def _pool(self, target: _Target) -> tuple[HTTPConnectionPool, bool]:
+        """The pool for the target's scheme, host and port, and whether the caller must close
+        it (once the client is closed, each fetch gets a pool of its own)."""
+        key = (target.scheme, target.host, target.port)
+        evicted: list[HTTPConnectionPool] = []
+        with self._pools_lock:
+            pool = self._pools.get(key)
+            if pool is not None:
+                self._pools.move_to_end(key)
+                return pool, False
+            pool = _new_pool(target, 1 if self._closed else self.idle_per_host)
+            if self._closed:
+                return pool, True
+            self._pools[key] = pool
+            while len(self._pools) > POOLS:
+                evicted.append(self._pools.popitem(last=False)[1])
+        for old in evicted:
+            old.close()  # its connections still in use are closed when they come back
+        return pool, False
 
     def _exchange(
         self,
         url: str,
         target: _Target,
-        via: Sequence[SocketAddress] | _PinnedHTTPConnection,
         headers: Mapping[str, str],
         deadline_at: float,
         where: str,
     ) -> _Answer:
-        """One request and its answer, on a new connection to the checked addresses `via`, or
-        on a kept connection (raising _Stale when that fails before any answer)."""
+        """One request and its answer, on a kept connection of the target's pool or on a new
+        one to addresses checked as they are connected to (_PinnedHTTPConnection)."""
         remaining = deadline_at - time.monotonic()
         if remaining <= 0:
-            if isinstance(via, _PinnedHTTPConnection):
-                via.close()
             raise FetchError(url, f"{where}deadline of {self.deadline:g} s passed")
         watchdog = _Watchdog(remaining)
-        reused = isinstance(via, _PinnedHTTPConnection)
-        if isinstance(via, _PinnedHTTPConnection):
-            connection = via
-            connection.timeout = remaining + 1
-            connection.watchdog = watchdog
-        else:
-            connection = _connection(
-                target, via, min(self.connect_timeout, remaining), remaining + 1, watchdog
-            )
-        sent = HTTPHeaderDict({"User-Agent": self.user_agent, "Accept": "*/*"})
-        for name, value in headers.items():
-            sent[name] = value
-        sent["Host"] = target.host_header
-        sent["Accept-Encoding"] = "gzip, deflate"
-        response: HTTPResponse | None = None
-        keep = False
+        pool, own_pool = self._pool(target)
+        response: BaseHTTPResponse | None = None
+        finished = False
         try:
-            if reused and connection.sock is not None:
-                watchdog.watch(connection.sock)
-            connection.request(
-                "GET",
-                target.request_uri,
-                headers=sent,
-                preload_content=False,
-                decode_content=False,
-            )
-            response = connection.getresponse()
+            response = self._send(pool, url, target, headers, deadline_at, where, watchdog)
             names = {name.lower(): response.headers[name] for name in response.headers}
             body = b""
             if 200 <= response.status < 300:
@@ -312,27 +242,84 @@ class HttpClient:
             elif response.status == 304:
                 response.read(decode_content=False)  # none by definition: marks the end
             answer = _Answer(response.status, response.reason or "", MappingProxyType(names), body)
-            # Reusable once the answer was read to its end and the server keeps the connection.
-            original = response._original_response
-            keep = original is not None and original.isclosed() and not original.will_close
+            # An answer read to its end has given its connection back to the pool, where it is
+            # kept unless the server said it closes it.
+            finished = 200 <= response.status < 300 or response.status == 304
         except (OSError, http.client.HTTPException, Urllib3Error) as error:
             if watchdog.expired:
                 raise FetchError(url, f"{where}deadline of {self.deadline:g} s passed") from None
-            if reused and response is None:
-                raise _Stale() from None
-            raise _connection_error(url, error, connection.sock is None, where) from None
+            raise _connection_error(url, error, where) from None
         finally:
             watchdog.stop()
             if response is not None:
-                response.close()
-            if watchdog.expired or not keep:
-                connection.close()
-        if keep and not watchdog.expired:
-            self._keep(target, connection)
+                if watchdog.expired or not finished:
+                    response.close()  # also closes the connection: the pool makes a new one
+                response.release_conn()
+            if own_pool:
+                pool.close()
         if watchdog.expired:
             # The shutdown can look like a clean end of a body without a length.
             raise FetchError(url, f"{where}deadline of {self.deadline:g} s passed")
         return answer
+
+    def _send(
+        self,
+        pool: HTTPConnectionPool,
+        url: str,
+        target: _Target,
+        headers: Mapping[str, str],
+        deadline_at: float,
+        where: str,
+        watchdog: _Watchdog,
+    ) -> BaseHTTPResponse:
+        """The GET sent and the answer's head read. A kept connection that fails before any
+        answer was closed by the server after its last one: the GET is sent again, on the
+        pool's next kept connection or a new one."""
+        # A plain dict (urllib3 copies what it is given for every request), with the caller's
+        # names replacing ours whatever their case, and Host and Accept-Encoding ours alone.
+        sent = {"User-Agent": self.user_agent, "Accept": "*/*"}
+        for name, value in headers.items():
+            for ours in [key for key in sent if key.lower() == name.lower()]:
+                del sent[ours]
+            sent[name] = value
+        for name, value in (("Host", target.host_header), ("Accept-Encoding", "gzip, deflate")):
+            for theirs in [key for key in sent if key.lower() == name.lower()]:
+                del sent[theirs]
+            sent[name] = value
+        remaining = deadline_at - time.monotonic()
+        timeout = Timeout(connect=min(self.connect_timeout, remaining), read=remaining + 1)
+        for kept in range(self.idle_per_host, -1, -1):
+            fetch = _Fetch(url, target, where, deadline_at, self.allow_private, watchdog)
+            token = _FETCH.set(fetch)
+            try:
+                return pool.urlopen(
+                    "GET",
+                    target.request_uri,
+                    headers=sent,
+                    retries=_NO_RETRIES,
+                    redirect=False,
+                    assert_same_host=False,
+                    timeout=timeout,
+                    preload_content=False,
+                    decode_content=False,
+                    release_conn=False,
+                )
+            except (OSError, http.client.HTTPException, Urllib3Error):
+                if fetch.connected or watchdog.expired or not kept:
+                    raise
+            finally:
+                _FETCH.reset(token)
+        raise AssertionError("unreachable: the last attempt returns or raises")
+
+
+def _new_pool(target: _Target, size: int) -> HTTPConnectionPool:
+    # urllib3 takes an IPv6 address (with a zone) only in brackets, which it then removes.
+    host = f"[{target.host}]" if ":" in target.host else target.host
+    if target.scheme == "https":
+        return _PinnedHTTPSConnectionPool(
+            host, target.port, maxsize=size, cert_reqs="CERT_REQUIRED"
+        )
+    return _PinnedHTTPConnectionPool(host, target.port, maxsize=size)
 
 
 def _parse_target(url: str, current: str, where: str) -> _Target:
@@ -427,6 +414,8 @@ class _Watchdog:
         with self._lock:
             if self.expired:
                 raise TimeoutError("deadline passed while connecting")
+            if self._socket is not None:  # the connection of an attempt that failed
+                self._socket.close()
             self._socket = socket.fromfd(sock.fileno(), sock.family, sock.type)
 
     def stop(self) -> None:
@@ -445,21 +434,6 @@ class _Watchdog:
                 # OSError: already closed by the peer.
                 with contextlib.suppress(OSError):
                     self._socket.shutdown(socket.SHUT_RDWR)
-
-
-def _quiet(connection: _PinnedHTTPConnection) -> bool:
-    """Nothing to read on an idle connection: no end of stream (the server closed it) and no
-    stray bytes, which the next answer would otherwise begin with."""
-    sock = connection.sock
-    if sock is None or (isinstance(sock, ssl.SSLSocket) and sock.pending()):
-        return False  # gone, or TLS data already decrypted and waiting
-    poller = select.poll()  # not select(): it refuses descriptors above 1023
-    poller.register(sock, select.POLLIN)
-    return not poller.poll(0)
-
-
-class _Stale(Exception):
-    """A kept connection failed before any answer: the server had closed it."""
 
 
 class _Deadlines:
@@ -504,70 +478,138 @@ class _Deadlines:
 _DEADLINES = _Deadlines()
 
 
-class _PinnedHTTPConnection(HTTPConnection):
-    """Connects to addresses resolved and checked beforehand, never resolving again."""
+@dataclass
+class _Fetch:
+    """What setting up a connection needs to know of the attempt it is for."""
 
-    addresses: Sequence[SocketAddress] = ()
-    connect_timeout: float = 5.0
-    read_timeout: float = 15.0
-    watchdog: _Watchdog | None = None
+    url: str
+    target: _Target
+    where: str
+    deadline_at: float
+    allow_private: Sequence[Network]
+    watchdog: _Watchdog
+    connected: bool = False  # a new connection was set up (not a kept one used)
+
+
+# The fetch under way in this thread: urllib3's pool sets connections up inside urlopen().
+_FETCH: ContextVar[_Fetch] = ContextVar("watcher_http_fetch")
+
+
+class _PinnedHTTPConnection(HTTPConnection):
+    """Resolves its host and checks every address as it connects, then connects to a checked
+    address, never resolving again. The fetch's deadline watches its socket from the first
+    byte sent."""
+
+    used_at = 0.0
 
     def _new_conn(self) -> socket.socket:
-        # The extension point urllib3's own SOCKS connection overrides.
+        # The extension point urllib3's own SOCKS connection overrides; errors as urllib3's own.
+        fetch = _FETCH.get()
+        addresses = _resolve(fetch)
+        target = fetch.target
+        log.debug(
+            "GET %s://%s%s via %s",
+            target.scheme,
+            target.host_header,
+            target.request_uri,
+            addresses[0][1][0],
+        )
         error: OSError = OSError("no address to connect to")
-        for family, sockaddr in self.addresses:
-            if self.watchdog is not None and self.watchdog.expired:
+        for family, sockaddr in addresses:
+            if fetch.watchdog.expired:
                 break
             sock = socket.socket(family, socket.SOCK_STREAM)
             try:
-                sock.settimeout(self.connect_timeout)
+                for option in self.socket_options or ():
+                    sock.setsockopt(*option)
+                sock.settimeout(self.timeout)
                 sock.connect(sockaddr)
             except OSError as failure:
                 sock.close()
                 error = failure
                 continue
             try:
-                if self.watchdog is not None:
-                    self.watchdog.watch(sock)
+                fetch.watchdog.watch(sock)
             except OSError:
                 sock.close()
                 raise
-            sock.settimeout(self.read_timeout)
+            fetch.connected = True
             return sock
-        raise error
+        if isinstance(error, TimeoutError):
+            raise ConnectTimeoutError(self, f"connection to {self.host} timed out") from error
+        raise NewConnectionError(self, str(error)) from error
+
+    def request(self, *args: Any, **kwargs: Any) -> None:
+        self.used_at = time.monotonic()
+        fetch = _FETCH.get()
+        if self.sock is not None and not fetch.connected:  # a kept connection
+            fetch.watchdog.watch(self.sock)
+        super().request(*args, **kwargs)
+
+    @property
+    def is_connected(self) -> bool:
+        """What urllib3's pool asks of a kept connection before reusing it. Not when idle for
+        IDLE_SECONDS (the server or a NAT on the way may have dropped it without a word), nor
+        with anything to read: the end of the stream (the server closed it) or stray bytes,
+        which the next answer would otherwise begin with."""
+        sock = self.sock
+        if sock is None or time.monotonic() - self.used_at > IDLE_SECONDS:
+            return False
+        if isinstance(sock, ssl.SSLSocket) and sock.pending():
+            return False  # TLS data already decrypted and waiting
+        return bool(super().is_connected)
 
 
 class _PinnedHTTPSConnection(_PinnedHTTPConnection, HTTPSConnection):
     pass
 
 
-def _connection(
-    target: _Target,
-    addresses: Sequence[SocketAddress],
-    connect_timeout: float,
-    read_timeout: float,
-    watchdog: _Watchdog,
-) -> _PinnedHTTPConnection:
-    connection: _PinnedHTTPConnection
-    if target.scheme == "https":
-        connection = _PinnedHTTPSConnection(
-            target.host,
-            target.port,
-            timeout=read_timeout,
-            cert_reqs="CERT_REQUIRED",
-            server_hostname=target.host,
-        )
-    else:
-        connection = _PinnedHTTPConnection(target.host, target.port, timeout=read_timeout)
-    connection.addresses = addresses
-    connection.connect_timeout = connect_timeout
-    connection.read_timeout = read_timeout
-    connection.watchdog = watchdog
-    return connection
+class _PinnedHTTPConnectionPool(HTTPConnectionPool):
+    ConnectionCls = _PinnedHTTPConnection
+
+
+class _PinnedHTTPSConnectionPool(HTTPSConnectionPool):
+    ConnectionCls = _PinnedHTTPSConnection
+
+
+def _resolve(fetch: _Fetch) -> list[SocketAddress]:
+    """The target's addresses, each checked; RefusedError if any is not allowed."""
+    url, target, where = fetch.url, fetch.target, fetch.where
+    # getaddrinfo blocks for as long as the system resolver likes (servers × attempts): wait
+    # for it in a helper thread only until the fetch's deadline. An address literal asks no
+    # resolver (AI_NUMERICHOST) and is looked up here.
+    try:
+        if _is_address(target.host):
+            infos = socket.getaddrinfo(
+                target.host, target.port, type=socket.SOCK_STREAM, flags=socket.AI_NUMERICHOST
+            )
+        else:
+            infos = _RESOLVER.submit(
+                socket.getaddrinfo, target.host, target.port, type=socket.SOCK_STREAM
+            ).result(timeout=max(0.0, fetch.deadline_at - time.monotonic()))
+    except FuturesTimeout:
+        raise FetchError(
+            url, f"{where}resolving {target.host} took longer than the deadline"
+        ) from None
+    except (OSError, UnicodeError) as error:
+        raise RefusedError(url, f"{where}cannot resolve {target.host}: {error}") from None
+    addresses: list[SocketAddress] = []
+    for family, _, _, _, sockaddr in infos:
+        ip = ipaddress.ip_address(str(sockaddr[0]).partition("%")[0])
+        problem = _address_problem(target.host, ip, fetch.allow_private)
+        if problem:
+            # One bad address refuses the host: a name that mixes public and private answers
+            # is more likely an attack than a feed.
+            raise RefusedError(url, f"{where}refused: {problem}")
+        if (family, sockaddr) not in addresses:
+            addresses.append((family, sockaddr))
+    if not addresses:
+        raise RefusedError(url, f"{where}{target.host} has no address")
+    return addresses
 
 
 def _read_body(
-    url: str, response: HTTPResponse, headers: Mapping[str, str], max_bytes: int, where: str
+    url: str, response: BaseHTTPResponse, headers: Mapping[str, str], max_bytes: int, where: str
 ) -> bytes:
     """The body with gzip/deflate undone, aborting as soon as it passes max_bytes."""
     too_big = f"{where}body larger than the {max_bytes} byte limit"
@@ -633,19 +675,22 @@ def _status_error(url: str, answer: _Answer, where: str) -> FetchError:
     )
 
 
-def _connection_error(url: str, error: Exception, connecting: bool, where: str) -> FetchError:
-    if isinstance(error, ssl.SSLCertVerificationError):
+def _connection_error(url: str, error: Exception, where: str) -> FetchError:
+    cause = error.args[0] if isinstance(error, Urllib3SSLError) and error.args else error
+    if isinstance(cause, ssl.SSLCertVerificationError):
         return FetchError(
-            url, f"{where}TLS certificate not accepted: {error.verify_message}", transient=False
+            url, f"{where}TLS certificate not accepted: {cause.verify_message}", transient=False
         )
-    if isinstance(error, ssl.SSLError):
-        return FetchError(url, f"{where}TLS failed: {error.reason or error}")
-    if connecting and isinstance(error, TimeoutError):
+    if isinstance(cause, ssl.SSLError):
+        return FetchError(url, f"{where}TLS failed: {cause.reason or cause}")
+    if isinstance(error, NewConnectionError):
+        return FetchError(url, f"{where}cannot connect: {error.__cause__ or error}")
+    if isinstance(error, ConnectTimeoutError):
         return FetchError(url, f"{where}connect timed out")
-    if connecting:
-        return FetchError(url, f"{where}cannot connect: {error}")
-    if isinstance(error, TimeoutError):
+    if isinstance(error, (ReadTimeoutError, TimeoutError)):
         return FetchError(url, f"{where}read timed out")
+    if isinstance(error, ProtocolError) and len(error.args) > 1:
+        error = error.args[1]  # urllib3's "Connection aborted." around what happened
     return FetchError(url, f"{where}connection failed: {error!r}")
 
 
