@@ -24,6 +24,7 @@ from typing import Any
 import pytest
 import urllib3
 
+import watcher.http
 from tests.httpserver import LoopbackServer
 from watcher import __version__
 from watcher.errors import FetchError, RefusedError
@@ -551,7 +552,63 @@ def test_the_deadline_holds_on_a_kept_connection(keep_alive: LoopbackServer) -> 
     assert keep_alive.connections() == 2
 
 
-def test_f4_connect_blackhole_hits_the_connect_timeout() -> None:
+def test_a_finished_fetchs_deadline_never_reaches_the_next_fetch_on_its_connection(
+    monkeypatch: pytest.MonkeyPatch, keep_alive: LoopbackServer
+) -> None:
+    # urllib3 gives a connection back to its pool within the read that ends an answer, a moment
+    # before the fetch stops its deadline. Fetch A's stop is held back here, as if A's
+    # deadline passed in that moment, while the connection goes on to fetch B, whose answer
+    # (its length given by the end of the connection) is still coming in when A's deadline
+    # passes: A's deadline must not cut B's answer short.
+    real_stop = watcher.http._Watchdog.stop
+    held: list[object] = []
+
+    def stop(watchdog: watcher.http._Watchdog) -> None:
+        if not held:
+            held.append(watchdog)  # A's own stop, at the end of A: not done
+            return
+        real_stop(watchdog)
+
+    monkeypatch.setattr(watcher.http._Watchdog, "stop", stop)
+
+    def late(handler: BaseHTTPRequestHandler) -> None:
+        time.sleep(1.0)  # a slow server: A's deadline falls 1 s after A ends
+        handler.send_response(200)
+        handler.send_header("Content-Length", "4")
+        handler.end_headers()
+        handler.wfile.write(b"done")
+
+    def slow_until_closed(handler: BaseHTTPRequestHandler) -> None:
+        handler.wfile.write(b"HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n")
+        for _ in range(7):  # 1.4 s, across A's deadline and within B's
+            handler.wfile.write(b"0123456789")
+            handler.wfile.flush()
+            time.sleep(0.2)
+        handler.close_connection = True
+
+    keep_alive.routes["/late"] = late
+    keep_alive.routes["/slow"] = slow_until_closed
+    with HttpClient(allow_private=LOCAL, deadline=2.0) as client:
+        assert client.get(keep_alive.url("/late")).body == b"done"
+        assert client.get(keep_alive.url("/slow")).body == b"0123456789" * 7
+    assert len(held) == 1
+    assert keep_alive.connections() == 1  # B came on A's connection
+
+
+def test_pools_beyond_the_limit_are_closed_least_recently_used_first(
+    monkeypatch: pytest.MonkeyPatch, keep_alive: LoopbackServer, canary: LoopbackServer
+) -> None:
+    monkeypatch.setattr(watcher.http, "POOLS", 1)
+    canary.routes["/c"] = (200, {}, b"third")
+    with HttpClient(allow_private=LOCAL) as client:
+        client.get(keep_alive.url("/a"))
+        client.get(keep_alive.url("/b"))  # the same pool: the kept connection
+        client.get(canary.url("/c"))  # a second pool: the first is closed
+        client.get(keep_alive.url("/a"))
+    assert keep_alive.connections() == 2
+
+
+def test_f4_connect_blackhole_hits_the_connect_timeout(connects: list[object]) -> None:
     with socket.socket() as listener, socket.socket() as filler:
         listener.bind(("127.0.0.1", 0))
         listener.listen(0)
@@ -562,6 +619,17 @@ def test_f4_connect_blackhole_hits_the_connect_timeout() -> None:
             client.get(f"http://127.0.0.1:{listener.getsockname()[1]}/")
         assert 0.4 <= time.monotonic() - started <= 5.0
         assert caught.value.transient is True
+        assert len(connects) == 2  # the filler's, and the client's one attempt
+
+
+def test_a_refused_connect_is_tried_once(connects: list[object]) -> None:
+    with socket.socket() as unused:
+        unused.bind(("127.0.0.1", 0))  # bound, not listening: connecting is refused
+        url = f"http://127.0.0.1:{unused.getsockname()[1]}/"
+        with pytest.raises(FetchError, match="cannot connect") as caught:
+            HttpClient(allow_private=LOCAL).get(url)
+    assert len(connects) == 1
+    assert caught.value.transient is True
 
 
 def test_f5_six_redirects_stop_before_hop_six(server: LoopbackServer) -> None:

@@ -141,9 +141,8 @@ class HttpClient:
         self.max_redirects = max_redirects
         self.user_agent = user_agent
         self.idle_per_host = idle_per_host
-        # urllib3's connection pools, one per scheme, host and port, the least recently used
-        # closed beyond POOLS.
-        self._pools: OrderedDict[tuple[str, str, int], HTTPConnectionPool] = OrderedDict()
+        # urllib3's connection pools, one per scheme, host and port, least recently used first.
+        self._pools: OrderedDict[tuple[str, str, int], _Pool] = OrderedDict()
         self._pools_lock = threading.Lock()
         self._closed = False
 
@@ -152,10 +151,10 @@ class HttpClient:
         later fetches work, each on a connection of its own."""
         with self._pools_lock:
             self._closed = True
-            pools = list(self._pools.values())
-            self._pools.clear()
-        for pool in pools:
-            pool.close()
+            idle = [kept for kept in self._pools.values() if not kept.busy]
+            self._pools.clear()  # a pool in use is closed when its last fetch ends
+        for kept in idle:
+            kept.pool.close()
 
     def __enter__(self) -> HttpClient:
         return self
@@ -196,25 +195,43 @@ class HttpClient:
             raise _status_error(url, answer, where)
         raise AssertionError("unreachable: the loop returns or raises")
 
-    def _pool(self, target: _Target) -> tuple[HTTPConnectionPool, bool]:
-        """The pool for the target's scheme, host and port, and whether the caller must close
-        it (once the client is closed, each fetch gets a pool of its own)."""
+    def _take(self, target: _Target) -> _Pool:
+        """The pool for the target's scheme, host and port, marked busy until _give_back.
+        Pools idle for IDLE_SECONDS, and the least recently used beyond POOLS, are closed here,
+        never while a fetch uses them."""
         key = (target.scheme, target.host, target.port)
-        evicted: list[HTTPConnectionPool] = []
+        moment = time.monotonic()
+        closing: list[_Pool] = []
         with self._pools_lock:
-            pool = self._pools.get(key)
-            if pool is not None:
+            kept = self._pools.get(key)
+            if kept is not None:
                 self._pools.move_to_end(key)
-                return pool, False
-            pool = _new_pool(target, 1 if self._closed else self.idle_per_host)
-            if self._closed:
-                return pool, True
-            self._pools[key] = pool
-            while len(self._pools) > POOLS:
-                evicted.append(self._pools.popitem(last=False)[1])
-        for old in evicted:
-            old.close()  # its connections still in use are closed when they come back
-        return pool, False
+            else:
+                kept = _Pool(key, _new_pool(target, self.idle_per_host))
+                if not self._closed:
+                    self._pools[key] = kept
+            kept.busy += 1
+            for other in list(self._pools.values()):
+                if other.busy:
+                    continue
+                if moment - other.used_at <= IDLE_SECONDS and len(self._pools) <= POOLS:
+                    break  # the rest were used later still
+                del self._pools[other.key]
+                closing.append(other)
+        for other in closing:
+            other.pool.close()
+        return kept
+
+    def _give_back(self, kept: _Pool) -> None:
+        with self._pools_lock:
+            kept.busy -= 1
+            kept.used_at = time.monotonic()
+            registered = self._pools.get(kept.key) is kept
+            if registered:
+                self._pools.move_to_end(kept.key)
+            done = not kept.busy and not registered  # the client was closed meanwhile
+        if done:
+            kept.pool.close()
 
     def _exchange(
         self,
@@ -230,11 +247,11 @@ class HttpClient:
         if remaining <= 0:
             raise FetchError(url, f"{where}deadline of {self.deadline:g} s passed")
         watchdog = _Watchdog(remaining)
-        pool, own_pool = self._pool(target)
+        kept = self._take(target)
         response: BaseHTTPResponse | None = None
         finished = False
         try:
-            response = self._send(pool, url, target, headers, deadline_at, where, watchdog)
+            response = self._send(kept.pool, url, target, headers, deadline_at, where, watchdog)
             names = {name.lower(): response.headers[name] for name in response.headers}
             body = b""
             if 200 <= response.status < 300:
@@ -255,8 +272,7 @@ class HttpClient:
                 if watchdog.expired or not finished:
                     response.close()  # also closes the connection: the pool makes a new one
                 response.release_conn()
-            if own_pool:
-                pool.close()
+            self._give_back(kept)
         if watchdog.expired:
             # The shutdown can look like a clean end of a body without a length.
             raise FetchError(url, f"{where}deadline of {self.deadline:g} s passed")
@@ -286,9 +302,9 @@ class HttpClient:
             for theirs in [key for key in sent if key.lower() == name.lower()]:
                 del sent[theirs]
             sent[name] = value
-        remaining = deadline_at - time.monotonic()
-        timeout = Timeout(connect=min(self.connect_timeout, remaining), read=remaining + 1)
-        for kept in range(self.idle_per_host, -1, -1):
+        for tries_left in range(self.idle_per_host, -1, -1):
+            remaining = max(0.0, deadline_at - time.monotonic())
+            timeout = Timeout(connect=min(self.connect_timeout, remaining), read=remaining + 1)
             fetch = _Fetch(url, target, where, deadline_at, self.allow_private, watchdog)
             token = _FETCH.set(fetch)
             try:
@@ -305,7 +321,7 @@ class HttpClient:
                     release_conn=False,
                 )
             except (OSError, http.client.HTTPException, Urllib3Error):
-                if fetch.connected or watchdog.expired or not kept:
+                if not fetch.reused or watchdog.expired or not tries_left:
                     raise
             finally:
                 _FETCH.reset(token)
@@ -488,7 +504,7 @@ class _Fetch:
     deadline_at: float
     allow_private: Sequence[Network]
     watchdog: _Watchdog
-    connected: bool = False  # a new connection was set up (not a kept one used)
+    reused: bool = False  # the request went out on a kept connection
 
 
 # The fetch under way in this thread: urllib3's pool sets connections up inside urlopen().
@@ -500,7 +516,8 @@ class _PinnedHTTPConnection(HTTPConnection):
     address, never resolving again. The fetch's deadline watches its socket from the first
     byte sent."""
 
-    used_at = 0.0
+    used_at = 0.0  # when its last request went out
+    watchdog: _Watchdog | None = None  # the deadline of the fetch using it, or that last did
 
     def _new_conn(self) -> socket.socket:
         # The extension point urllib3's own SOCKS connection overrides; errors as urllib3's own.
@@ -529,11 +546,10 @@ class _PinnedHTTPConnection(HTTPConnection):
                 error = failure
                 continue
             try:
-                fetch.watchdog.watch(sock)
+                self._watched_by(fetch.watchdog, sock)
             except OSError:
                 sock.close()
                 raise
-            fetch.connected = True
             return sock
         if isinstance(error, TimeoutError):
             raise ConnectTimeoutError(self, f"connection to {self.host} timed out") from error
@@ -542,9 +558,18 @@ class _PinnedHTTPConnection(HTTPConnection):
     def request(self, *args: Any, **kwargs: Any) -> None:
         self.used_at = time.monotonic()
         fetch = _FETCH.get()
-        if self.sock is not None and not fetch.connected:  # a kept connection
-            fetch.watchdog.watch(self.sock)
+        if self.sock is not None and self.watchdog is not fetch.watchdog:  # a kept connection
+            fetch.reused = True
+            self._watched_by(fetch.watchdog, self.sock)
         super().request(*args, **kwargs)
+
+    def _watched_by(self, watchdog: _Watchdog, sock: socket.socket) -> None:
+        # The fetch that used this connection before has read its answer to the end: its
+        # deadline must no longer reach the socket, now another fetch's.
+        if self.watchdog is not None and self.watchdog is not watchdog:
+            self.watchdog.stop()
+        self.watchdog = watchdog
+        watchdog.watch(sock)
 
     @property
     def is_connected(self) -> bool:
@@ -562,6 +587,16 @@ class _PinnedHTTPConnection(HTTPConnection):
 
 class _PinnedHTTPSConnection(_PinnedHTTPConnection, HTTPSConnection):
     pass
+
+
+@dataclass(eq=False)
+class _Pool:
+    """One of the client's pools, with how many fetches use it now and when one last did."""
+
+    key: tuple[str, str, int]
+    pool: HTTPConnectionPool
+    busy: int = 0
+    used_at: float = 0.0
 
 
 class _PinnedHTTPConnectionPool(HTTPConnectionPool):

@@ -66,7 +66,9 @@ def make_client(config: Config) -> HttpClient:
         allow_private=config.settings.allow_private_networks,
         deadline=config.settings.fetch_timeout,
         max_bytes=config.settings.max_bytes,
-        idle_per_host=config.settings.per_host,
+        # Redirects reach hosts that host_slot does not count: as many fetches as there are
+        # workers may be busy at one host at once.
+        idle_per_host=config.settings.workers,
     )
 
 
