@@ -4,10 +4,13 @@ talks to a datagram socket standing in for systemd's NOTIFY_SOCKET (tests/daemon
 
 from __future__ import annotations
 
+import logging
 import signal
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 from tests.daemons import Start, scrape
 from tests.httpserver import LoopbackServer
@@ -110,3 +113,35 @@ def test_a_reload_keeps_each_feeds_next_poll(tmp_path: Path) -> None:
         assert daemon.scheduler.get_jobs() == []
     finally:
         daemon.scheduler.shutdown(wait=False)
+
+
+def test_a_reload_that_changes_workers_says_it_waits_for_the_next_start(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    from watcher.config import load_config
+    from watcher.daemon import Daemon
+    from watcher.store import open_store
+
+    path = tmp_path / "c.toml"
+
+    def write(workers: int) -> None:
+        path.write_text(
+            f'[watcher]\nstate_directory = "{tmp_path}"\nworkers = {workers}\n'
+            '[[feeds]]\nurl = "https://a.example/f"\n'
+        )
+
+    write(8)
+    first = load_config(path)
+    daemon = Daemon(path, first, open_store(first.settings.database))
+    daemon.scheduler.start(paused=True)
+    try:
+        write(2)
+        with caplog.at_level(logging.WARNING, logger="watcher.daemon"):
+            assert daemon.reload()
+        assert "workers changes at the next start, not now: 8 run" in caplog.text
+        # The fetching threads stay 8, and so does what a pool may keep: with fewer, urllib3
+        # would warn that a pool is full and drop connections.
+        assert daemon.ctx.client.idle_per_host == 8
+    finally:
+        daemon.scheduler.shutdown(wait=False)
+        daemon.ctx.client.close()

@@ -608,6 +608,43 @@ def test_pools_beyond_the_limit_are_closed_least_recently_used_first(
     assert keep_alive.connections() == 2
 
 
+def test_a_pool_idle_for_idle_seconds_is_closed(
+    monkeypatch: pytest.MonkeyPatch, keep_alive: LoopbackServer, canary: LoopbackServer
+) -> None:
+    monkeypatch.setattr(watcher.http, "IDLE_SECONDS", 0.0)
+    canary.routes["/c"] = (200, {}, b"third")
+    with HttpClient(allow_private=LOCAL) as client:
+        client.get(keep_alive.url("/a"))
+        client.get(canary.url("/c"))  # the first pool has been idle: closed with its connection
+        assert list(client._pools) == [("http", "127.0.0.1", canary.port)]
+
+
+def test_a_pool_in_use_is_never_closed(
+    monkeypatch: pytest.MonkeyPatch, keep_alive: LoopbackServer, canary: LoopbackServer
+) -> None:
+    monkeypatch.setattr(watcher.http, "POOLS", 1)
+    asked, answer = threading.Event(), threading.Event()
+
+    def held(handler: BaseHTTPRequestHandler) -> None:
+        asked.set()
+        answer.wait(10)
+        handler.send_response(200)
+        handler.send_header("Content-Length", "4")
+        handler.end_headers()
+        handler.wfile.write(b"held")
+
+    keep_alive.routes["/held"] = held
+    canary.routes["/c"] = (200, {}, b"third")
+    with HttpClient(allow_private=LOCAL) as client, ThreadPoolExecutor(1) as pool:
+        first = pool.submit(client.get, keep_alive.url("/held"))
+        assert asked.wait(10)
+        client.get(canary.url("/c"))  # a second pool, beyond POOLS while the first is in use
+        answer.set()
+        assert first.result(timeout=10).body == b"held"
+        assert client.get(keep_alive.url("/a")).body == b"first"
+    assert keep_alive.connections() == 1  # the first pool kept its connection
+
+
 def test_f4_connect_blackhole_hits_the_connect_timeout(connects: list[object]) -> None:
     with socket.socket() as listener, socket.socket() as filler:
         listener.bind(("127.0.0.1", 0))

@@ -53,12 +53,13 @@ class Daemon:
 
     def __init__(self, config_path: Path, config: Config, store: Store) -> None:
         self.config_path = config_path
+        self.workers = config.settings.workers  # the polls' threads, for as long as it runs
         self.ctx = Context(config=config, store=store, client=make_client(config))
         self.scheduler = BackgroundScheduler(
             # Polls can take minutes (articles, per-host slots): the sender, the heartbeat that
             # gates the watchdog and the pruner get threads of their own.
             executors={
-                "default": ThreadPoolExecutor(config.settings.workers),
+                "default": ThreadPoolExecutor(self.workers),
                 "control": ThreadPoolExecutor(3),
             },
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
@@ -266,11 +267,13 @@ class Daemon:
             before.web_token,
         ):
             log.warning("web_listen and the web view's token change at the next start, not now")
+        if config.settings.workers != self.workers:
+            log.warning("workers changes at the next start, not now: %d run", self.workers)
         previous = self.ctx.client
         self.ctx = Context(
             config=config,
             store=self.ctx.store,
-            client=make_client(config),
+            client=make_client(config, self.workers),
             events_lock=self.ctx.events_lock,
             stopping=self.ctx.stopping,
         )

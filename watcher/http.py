@@ -303,7 +303,9 @@ class HttpClient:
                 del sent[theirs]
             sent[name] = value
         for tries_left in range(self.idle_per_host, -1, -1):
-            remaining = max(0.0, deadline_at - time.monotonic())
+            remaining = deadline_at - time.monotonic()
+            if remaining <= 0:  # a kept connection failed just as the deadline passed
+                raise FetchError(url, f"{where}deadline of {self.deadline:g} s passed")
             timeout = Timeout(connect=min(self.connect_timeout, remaining), read=remaining + 1)
             fetch = _Fetch(url, target, where, deadline_at, self.allow_private, watchdog)
             token = _FETCH.set(fetch)

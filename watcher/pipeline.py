@@ -61,14 +61,16 @@ class Context:
             yield
 
 
-def make_client(config: Config) -> HttpClient:
+def make_client(config: Config, workers: int | None = None) -> HttpClient:
+    """`workers`: how many threads fetch with it, when not the config's `workers` (a daemon
+    keeps the thread pool it started with)."""
     return HttpClient(
         allow_private=config.settings.allow_private_networks,
         deadline=config.settings.fetch_timeout,
         max_bytes=config.settings.max_bytes,
-        # Redirects reach hosts that host_slot does not count: as many fetches as there are
-        # workers may be busy at one host at once.
-        idle_per_host=config.settings.workers,
+        # Redirects reach hosts that host_slot does not count: every fetching thread may be
+        # busy at one host at once.
+        idle_per_host=workers or config.settings.workers,
     )
 
 
