@@ -291,17 +291,19 @@ class HttpClient:
         """The GET sent and the answer's head read. A kept connection that fails before any
         answer was closed by the server after its last one: the GET is sent again, on the
         pool's next kept connection or a new one."""
-        # A plain dict (urllib3 copies what it is given for every request), with the caller's
-        # names replacing ours whatever their case, and Host and Accept-Encoding ours alone.
-        sent = {"User-Agent": self.user_agent, "Accept": "*/*"}
+        # A plain dict (urllib3 copies what it is given for every request): the caller's names
+        # replace ours whatever their case, and Host and Accept-Encoding are ours alone.
+        theirs = {name.lower(): name for name in headers}
+        sent = {
+            name: value
+            for name, value in (("User-Agent", self.user_agent), ("Accept", "*/*"))
+            if name.lower() not in theirs
+        }
         for name, value in headers.items():
-            for ours in [key for key in sent if key.lower() == name.lower()]:
-                del sent[ours]
-            sent[name] = value
-        for name, value in (("Host", target.host_header), ("Accept-Encoding", "gzip, deflate")):
-            for theirs in [key for key in sent if key.lower() == name.lower()]:
-                del sent[theirs]
-            sent[name] = value
+            if name.lower() not in ("host", "accept-encoding"):
+                sent[name] = value
+        sent["Host"] = target.host_header
+        sent["Accept-Encoding"] = "gzip, deflate"
         for tries_left in range(self.idle_per_host, -1, -1):
             remaining = deadline_at - time.monotonic()
             if remaining <= 0:  # a kept connection failed just as the deadline passed
