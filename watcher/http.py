@@ -293,7 +293,7 @@ class HttpClient:
         pool's next kept connection or a new one."""
         # A plain dict (urllib3 copies what it is given for every request): the caller's names
         # replace ours whatever their case, and Host and Accept-Encoding are ours alone.
-        theirs = {name.lower(): name for name in headers}
+        theirs = {name.lower() for name in headers}
         sent = {
             name: value
             for name, value in (("User-Agent", self.user_agent), ("Accept", "*/*"))
