@@ -47,7 +47,7 @@ from datetime import datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from sqlalchemy import Engine, create_engine, select
+from sqlalchemy import Engine, create_engine, func, select
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from peers import FARM, receiver
@@ -84,6 +84,9 @@ class Run:
     announced: set[int] = field(default_factory=set)
     strike_items: set[str] = field(default_factory=set)
     kills: list[Kill] = field(default_factory=list)
+    # At the start of each round and at the end: the feeds each instance held then (None: handed
+    # over, free to be taken one interval after its last poll).
+    holdings: list[tuple[str, dict[int | None, int]]] = field(default_factory=list)
 
 
 def main() -> None:
@@ -145,6 +148,8 @@ def main() -> None:
             since = 0
             for round_ in range(args.rounds):
                 begun = time.time()
+                state = "" if dead is None else f", instance {dead} dead"
+                run.holdings.append((f"round {round_ + 1}{state}", holdings(engine, names)))
                 bump = admin(port, "bump?frac=0.1")
                 run.announced.update(int(e) for e in bump["new_strike_events"])  # type: ignore[attr-defined]
                 run.strike_items.update(bump["new_strike_items"])  # type: ignore[arg-type]
@@ -169,6 +174,7 @@ def main() -> None:
                 start(dead)
                 run.kills[-1].restarted = time.time()
             time.sleep(2 * INTERVAL + 60)  # past one lease, so that every bump is taken
+            run.holdings.append(("end", holdings(engine, names)))
             arrivals = list(hook.arrivals)
         report(run, arrivals, access, engine, lease)
     finally:
@@ -223,6 +229,17 @@ def sending(engine: Engine, names: dict[str, int], within: float) -> int | None:
             return found[0]
         time.sleep(0.02)  # polling another process's database: nothing to wait on
     return None
+
+
+def holdings(engine: Engine, names: dict[str, int]) -> dict[int | None, int]:
+    """How many feeds each instance holds a lease on now; None counts those handed over."""
+    query = (
+        select(feeds.c.lease_owner, func.count())
+        .where(feeds.c.lease_until > func.now())
+        .group_by(feeds.c.lease_owner)
+    )
+    with engine.connect() as db:
+        return {names.get(owner, -1) if owner else None: n for owner, n in db.execute(query)}
 
 
 def kill(engine: Engine, root: Path, dead: int, aimed: bool) -> Kill:
@@ -285,6 +302,16 @@ def report(
     report_strikes(run, detected, recorded, queued, received)
     report_deliveries(run, queued, received, states)
     report_polls(run, access, lease)
+    report_holdings(run)
+
+
+def report_holdings(run: Run) -> None:
+    """The feeds each instance held at each round's start: restarted instances get their share
+    back, dead ones hold nothing once their leases run out."""
+    print("feeds held by instance 0 / 1 / 2 (and handed over) at each round's start:")
+    for label, held in run.holdings:
+        counts = " / ".join(str(held.get(n, 0)) for n in range(3))
+        print(f"  {label}: {counts} ({held.get(None, 0)})")
 
 
 def report_strikes(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import create_engine, select, text, update
@@ -23,9 +23,11 @@ from watcher.config import parse_config
 from watcher.daemon import Daemon
 from watcher.feeds import Item
 from watcher.pipeline import TAKEOVER_WITHIN, feed_lease
-from watcher.store import feeds, now, open_store
+from watcher.store import feeds, instances, now, open_store
+from watcher.store.feed import HANDOVER_GRACE
 
 LEASE = timedelta(minutes=15)
+INTERVAL = timedelta(minutes=10)
 FEED = (
     b'<?xml version="1.0"?><rss version="2.0"><channel><title>T</title>'
     b"<item><title>Markets open higher</title><guid>1</guid></item></channel></rss>"
@@ -47,13 +49,15 @@ def test_one_instance_polls_a_feed_until_its_lease_runs_out(postgres_url: str) -
     second.load_feeds([URL])
     first.load_feeds([URL])
     feed = first.feed_state(URL)
-    assert first.take_feed(feed.id, LEASE).taken
-    held = second.take_feed(feed.id, LEASE)
+    assert first.take_feed(feed.id, LEASE, INTERVAL).taken
+    held = second.take_feed(feed.id, LEASE, INTERVAL)
     assert not held.taken, "held by the first"
-    renewed = first.take_feed(feed.id, LEASE)
+    renewed = first.take_feed(feed.id, LEASE, INTERVAL)
     assert renewed.taken, "renewed by its holder"
     assert held.until is not None and renewed.until is not None and renewed.until >= held.until
-    assert second.take_feed(feed.id, LEASE).until == renewed.until, "the moment to try again"
+    assert second.take_feed(feed.id, LEASE, INTERVAL).until == renewed.until, (
+        "the moment to try again"
+    )
     item = Item("guid:1", "alias:1", "1", None, "A title", "", None)
     first.feed_polled(
         feed.id,
@@ -68,13 +72,13 @@ def test_one_instance_polls_a_feed_until_its_lease_runs_out(postgres_url: str) -
     # The first stops; once its lease has run out the second takes the feed over, and reads
     # what the first recorded instead of what it had believed.
     expire_leases(postgres_url)
-    assert second.take_feed(feed.id, LEASE).taken
+    assert second.take_feed(feed.id, LEASE, INTERVAL).taken
     assert second.seen(feed.id, ["guid:1"], []) == {"guid:1"}
     assert second.feed_state(URL).etag == '"e1"'
-    assert not first.take_feed(feed.id, LEASE).taken
+    assert not first.take_feed(feed.id, LEASE, INTERVAL).taken
     # A clean stop hands the feed over at once.
     assert second.release_feeds() == 1
-    assert first.take_feed(feed.id, LEASE).taken
+    assert first.take_feed(feed.id, LEASE, INTERVAL).taken
     assert second.release_feeds() == 0, "nothing of its own left"
 
 
@@ -94,7 +98,7 @@ def test_a_held_feed_is_tried_again_when_its_lease_runs_out(
         [feed] = config.feeds
         holder = open_store(postgres_url, instance="one")
         holder.load_feeds([feed.url])
-        lease = holder.take_feed(holder.feed_state(feed.url).id, timedelta(minutes=5))
+        lease = holder.take_feed(holder.feed_state(feed.url).id, timedelta(minutes=5), INTERVAL)
         daemon = Daemon(tmp_path / "c.toml", config, open_store(postgres_url, instance="two"))
         daemon.scheduler.start(paused=True)
         try:
@@ -119,7 +123,94 @@ def test_a_held_feed_is_tried_again_when_its_lease_runs_out(
     assert feed_lease(feed, config.settings) == timedelta(minutes=12)
     assert owner == "two"
     assert before + written <= until <= after + written
-    assert not holder.take_feed(holder.feed_state(feed.url).id, LEASE).taken
+    assert not holder.take_feed(holder.feed_state(feed.url).id, LEASE, INTERVAL).taken
+
+
+def leases(url: str) -> dict[int, tuple[str | None, datetime]]:
+    store = open_store(url)
+    with store.transaction() as db:
+        rows = db.execute(select(feeds.c.id, feeds.c.lease_owner, feeds.c.lease_until)).all()
+    store.engine.dispose()
+    return {row.id: (row.lease_owner, row.lease_until) for row in rows}
+
+
+def move_lease_end(url: str, ids: list[int], to: datetime) -> None:
+    """What the passing of time does to these feeds' lease ends."""
+    store = open_store(url)
+    with store.transaction() as db:
+        db.execute(update(feeds).where(feeds.c.id.in_(ids)).values(lease_until=to))
+    store.engine.dispose()
+
+
+def test_the_feeds_are_shared_out_evenly_among_the_instances_alive(postgres_url: str) -> None:
+    """An instance restarted after the others took its feeds over gets its share back within
+    one interval, and no feed is polled twice in that interval."""
+    urls = [f"https://{n}.example/feed" for n in range(6)]
+    one, two = (open_store(postgres_url, instance=name) for name in ("one", "two"))
+    # The second made the rows, so it believes they hold no items.
+    two.load_feeds(urls)
+    one.load_feeds(urls)
+    ids = [one.feed_state(url).id for url in urls]
+    assert all(one.take_feed(i, LEASE, INTERVAL).taken for i in ids), "alone, it holds all"
+    item = Item("guid:1", "alias:1", "1", None, "A title", "", None)
+    one.feed_polled(
+        ids[0],
+        title=None,
+        etag='"e1"',
+        last_modified=None,
+        current_url=urls[0],
+        new_items=True,
+        listed=[],
+        quiet=[(item, "baseline")],
+    )
+    two.attend(len(urls))
+    one.attend(len(urls))  # two alive: a share is 3 feeds
+    # At its polls, the instance over its share polls each feed and hands it over, free one
+    # interval on, until it holds its share; then it renews.
+    before = now()
+    assert all(one.take_feed(i, LEASE, INTERVAL).taken for i in ids)
+    after = now()
+    held = leases(postgres_url)
+    handed = [i for i in ids if held[i][0] is None]
+    assert handed == ids[:3]
+    assert all(before + INTERVAL <= held[i][1] <= after + INTERVAL for i in handed)
+    assert {held[i][0] for i in ids[3:]} == {"one"}
+    # Until then nobody polls it, and the moment to try again is that interval's end.
+    early = two.take_feed(handed[0], LEASE, INTERVAL)
+    assert not early.taken and early.until == held[handed[0]][1]
+    # An interval on, the instance below its share takes it at once; one at its share leaves it
+    # to the others for a moment, and then takes it.
+    move_lease_end(postgres_url, handed, now())
+    assert two.take_feed(handed[0], LEASE, INTERVAL).taken
+    # and reads what the first recorded, not what it had believed.
+    assert two.seen(handed[0], ["guid:1"], []) == {"guid:1"}
+    assert two.feed_state(urls[0]).etag == '"e1"'
+    waiting = one.take_feed(handed[1], LEASE, INTERVAL)
+    assert (
+        not waiting.taken and waiting.until == leases(postgres_url)[handed[1]][1] + HANDOVER_GRACE
+    )
+    assert two.take_feed(handed[1], LEASE, INTERVAL).taken
+    move_lease_end(postgres_url, [handed[2]], now() - HANDOVER_GRACE)
+    assert one.take_feed(handed[2], LEASE, INTERVAL).taken, "taken back when no other took it"
+    # A dead instance's feeds are taken over by whoever comes first, share or not.
+    store = open_store(postgres_url)
+    with store.transaction() as db:
+        db.execute(
+            update(feeds)
+            .where(feeds.c.id == ids[5])
+            .values(lease_owner="three", lease_until=now() - timedelta(seconds=1))
+        )
+    assert one.take_feed(ids[5], LEASE, INTERVAL).taken, "at its share, and taken all the same"
+    # A clean stop ends the instance's leases and takes it off the instances alive.
+    three = open_store(postgres_url, instance="three")
+    three.attend(len(urls))
+    assert two.release_feeds() == 2
+    for engine in (one.engine, two.engine, three.engine):
+        engine.dispose()
+    with store.transaction() as db:
+        alive = set(db.execute(select(instances.c.name)).scalars())
+    store.engine.dispose()
+    assert alive == {"one", "three"}
 
 
 def test_instances_starting_together_make_each_feed_once(postgres_url: str) -> None:

@@ -27,6 +27,7 @@ from watcher.errors import ConfigError
 from watcher.feeds import PARSE_MODULES
 from watcher.pipeline import Context, guarded_run_feed, make_client
 from watcher.store import Store, now
+from watcher.store.feed import PRESENCE
 
 log = logging.getLogger(__name__)
 
@@ -105,6 +106,13 @@ class Daemon:
         if forgotten:
             log.info("forgot %d items and records older than %s", forgotten, retention)
 
+    def _attend(self) -> None:
+        """On a shared database: this instance is alive, and learns its share of the feeds."""
+        try:
+            self.ctx.store.attend(len(self.ctx.config.feeds))
+        except OperationalError as error:
+            log.warning("heartbeat to the shared database failed, retrying: %s", error.orig)
+
     def _beat(self) -> None:
         self.heartbeat = time.monotonic()
 
@@ -152,6 +160,7 @@ class Daemon:
                 self.ctx.config.delivery.ambiguous_resends,
             )
         self.ctx.store.load_feeds([feed.url for feed in self.ctx.config.feeds])
+        self._attend()  # the share of the feeds is known before the first poll
         self._schedule_feeds(self.ctx.config.feeds, self.ctx.config.settings.jitter)
         self.scheduler.add_job(
             self._send,
@@ -167,6 +176,13 @@ class Daemon:
             executor="control",
             next_run_time=now(),
         )
+        if self.ctx.store.shared:
+            self.scheduler.add_job(
+                self._attend,
+                IntervalTrigger(seconds=PRESENCE.total_seconds() / 4),
+                id="attend",
+                executor="control",
+            )
         self.scheduler.add_job(
             self._beat,
             IntervalTrigger(seconds=5),

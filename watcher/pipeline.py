@@ -107,7 +107,11 @@ def run_feed(ctx: Context, feed: Feed) -> FeedResult:
     store = ctx.store
     state = store.feed_state(feed.url)
     # On a database several instances share, the one holding the feed's lease polls it.
-    lease = store.take_feed(state.id, feed_lease(feed, ctx.config.settings) - TAKEOVER_WITHIN)
+    lease = store.take_feed(
+        state.id,
+        feed_lease(feed, ctx.config.settings) - TAKEOVER_WITHIN,
+        timedelta(seconds=feed.interval),
+    )
     if not lease.taken:
         return FeedResult(feed.name, "elsewhere", held_until=lease.until)
     state = store.feed_state(feed.url)  # read afresh when the feed was taken over

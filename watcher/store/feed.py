@@ -7,14 +7,25 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import DateTime, Engine, Text, bindparam, func, insert, or_, select, update
+from sqlalchemy import (
+    DateTime,
+    Engine,
+    Text,
+    bindparam,
+    delete,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Connection
 
 from watcher.store import clock
 from watcher.store.engine import chunks
 from watcher.store.item import ItemStore
-from watcher.store.schema import feeds, items
+from watcher.store.schema import feeds, instances, items
 
 if TYPE_CHECKING:
     from watcher.feeds import Item
@@ -47,6 +58,13 @@ class FeedLease:
 
     taken: bool
     until: datetime | None
+
+
+# An instance counts as alive while its last heartbeat (`FeedStore.attend`) is this recent.
+PRESENCE = timedelta(minutes=2)
+# How long an instance that holds its share of the feeds leaves a handed-over feed to one that
+# holds fewer, before it takes the feed itself.
+HANDOVER_GRACE = timedelta(seconds=10)
 
 
 # Every poll writes this; built once, because building it costs more than running it
@@ -110,6 +128,11 @@ class FeedStore(ItemStore):
         # an instance writes a feed's row only while it holds the lease, and a feed taken over
         # is read afresh (`take_feed`).
         self._states: dict[str, FeedState] = {}
+        # On a shared database: this instance's fair share of the feeds and how many leases it
+        # holds, as of its last heartbeat and its takes and hand-overs since (`attend`). No
+        # share is known before the first heartbeat, and then none is handed over.
+        self._share: int | None = None
+        self._held = 0
 
     def feed_state(self, url: str) -> FeedState:
         """The stored state of a configured feed, creating it on first sight.
@@ -153,12 +176,19 @@ class FeedStore(ItemStore):
             for row in rows:
                 self._remember(row, new=row.url in fresh)
 
-    def take_feed(self, feed_id: int, lease: timedelta) -> FeedLease:
+    def take_feed(self, feed_id: int, lease: timedelta, interval: timedelta) -> FeedLease:
         """May this instance poll the feed now? On a shared database (PostgreSQL) the feed's
         lease is taken or renewed for `lease` when it is free, expired or already this
         instance's, else another instance polls it and the answer says until when its lease
         runs, the moment to try again. The row is claimed with FOR UPDATE SKIP LOCKED, so that
         two instances never wait on each other for it.
+
+        The feeds are shared out evenly among the instances alive (`attend`): an instance that
+        holds more than its share polls a feed of its own this time and hands it over, free to
+        the others one `interval` on, so that it is polled once an interval all the same; an
+        instance below its share takes it then, one at its share `HANDOVER_GRACE` later (the
+        one that handed it over takes it back if no other has). A dead instance's feeds are
+        taken over by whichever comes first, as soon as their leases run out.
 
         A feed taken over from another instance is read afresh: this process's copy of its row
         (ETag, failures) and its belief that the row holds no items may both be out of date.
@@ -175,22 +205,72 @@ class FeedStore(ItemStore):
             if row is None:
                 return FeedLease(taken=False, until=None)  # another is taking it now
             owner, until = row.lease_owner, clock.aware(row.lease_until)
+            # Never leased: no instance has polled it, so nothing this process believes of it
+            # can be out of date.
+            polled_elsewhere = owner != self.instance and until is not None
             if owner not in (None, self.instance) and until is not None and until > moment:
                 return FeedLease(taken=False, until=until)
+            if owner is None and until is not None:  # handed over
+                ready = until if self._below_share() else until + HANDOVER_GRACE
+                if ready > moment:
+                    return FeedLease(taken=False, until=ready)
+            hand_over = owner == self.instance and self._over_share()
+            until = moment + (interval if hand_over else lease)
             db.execute(
                 update(feeds)
                 .where(feeds.c.id == feed_id)
-                .values(lease_owner=self.instance, lease_until=moment + lease)
+                .values(lease_owner=None if hand_over else self.instance, lease_until=until)
             )
-        if owner not in (None, self.instance):
-            # Taken over: the other instance may have recorded items and polled since.
+        with self._turn:
+            if owner != self.instance:
+                self._held += 1
+            elif hand_over:
+                self._held -= 1
+        if polled_elsewhere:
+            # Taken over, or handed over to this one: another instance may have recorded items
+            # and polled since.
             with self._turn:
                 self._forget(feed_id)
                 self._itemless.discard(feed_id)
-        return FeedLease(taken=True, until=moment + lease)
+        return FeedLease(taken=True, until=until)
+
+    def attend(self, configured: int) -> None:
+        """This instance's heartbeat on a shared database: say it is alive, forget instances
+        not seen for `PRESENCE`, and learn its fair share of the `configured` feeds (all of
+        them over the instances alive, rounded up) and how many leases it holds. Run every
+        `PRESENCE` / 4 by the daemon. (SQLite: nothing.)"""
+        if not self.shared:
+            return
+        moment = clock.now()
+        with self.transaction(durable=False) as db:
+            db.execute(
+                postgresql.insert(instances)
+                .values(name=self.instance, seen=moment)
+                .on_conflict_do_update(index_elements=[instances.c.name], set_={"seen": moment})
+            )
+            db.execute(delete(instances).where(instances.c.seen < moment - PRESENCE))
+            alive = db.execute(select(func.count()).select_from(instances)).scalar_one()
+            held = db.execute(
+                select(func.count())
+                .select_from(feeds)
+                .where(feeds.c.lease_owner == self.instance, feeds.c.lease_until > moment)
+            ).scalar_one()
+        with self._turn:
+            self._share = -(-configured // max(1, int(alive)))
+            self._held = int(held)
+
+    def _below_share(self) -> bool:
+        with self._turn:
+            return self._share is None or self._held < self._share
+
+    def _over_share(self) -> bool:
+        with self._turn:
+            return self._share is not None and self._held > self._share
 
     def release_feeds(self) -> int:
-        """At a clean stop, end this instance's leases now; returns how many. (SQLite: none.)"""
+        """At a clean stop, end this instance's leases now and leave the instances alive, so
+        that the others take its feeds at their next polls and share them out among
+        themselves; returns how many leases. (SQLite: none.)"""
         if not self.shared:
             return 0
         moment = clock.now()
@@ -200,6 +280,9 @@ class FeedStore(ItemStore):
                 .where(feeds.c.lease_owner == self.instance, feeds.c.lease_until > moment)
                 .values(lease_until=moment)
             )
+            db.execute(delete(instances).where(instances.c.name == self.instance))
+        with self._turn:
+            self._held = 0
         return int(result.rowcount or 0)
 
     def _new_feeds(self, db: Connection, urls: Sequence[str]) -> list[str]:

@@ -190,3 +190,13 @@ silences = Table(
     Column("created", DateTime(timezone=True), nullable=False),
     Column("expires", DateTime(timezone=True), nullable=False),
 )
+
+
+# The instances that share the database (issue #13), each seen at its last heartbeat: how many
+# are alive tells each one its fair share of the feeds (watcher/store/feed.py, revision 0005).
+instances = Table(
+    "instances",
+    metadata,
+    Column("name", Text, primary_key=True),
+    Column("seen", DateTime(timezone=True), nullable=False),
+)
