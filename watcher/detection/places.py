@@ -26,7 +26,8 @@ from watcher.detection.gazetteer import (
     token_keys,
 )
 from watcher.detection.phrases import Tokens, may_occur
-from watcher.detection.rules import PlaceWords, Rule, RuleSet
+from watcher.detection.rule_model import Rule
+from watcher.detection.rules import PlaceWords, RuleSet
 from watcher.detection.sentences import Document
 
 

@@ -19,7 +19,8 @@ from dataclasses import dataclass
 
 from watcher.detection.clauses import same_clause
 from watcher.detection.places import FoundPlace, SentencePlaces, is_reference
-from watcher.detection.rules import Cue, Guard, Rule, RuleSet
+from watcher.detection.rule_model import Cue, Guard, Rule
+from watcher.detection.rules import RuleSet
 from watcher.detection.sentences import Document, words_between
 
 # Where a noun phrase that a guard's words head ends (Guard.phrase): a comma, not one inside a

@@ -22,7 +22,8 @@ from watcher.detection.fields import PlaceRef, StrikeFields
 from watcher.detection.gazetteer import load_gazetteer
 from watcher.detection.lead import Lead, read_lead
 from watcher.detection.places import FoundPlace, SentencePlaces
-from watcher.detection.rules import EarlierWords, Rule, RuleSet
+from watcher.detection.rule_model import Rule
+from watcher.detection.rules import EarlierWords, RuleSet
 from watcher.detection.scoring import Candidate
 from watcher.detection.sentences import Document, Mention
 

@@ -20,7 +20,8 @@ from watcher.detection import arabic
 from watcher.detection.fields import StrikeFields
 from watcher.detection.phrases import may_occur, tokenize
 from watcher.detection.places import FoundPlace, SentencePlaces, may_name
-from watcher.detection.rules import RESERVED_GUARDS, Rule, RuleSet
+from watcher.detection.rule_model import RESERVED_GUARDS, Rule
+from watcher.detection.rules import RuleSet
 from watcher.detection.scoring import Candidate, combine, score_cues, without_denial
 from watcher.detection.sentences import Document, Mention, read_document, recase_headline
 from watcher.detection.strike import strike_fields
