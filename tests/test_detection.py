@@ -18,7 +18,8 @@ import pytest
 
 from watcher.detection import Verdict, default_rules, detect, explain, fields, load_rules
 from watcher.detection.phrases import tokenize
-from watcher.detection.rules import CUE_KEYS, GUARD_KEYS, RULE_KEYS, RuleSet
+from watcher.detection.rule_readers import CUE_KEYS, GUARD_KEYS, RULE_KEYS
+from watcher.detection.rules import RuleSet
 from watcher.detection.sentences import read_document, recase_headline
 
 CASES = [
