@@ -14,8 +14,8 @@ from watcher.detection import default_rules, load_rules, places
 from watcher.detection.gazetteer import Place, joined_runs, load_gazetteer, read_places
 from watcher.detection.phrases import tokenize
 from watcher.detection.places import SentencePlaces
-from watcher.detection.rules import EARLIER_WORD_KEYS, PLACE_WORD_KEYS
 from watcher.detection.sentences import read_document
+from watcher.detection.word_lists import EARLIER_WORD_KEYS, PLACE_WORD_KEYS
 
 TEXTS = [
     (

@@ -27,8 +27,9 @@ from watcher.detection.gazetteer import (
 )
 from watcher.detection.phrases import Tokens, may_occur
 from watcher.detection.rule_model import Rule
-from watcher.detection.rules import PlaceWords, RuleSet
+from watcher.detection.rules import RuleSet
 from watcher.detection.sentences import Document
+from watcher.detection.word_lists import PlaceWords
 
 
 @dataclass(frozen=True)

@@ -23,9 +23,10 @@ from watcher.detection.gazetteer import load_gazetteer
 from watcher.detection.lead import Lead, read_lead
 from watcher.detection.places import FoundPlace, SentencePlaces
 from watcher.detection.rule_model import Rule
-from watcher.detection.rules import EarlierWords, RuleSet
+from watcher.detection.rules import RuleSet
 from watcher.detection.scoring import Candidate
 from watcher.detection.sentences import Document, Mention
+from watcher.detection.word_lists import EarlierWords
 
 
 def _type_word(doc: Document, candidate: Candidate) -> int:

@@ -7,7 +7,7 @@ import functools
 import re
 from dataclasses import dataclass, field
 
-from watcher.detection.rules import phrase_alternatives
+from watcher.detection.word_lists import phrase_alternatives
 from watcher.events.model import DEFAULT_UPDATE_ON
 
 # Names the same attacker goes by; reports also blame one raid on allies (Russia and Syria),
