@@ -18,7 +18,7 @@ from importlib import resources
 from typing import Any
 
 from watcher.detection.examples import Example, read_examples
-from watcher.detection.gazetteer import Gazetteer, Place, alias_key, load_gazetteer
+from watcher.detection.gazetteer import Gazetteer, load_gazetteer
 from watcher.detection.phrases import PhraseIndex, compile_index
 from watcher.detection.rule_model import STRIKE_TYPES, Guard, Rule
 from watcher.detection.rule_readers import (
@@ -27,10 +27,10 @@ from watcher.detection.rule_readers import (
     merge_guards,
     merge_rules,
     read_guard,
-    read_number,
     read_phrase_tables,
     read_rule,
 )
+from watcher.detection.user_places import read_user_places
 from watcher.detection.word_lists import (
     EARLIER_WORD_KEYS,
     PLACE_WORD_KEYS,
@@ -54,21 +54,6 @@ TOP_KEYS = (
     "examples",
     "place_words",
     "earlier_words",
-)
-PLACE_KEYS = ("id", "name", "country", "governorate", "lat", "lon", "kind", "aliases")
-PLACE_KINDS = (
-    "city",
-    "town",
-    "village",
-    "district",
-    "governorate",
-    "region",
-    "base",
-    "airport",
-    "crossing",
-    "dam",
-    "camp",
-    "field",
 )
 
 
@@ -113,168 +98,6 @@ class RuleSet:
         """The countries one of which a text must name a place in for a rule to fire: a cue
         with no place there scores 0, and every threshold is above 0."""
         return frozenset(country for rule in self.rules for country in rule.countries)
-
-
-def _text(value: object) -> bool:
-    return isinstance(value, str) and bool(value.strip())
-
-
-def _user_places(
-    table: Mapping[str, object], file: str, problems: list[Problem]
-) -> tuple[list[Place], dict[str, list[str]]]:
-    """The user's [[places]] and [aliases], checked: (places, place id -> extra spellings)."""
-    packaged = load_gazetteer().places
-    governorates = {
-        (place.country, alias_key(place.name)): place.id
-        for place in packaged.values()
-        if place.kind == "governorate"
-    }
-    raw_places = table.get("places", [])
-    if not isinstance(raw_places, list):
-        problems.append(
-            Problem(
-                file,
-                "places",
-                "must be an array of tables",
-                raw_places,
-                "write [[detection.places]] with name, country, lat, lon",
-            )
-        )
-        raw_places = []
-    places: list[Place] = []
-    aliases: dict[str, list[str]] = {}
-    for n, raw in enumerate(raw_places):
-        path = f"places[{n}]"
-        if not isinstance(raw, dict):
-            problems.append(
-                Problem(file, path, "must be a table", raw, "write name, country, lat, lon")
-            )
-            continue
-        check_keys(raw, PLACE_KEYS, file, path, problems)
-        name, country = raw.get("name"), raw.get("country")
-        if not _text(name):
-            problems.append(
-                Problem(file, f"{path}.name", "must be a name", name, 'write name = "Tal Afar"')
-            )
-            continue
-        if not isinstance(country, str) or not re.fullmatch(r"[A-Z]{2}", country):
-            problems.append(
-                Problem(
-                    file,
-                    f"{path}.country",
-                    "must be an ISO 3166 alpha-2 code",
-                    country,
-                    'write country = "IQ"',
-                )
-            )
-            continue
-        kind = raw.get("kind", "town")
-        if kind not in PLACE_KINDS:
-            problems.append(
-                Problem(
-                    file,
-                    f"{path}.kind",
-                    "unknown kind of place",
-                    kind,
-                    "use one of: " + ", ".join(PLACE_KINDS),
-                )
-            )
-        coordinates = []
-        for key, low, high in (("lat", -90, 90), ("lon", -180, 180)):
-            value = raw.get(key)
-            coordinates.append(
-                None
-                if value is None
-                else read_number(value, file, f"{path}.{key}", low, high, problems)
-            )
-        governorate = raw.get("governorate")
-        governorate_id = None
-        if governorate is not None:
-            if isinstance(governorate, str) and governorate in packaged:
-                governorate_id = governorate
-            elif isinstance(governorate, str):
-                governorate_id = governorates.get((country, alias_key(governorate)))
-            if governorate_id is None:
-                problems.append(
-                    Problem(
-                        file,
-                        f"{path}.governorate",
-                        f"no governorate of {country} by that name or id",
-                        governorate,
-                        'write the governorate as the press names it, e.g. "Nineveh"',
-                    )
-                )
-        place_id = raw.get("id", f"user:{alias_key(str(name)).replace(' ', '-')}")
-        if not _text(place_id):
-            problems.append(
-                Problem(file, f"{path}.id", "must be a text id", place_id, 'write id = "user:x"')
-            )
-            continue
-        places.append(
-            Place(
-                id=str(place_id),
-                name=str(name).strip(),
-                country=country,
-                governorate=governorate_id,
-                lat=coordinates[0],
-                lon=coordinates[1],
-                kind=str(kind) if kind in PLACE_KINDS else "town",
-                population=None,
-            )
-        )
-        spellings = raw.get("aliases", [])
-        if not isinstance(spellings, list) or not all(_text(a) for a in spellings):
-            problems.append(
-                Problem(
-                    file,
-                    f"{path}.aliases",
-                    "must be a list of spellings",
-                    spellings,
-                    'write aliases = ["Tel Afar", "Talafar"]',
-                )
-            )
-            spellings = []
-        aliases.setdefault(str(place_id), []).extend(str(a) for a in spellings)
-    raw_aliases = table.get("aliases", {})
-    if not isinstance(raw_aliases, dict):
-        problems.append(
-            Problem(
-                file,
-                "aliases",
-                "must be a table of place id = [spellings]",
-                raw_aliases,
-                'write [detection.aliases] with "gn:98182" = ["Baghdad Airport"]',
-            )
-        )
-        raw_aliases = {}
-    own = {place.id for place in places}
-    for place_id, spellings in raw_aliases.items():
-        path = f"aliases.{place_id}"
-        if place_id not in packaged and place_id not in own:
-            problems.append(
-                Problem(
-                    file,
-                    path,
-                    "no place with that id",
-                    place_id,
-                    "use an id of watcher/detection/data/places.tsv, or add the place under "
-                    "[[detection.places]]",
-                )
-            )
-            continue
-        if not isinstance(spellings, list) or not all(_text(a) for a in spellings):
-            problems.append(
-                Problem(
-                    file,
-                    path,
-                    "must be a list of spellings",
-                    spellings,
-                    f'write "{place_id}" = ["spelling", ...]',
-                )
-            )
-            continue
-        aliases.setdefault(place_id, []).extend(str(a) for a in spellings)
-    return places, {key: value for key, value in aliases.items() if value}
 
 
 @functools.cache
@@ -418,7 +241,7 @@ def load_rules(table: Mapping[str, object], file: str) -> tuple[RuleSet, list[Pr
     )
     ruleset = dataclasses.replace(ruleset, examples=_examples(base, table, file, ruleset, problems))
     if "places" in table or "aliases" in table:
-        places, aliases = _user_places(table, file, problems)
+        places, aliases = read_user_places(table, file, problems)
         if places or aliases:
             ruleset = dataclasses.replace(ruleset, gazetteer=load_gazetteer(places, aliases))
     return ruleset, problems
