@@ -8,8 +8,9 @@ The path, one module each:
 - strike: the lead strike of the best rule that fired → StrikeFields (places, toll, date,
   type), with actor for who struck;
 - verdict: the best rule → a Detection, or None, and the reasons in words (detect, explain).
-The rules (rules, default_rules.toml), the gazetteer, phrase matching (phrases), clauses,
-the lead's context (lead), fields read from sentences (fields) and Arabic (arabic) serve them.
+The rules (rules, default_rules.toml; read with rule_model, rule_readers, word_lists,
+user_places and examples), the gazetteer, phrase matching (phrases), clauses, the lead's context
+(lead), fields read from sentences (fields) and Arabic (arabic) serve them.
 """
 
 from __future__ import annotations

@@ -4,6 +4,15 @@ only the shipped default_rules.toml.
 The schema is documented in default_rules.toml itself; a user's table uses the same keys and is
 merged over the defaults (lexicons extended, guards and rules replaced by name, `disable` to
 switch shipped ones off).
+
+This module puts the RuleSet together; each part of the file is read by a module of its own,
+which can be read alone:
+- rule_model: Cue, Guard and Rule, the values their keys take; what the stages read;
+- rule_readers: each guard, rule, cue and phrase list checked and read, with the checks that
+  every reader shares (unknown keys, numbers in range);
+- word_lists: [place_words] and [earlier_words], and the patterns they compile to;
+- user_places: [[places]] and [aliases], added to the gazetteer;
+- examples: [[examples]], the texts the rules must and must not fire on.
 """
 
 from __future__ import annotations
