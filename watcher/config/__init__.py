@@ -13,17 +13,44 @@ import tomllib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
+from watcher.config.reading import (
+    MAX_DURATION,
+    MIN_INTERVAL,
+    NONE,
+    UPDATE_FIX,
+    Reader,
+    boolean,
+    change_kinds,
+    count,
+    duration_between,
+    number,
+    parse_duration,
+    read_credential,
+    read_interval,
+    string,
+    strings,
+)
 from watcher.detection import RuleSet, default_rules, load_rules
 from watcher.errors import ConfigError, Problem
 from watcher.events import CHANGE_KINDS, EventSettings, EventWords
 
-T = TypeVar("T")
+__all__ = [
+    "Config",
+    "Delivery",
+    "Feed",
+    "Route",
+    "Settings",
+    "Target",
+    "load_config",
+    "load_rules_file",
+    "parse_config",
+    "parse_duration",
+    "rule_ids",
+]
 
-MIN_INTERVAL = 60.0
-MAX_DURATION = 10 * 366 * 86400.0
-NONE: tuple[str, ...] = ()
+
 FORMATS = ("text", "markdown", "html")
 
 
@@ -129,134 +156,8 @@ def default_state_directory() -> Path:
     return Path(base) / "watcher"
 
 
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d)?\s*$")
-_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, None: 1}
-
-
-class _Reader:
-    """Walks one file's tables, collecting every problem instead of stopping at the first."""
-
-    def __init__(self, file: str) -> None:
-        self.file = file
-        self.problems: list[Problem] = []
-
-    def problem(self, path: str, message: str, value: object = None, fix: str = "") -> None:
-        self.problems.append(Problem(self.file, path, message, value, fix))
-
-    def table(self, data: object, path: str, allowed: Sequence[str]) -> dict[str, Any]:
-        if not isinstance(data, dict):
-            self.problem(path, "must be a table", data, f"write [{path}]")
-            return {}
-        for key in data:
-            if key not in allowed:
-                self.problem(
-                    f"{path}.{key}" if path else key,
-                    "unknown key",
-                    fix=f"allowed keys here: {', '.join(allowed)}",
-                )
-        return data
-
-    def get(
-        self,
-        data: Mapping[str, Any],
-        path: str,
-        key: str,
-        convert: Callable[[object], T],
-        default: T,
-        fix: str,
-    ) -> T:
-        if key not in data:
-            return default
-        try:
-            return convert(data[key])
-        except (TypeError, ValueError) as error:
-            where = f"{path}.{key}" if path else key
-            self.problem(where, str(error) or "bad value", data[key], fix)
-            return default
-
-
-def _string(value: object) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise ValueError("must be a non-empty string")
-    return value.strip()
-
-
-def _strings(value: object) -> tuple[str, ...]:
-    if isinstance(value, str):
-        value = [value]
-    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
-        raise ValueError("must be a list of non-empty strings")
-    return tuple(v.strip() for v in value)
-
-
-def _bool(value: object) -> bool:
-    if not isinstance(value, bool):
-        raise ValueError("must be true or false")
-    return value
-
-
-def parse_duration(value: object) -> float:
-    """Seconds as a number, or a string with a unit: "90s", "15m", "2h", "1d"."""
-    if isinstance(value, bool):
-        raise ValueError("must be a duration")
-    if isinstance(value, int | float):
-        seconds = float(value)
-    elif isinstance(value, str) and (match := _DURATION.match(value)):
-        seconds = float(match.group(1)) * _UNITS[match.group(2)]
-    else:
-        raise ValueError("must be a duration")
-    if seconds < 0:
-        raise ValueError("must not be negative")
-    if seconds > MAX_DURATION:
-        # Far beyond this, date arithmetic overflows; no setting needs more than ten years.
-        raise ValueError("must be at most ten years")
-    return seconds
-
-
-def _duration_between(low: float, high: float) -> Callable[[object], float]:
-    def convert(value: object) -> float:
-        seconds = parse_duration(value)
-        if seconds < low:
-            raise ValueError(f"must be at least {_spoken(low)}")
-        if seconds > high:
-            raise ValueError(f"must be at most {_spoken(high)}")
-        return seconds
-
-    return convert
-
-
-def _spoken(seconds: float) -> str:
-    """A duration as it would be written in the file: "1d", "15m", "90s"."""
-    for unit in ("d", "h", "m"):
-        if seconds >= _UNITS[unit] and seconds % _UNITS[unit] == 0:
-            return f"{seconds / _UNITS[unit]:g}{unit}"
-    return f"{seconds:g}s"
-
-
-def _number(low: float, high: float | None = None) -> Callable[[object], float]:
-    def convert(value: object) -> float:
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise ValueError("must be a number")
-        if value < low or (high is not None and value > high):
-            raise ValueError(f"must be between {low} and {high}" if high else f"must be ≥ {low}")
-        return float(value)
-
-    return convert
-
-
-def _count(low: int, high: int | None = None) -> Callable[[object], int]:
-    def convert(value: object) -> int:
-        if isinstance(value, bool) or not isinstance(value, int) or value < low:
-            raise ValueError(f"must be a whole number ≥ {low}")
-        if high is not None and value > high:
-            raise ValueError(f"must be a whole number from {low} to {high}")
-        return value
-
-    return convert
-
-
 def _networks(value: object) -> tuple[str, ...]:
-    networks = _strings(value)
+    networks = strings(value)
     for text in networks:
         try:
             ipaddress.ip_network(text, strict=False)
@@ -266,7 +167,7 @@ def _networks(value: object) -> tuple[str, ...]:
 
 
 def _listen(value: object) -> str:
-    address = _string(value)
+    address = string(value)
     host, _, port = address.rpartition(":")
     if not host or not port.isdigit() or not 0 < int(port) < 65536:
         raise ValueError("must be host:port")
@@ -274,7 +175,7 @@ def _listen(value: object) -> str:
 
 
 def _http_url(value: object) -> str:
-    url = _string(value)
+    url = string(value)
     if not re.match(r"^https?://[^/\s]+", url, re.IGNORECASE):
         raise ValueError("must be an http:// or https:// URL")
     return url
@@ -305,14 +206,14 @@ _SETTINGS_KEYS = (
 )
 
 
-def _read_settings(reader: _Reader, data: object) -> Settings:
+def _read_settings(reader: Reader, data: object) -> Settings:
     table = reader.table(data, "watcher", _SETTINGS_KEYS)
     state = Path(
         reader.get(
             table,
             "watcher",
             "state_directory",
-            _string,
+            string,
             str(default_state_directory()),
             'write a directory path, e.g. state_directory = "/var/lib/watcher"',
         )
@@ -321,7 +222,7 @@ def _read_settings(reader: _Reader, data: object) -> Settings:
         table,
         "watcher",
         "database",
-        _string,
+        string,
         f"sqlite:///{state / 'state.db'}",
         'write an SQLAlchemy URL, e.g. database = "sqlite:////var/lib/watcher/state.db"',
     )
@@ -343,12 +244,12 @@ def _read_settings(reader: _Reader, data: object) -> Settings:
             (),
             'write a list of CIDRs, e.g. ["127.0.0.1/32"]; leave it out in production',
         ),
-        default_interval=_interval(reader, table, "watcher", "default_interval", 600.0),
+        default_interval=read_interval(reader, table, "watcher", "default_interval", 600.0),
         jitter=reader.get(
             table,
             "watcher",
             "jitter",
-            _number(0, 0.5),
+            number(0, 0.5),
             0.1,
             "write a fraction of the interval between 0 and 0.5",
         ),
@@ -365,22 +266,22 @@ def _read_settings(reader: _Reader, data: object) -> Settings:
             table,
             "watcher",
             "backfill",
-            _count(0),
+            count(0),
             0,
             "write how many items of a new feed may alert on its first poll, e.g. 0",
         ),
         # Upper limits: each worker is a thread and each slot a connection to one host.
         workers=reader.get(
-            table, "watcher", "workers", _count(1, 256), 16, "write from 1 to 256, e.g. 16"
+            table, "watcher", "workers", count(1, 256), 16, "write from 1 to 256, e.g. 16"
         ),
         per_host=reader.get(
-            table, "watcher", "per_host", _count(1, 64), 4, "write from 1 to 64, e.g. 4"
+            table, "watcher", "per_host", count(1, 64), 4, "write from 1 to 64, e.g. 4"
         ),
         failure_backoff_max=reader.get(
             table,
             "watcher",
             "failure_backoff_max",
-            _duration_between(MIN_INTERVAL, MAX_DURATION),
+            duration_between(MIN_INTERVAL, MAX_DURATION),
             6 * 3600.0,
             'write a duration of a minute or more, e.g. "6h"',
         ),
@@ -388,7 +289,7 @@ def _read_settings(reader: _Reader, data: object) -> Settings:
             table,
             "watcher",
             "failures_before_error",
-            _count(1, 1000),
+            count(1, 1000),
             3,
             "write from 1 to 1000, e.g. 3",
         ),
@@ -396,7 +297,7 @@ def _read_settings(reader: _Reader, data: object) -> Settings:
             table,
             "watcher",
             "silent_after",
-            _duration_between(3600, MAX_DURATION),
+            duration_between(3600, MAX_DURATION),
             72 * 3600.0,
             'write a duration of an hour or more, e.g. "3d"',
         )
@@ -405,18 +306,18 @@ def _read_settings(reader: _Reader, data: object) -> Settings:
             table,
             "watcher",
             "storm_limit",
-            _count(1),
+            count(1),
             20,
             "write how many alerts one feed may send per hour, e.g. 20",
         ),
         fetch_articles=reader.get(
-            table, "watcher", "fetch_articles", _bool, True, "write true or false"
+            table, "watcher", "fetch_articles", boolean, True, "write true or false"
         ),
         fetch_timeout=reader.get(
             table,
             "watcher",
             "fetch_timeout",
-            _number(1, 120),
+            number(1, 120),
             15.0,
             "write seconds between 1 and 120",
         ),
@@ -424,7 +325,7 @@ def _read_settings(reader: _Reader, data: object) -> Settings:
             table,
             "watcher",
             "max_bytes",
-            _count(1024, 2**30),
+            count(1024, 2**30),
             5 * 2**20,
             "write a byte count from 1024 to 1073741824, e.g. 5242880",
         ),
@@ -433,7 +334,7 @@ def _read_settings(reader: _Reader, data: object) -> Settings:
             "watcher",
             "retention",
             # Shorter, and items still listed by a feed would be forgotten and alert again.
-            _duration_between(86400, MAX_DURATION),
+            duration_between(86400, MAX_DURATION),
             90 * 86400.0,
             'write a duration of a day or more, e.g. "90d"',
         )
@@ -450,20 +351,20 @@ def _read_settings(reader: _Reader, data: object) -> Settings:
     )
 
 
-def _web_settings(reader: _Reader, table: Mapping[str, Any]) -> dict[str, str]:
+def _web_settings(reader: Reader, table: Mapping[str, Any]) -> dict[str, str]:
     """web_listen, and the token every request must carry when it is set. Beyond loopback a
     token is required: the view shows what the feeds said and where alerts went (issue #14)."""
     listen = reader.get(
         table, "watcher", "web_listen", _listen, "", 'write host:port, e.g. "127.0.0.1:8470"'
     )
     env = reader.get(
-        table, "watcher", "web_token_env", _string, "", "write the name of an environment variable"
+        table, "watcher", "web_token_env", string, "", "write the name of an environment variable"
     )
     credential = reader.get(
         table,
         "watcher",
         "web_token_credential",
-        _string,
+        string,
         "",
         "write the name of a systemd credential",
     )
@@ -478,7 +379,7 @@ def _web_settings(reader: _Reader, table: Mapping[str, Any]) -> dict[str, str]:
                 f"set {env} to a long random string in the service's environment",
             )
     elif credential:
-        lines = _read_credential(reader, "watcher.web_token_credential", credential, "a token")
+        lines = read_credential(reader, "watcher.web_token_credential", credential, "a token")
         token = lines[0] if lines else ""
     host = listen.rpartition(":")[0].strip("[]")
     if listen and not token and not (env or credential) and not _is_loopback(host):
@@ -501,21 +402,6 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
-def _interval(
-    reader: _Reader, table: Mapping[str, Any], path: str, key: str, default: float
-) -> float:
-    seconds = reader.get(table, path, key, parse_duration, default, 'write a duration, e.g. "10m"')
-    if seconds < MIN_INTERVAL:
-        reader.problem(
-            f"{path}.{key}",
-            "is shorter than 60 seconds",
-            table.get(key),
-            'poll no more often than once a minute, e.g. "5m"',
-        )
-        return default
-    return seconds
-
-
 _FEED_KEYS = ("url", "name", "interval", "tags", "fetch_articles", "language")
 # The languages the detection rules read (issue #12).
 LANGUAGES = ("ar", "en")
@@ -527,7 +413,7 @@ def _language(value: object) -> str:
     return str(value)
 
 
-def _read_feeds(reader: _Reader, data: object, settings: Settings) -> tuple[Feed, ...]:
+def _read_feeds(reader: Reader, data: object, settings: Settings) -> tuple[Feed, ...]:
     if data is None or data == []:
         reader.problem(
             "feeds", "no feeds are configured", fix='add [[feeds]] tables with url = "…"'
@@ -549,14 +435,14 @@ def _read_feeds(reader: _Reader, data: object, settings: Settings) -> tuple[Feed
         # Every key is checked even when the url is bad, so that one run reports them all.
         feed = Feed(
             url=url,
-            name=reader.get(table, path, "name", _string, _default_name(url), "write a short name"),
-            interval=_interval(reader, table, path, "interval", settings.default_interval),
-            tags=reader.get(table, path, "tags", _strings, NONE, 'write e.g. ["wire", "iraq"]'),
+            name=reader.get(table, path, "name", string, _default_name(url), "write a short name"),
+            interval=read_interval(reader, table, path, "interval", settings.default_interval),
+            tags=reader.get(table, path, "tags", strings, NONE, 'write e.g. ["wire", "iraq"]'),
             fetch_articles=reader.get(
                 table,
                 path,
                 "fetch_articles",
-                _bool,
+                boolean,
                 settings.fetch_articles,
                 "write true or false",
             ),
@@ -584,7 +470,7 @@ def _default_name(url: str) -> str:
 _TARGET_KEYS = ("url", "urls", "env", "credential", "format")
 
 
-def _read_targets(reader: _Reader, data: object) -> dict[str, Target]:
+def _read_targets(reader: Reader, data: object) -> dict[str, Target]:
     if data is None:
         return {}
     table = reader.table(data, "targets", list(data) if isinstance(data, dict) else [])
@@ -596,13 +482,11 @@ def _read_targets(reader: _Reader, data: object) -> dict[str, Target]:
         spec = reader.table(entry, path, _TARGET_KEYS)
         # Each URL with where it came from, so that a problem with it names that place.
         sources: list[tuple[str, str, str]] = []  # (key path, where in words, url)
-        written = reader.get(spec, path, "url", _strings, NONE, 'write url = "slack://…"')
+        written = reader.get(spec, path, "url", strings, NONE, 'write url = "slack://…"')
         sources += [(f"{path}.url", "the URL", url) for url in written]
-        listed = reader.get(spec, path, "urls", _strings, NONE, 'write urls = ["mailto://…"]')
+        listed = reader.get(spec, path, "urls", strings, NONE, 'write urls = ["mailto://…"]')
         sources += [(f"{path}.urls[{n}]", "the URL", url) for n, url in enumerate(listed)]
-        env = reader.get(
-            spec, path, "env", _string, "", "write the name of an environment variable"
-        )
+        env = reader.get(spec, path, "env", string, "", "write the name of an environment variable")
         if env:
             value = os.environ.get(env, "")
             if not value.strip():
@@ -614,10 +498,10 @@ def _read_targets(reader: _Reader, data: object) -> dict[str, Target]:
                 )
             sources += [(f"{path}.env", f"the URL in ${env}", url) for url in value.split()]
         credential = reader.get(
-            spec, path, "credential", _string, "", "write the name of a systemd credential"
+            spec, path, "credential", string, "", "write the name of a systemd credential"
         )
         if credential:
-            found = _read_credential(reader, f"{path}.credential", credential)
+            found = read_credential(reader, f"{path}.credential", credential)
             sources += [
                 (f"{path}.credential", f"URL {n} of the credential {credential}", url)
                 for n, url in enumerate(found, 1)
@@ -632,7 +516,7 @@ def _read_targets(reader: _Reader, data: object) -> dict[str, Target]:
             )
         default_format = "html" if any(u.startswith("mailto") for u in urls) else "markdown"
         fmt = reader.get(
-            spec, path, "format", _string, default_format, f"write one of: {', '.join(FORMATS)}"
+            spec, path, "format", string, default_format, f"write one of: {', '.join(FORMATS)}"
         )
         if fmt not in FORMATS:
             reader.problem(
@@ -646,7 +530,7 @@ def _read_targets(reader: _Reader, data: object) -> dict[str, Target]:
     return targets
 
 
-def _check_urls(reader: _Reader, sources: Sequence[tuple[str, str, str]]) -> None:
+def _check_urls(reader: Reader, sources: Sequence[tuple[str, str, str]]) -> None:
     """Every URL loaded through apprise as it will be when an alert is sent: a URL that
     apprise cannot use would otherwise be found out by the first strike's alert (issue #15)."""
     if not sources:
@@ -664,35 +548,6 @@ def _check_urls(reader: _Reader, sources: Sequence[tuple[str, str, str]]) -> Non
             )
 
 
-def _read_credential(
-    reader: _Reader, path: str, name: str, what: str = "one apprise URL per line"
-) -> list[str]:
-    """A systemd credential (LoadCredential=): one value per line, # comments allowed."""
-    directory = os.environ.get("CREDENTIALS_DIRECTORY")
-    if not directory:
-        reader.problem(
-            path,
-            "names a credential but $CREDENTIALS_DIRECTORY is not set",
-            name,
-            f"add LoadCredential={name}:/etc/credstore/{name} to the unit",
-        )
-        return []
-    try:
-        text = (Path(directory) / name).read_text(encoding="utf-8")
-    except OSError as error:
-        reader.problem(
-            path,
-            f"cannot read the credential: {error.strerror}",
-            name,
-            f"check LoadCredential={name}:… in the unit",
-        )
-        return []
-    urls = [line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")]
-    if not urls:
-        reader.problem(path, "the credential is empty", name, f"put {what} in it")
-    return urls
-
-
 _ROUTE_KEYS = (
     "targets",
     "rules",
@@ -703,21 +558,10 @@ _ROUTE_KEYS = (
     "stop",
     "update_on",
 )
-_UPDATE_FIX = f"write a list of these: {', '.join(CHANGE_KINDS)} (or [] for no updates)"
-
-
-def _change_kinds(value: object) -> tuple[str, ...]:
-    if value == []:
-        return ()
-    kinds = _strings(value)
-    unknown = [kind for kind in kinds if kind not in CHANGE_KINDS]
-    if unknown:
-        raise ValueError(f"names no kind of change: {', '.join(unknown)}")
-    return tuple(dict.fromkeys(kinds))
 
 
 def _read_routes(
-    reader: _Reader,
+    reader: Reader,
     data: object,
     targets: Mapping[str, Target],
     rules: RuleSet,
@@ -732,7 +576,7 @@ def _read_routes(
     for index, entry in enumerate(data):
         path = f"routes[{index}]"
         table = reader.table(entry, path, _ROUTE_KEYS)
-        names = reader.get(table, path, "targets", _strings, NONE, 'write targets = ["slack"]')
+        names = reader.get(table, path, "targets", strings, NONE, 'write targets = ["slack"]')
         if not names:
             reader.problem(f"{path}.targets", "is missing", fix='write targets = ["slack"]')
         for name in names:
@@ -744,7 +588,7 @@ def _read_routes(
                     f"use one of: {', '.join(targets) or '(define [targets.NAME] first)'}",
                 )
         known = rule_ids(rules)
-        wanted = reader.get(table, path, "rules", _strings, NONE, 'write rules = ["strike"]')
+        wanted = reader.get(table, path, "rules", strings, NONE, 'write rules = ["strike"]')
         for rule_id in wanted:
             if rule_id not in known:
                 reader.problem(
@@ -760,32 +604,30 @@ def _read_routes(
                 countries=tuple(
                     c.upper()
                     for c in reader.get(
-                        table, path, "countries", _strings, NONE, 'write e.g. ["IQ", "SY"]'
+                        table, path, "countries", strings, NONE, 'write e.g. ["IQ", "SY"]'
                     )
                 ),
                 governorates=reader.get(
                     table,
                     path,
                     "governorates",
-                    _strings,
+                    strings,
                     NONE,
                     'write e.g. ["Anbar", "Deir ez-Zor"]',
                 ),
-                tags=reader.get(table, path, "tags", _strings, NONE, 'write e.g. ["wire"]'),
+                tags=reader.get(table, path, "tags", strings, NONE, 'write e.g. ["wire"]'),
                 min_score=reader.get(
-                    table, path, "min_score", _number(0, 1), 0.0, "write a score from 0 to 1"
+                    table, path, "min_score", number(0, 1), 0.0, "write a score from 0 to 1"
                 ),
-                stop=reader.get(table, path, "stop", _bool, False, "write true or false"),
-                update_on=reader.get(
-                    table, path, "update_on", _change_kinds, update_on, _UPDATE_FIX
-                ),
+                stop=reader.get(table, path, "stop", boolean, False, "write true or false"),
+                update_on=reader.get(table, path, "update_on", change_kinds, update_on, UPDATE_FIX),
             )
         )
     return tuple(routes)
 
 
 def _check_route_matchers(
-    reader: _Reader, routes: Sequence[Route], feeds: Sequence[Feed], rules: RuleSet
+    reader: Reader, routes: Sequence[Route], feeds: Sequence[Feed], rules: RuleSet
 ) -> None:
     """What a route's matchers name must exist: a country code, a governorate as the gazetteer
     names it (matching is exact, so "anbar" would never match "Anbar"), a tag some feed has.
@@ -839,7 +681,7 @@ _DELIVERY_KEYS = (
 )
 
 
-def _read_delivery(reader: _Reader, data: object) -> Delivery:
+def _read_delivery(reader: Reader, data: object) -> Delivery:
     if data is None:
         return Delivery()
     table = reader.table(data, "delivery", _DELIVERY_KEYS)
@@ -849,7 +691,7 @@ def _read_delivery(reader: _Reader, data: object) -> Delivery:
             table,
             "delivery",
             "timeout",
-            _number(1, 120),
+            number(1, 120),
             base.timeout,
             "write seconds between 1 and 120",
         ),
@@ -873,7 +715,7 @@ def _read_delivery(reader: _Reader, data: object) -> Delivery:
             table,
             "delivery",
             "max_attempts",
-            _count(1, 1000),
+            count(1, 1000),
             base.max_attempts,
             "write from 1 to 1000, e.g. 20",
         ),
@@ -881,7 +723,7 @@ def _read_delivery(reader: _Reader, data: object) -> Delivery:
             table,
             "delivery",
             "ambiguous_resends",
-            _count(0, 10),
+            count(0, 10),
             base.ambiguous_resends,
             "write from 0 to 10, e.g. 2",
         ),
@@ -889,25 +731,25 @@ def _read_delivery(reader: _Reader, data: object) -> Delivery:
             table,
             "delivery",
             "rate_limited_wait",
-            _duration_between(0, 86400),
+            duration_between(0, 86400),
             base.rate_limited_wait,
             'write a duration from "0s" to "1d", e.g. "2m"',
         ),
         workers=reader.get(
-            table, "delivery", "workers", _count(1, 64), base.workers, "write from 1 to 64, e.g. 4"
+            table, "delivery", "workers", count(1, 64), base.workers, "write from 1 to 64, e.g. 4"
         ),
         target_failing_after=reader.get(
             table,
             "delivery",
             "target_failing_after",
-            _duration_between(60, 7 * 86400),
+            duration_between(60, 7 * 86400),
             base.target_failing_after,
             'write a duration from "1m" to "7d", e.g. "15m"',
         ),
     )
 
 
-def _check_delivery(reader: _Reader, delivery: Delivery) -> None:
+def _check_delivery(reader: Reader, delivery: Delivery) -> None:
     """Limits that hold between two values of [delivery]."""
     if delivery.retry_max < delivery.retry_initial:
         reader.problem(
@@ -1004,7 +846,7 @@ def event_word_keys() -> tuple[str, ...]:
     return tuple(field.name for field in fields(EventWords))
 
 
-def _read_event_words(reader: _Reader, data: object) -> EventWords:
+def _read_event_words(reader: Reader, data: object) -> EventWords:
     base = EventWords()
     table = reader.table(data, "events.words", event_word_keys())
     return EventWords(
@@ -1022,7 +864,7 @@ def _read_event_words(reader: _Reader, data: object) -> EventWords:
 _EVENT_MINIMUM = {"common_wording_events": 3}
 
 
-def _read_events(reader: _Reader, data: object) -> EventSettings:
+def _read_events(reader: Reader, data: object) -> EventSettings:
     if data is None:
         return EventSettings()
     base = EventSettings()
@@ -1035,27 +877,27 @@ def _read_events(reader: _Reader, data: object) -> EventSettings:
         if key not in table:
             continue
         if key == "update_on":
-            values[key] = reader.get(table, "events", key, _change_kinds, default, _UPDATE_FIX)
+            values[key] = reader.get(table, "events", key, change_kinds, default, UPDATE_FIX)
         elif key in _EVENT_NAMES:
             convert, fix = _EVENT_NAMES[key]
             values[key] = reader.get(table, "events", key, convert, default, fix)
         elif isinstance(default, bool):
-            values[key] = reader.get(table, "events", key, _bool, default, "write true or false")
+            values[key] = reader.get(table, "events", key, boolean, default, "write true or false")
         elif isinstance(default, tuple):
             values[key] = reader.get(table, "events", key, _ints, default, "write e.g. [2, 5]")
         elif isinstance(default, int):
             low = _EVENT_MINIMUM.get(key, 0)
             values[key] = reader.get(
-                table, "events", key, _count(low), default, f"write a number ≥ {low}"
+                table, "events", key, count(low), default, f"write a number ≥ {low}"
             )
         else:
-            values[key] = reader.get(table, "events", key, _number(0), default, "write a number")
+            values[key] = reader.get(table, "events", key, number(0), default, "write a number")
     settings = EventSettings(**values)
     _check_sides(reader, settings)
     return settings
 
 
-def _check_sides(reader: _Reader, settings: EventSettings) -> None:
+def _check_sides(reader: Reader, settings: EventSettings) -> None:
     """A side is named by an actor group's first name: reports' actors are compared by it
     (events.matching._actor_keys), so a side named by another of a group's names would never be
     found."""
@@ -1077,7 +919,7 @@ _TOP_KEYS = ("watcher", "feeds", "targets", "routes", "delivery", "events", "det
 def parse_config(text: str, file: str = "<config>") -> Config:
     """Validate a config file's text; raise ConfigError listing every problem."""
     data = _toml(text, file)
-    reader = _Reader(file)
+    reader = Reader(file)
     reader.table(data, "", _TOP_KEYS)
     settings = _read_settings(reader, data.get("watcher", {}))
     feeds = _read_feeds(reader, data.get("feeds"), settings)
