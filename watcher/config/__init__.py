@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
+from watcher.config.feeds import Feed, read_feeds
 from watcher.config.reading import (
     NONE,
     UPDATE_FIX,
@@ -25,7 +26,6 @@ from watcher.config.reading import (
     number,
     parse_duration,
     read_credential,
-    read_interval,
     string,
     strings,
 )
@@ -50,16 +50,6 @@ __all__ = [
 
 
 FORMATS = ("text", "markdown", "html")
-
-
-@dataclass(frozen=True)
-class Feed:
-    url: str
-    name: str
-    interval: float
-    tags: tuple[str, ...] = ()
-    fetch_articles: bool = True
-    language: str | None = None  # "ar" or "en"; None: told from each item's text
 
 
 @dataclass(frozen=True)
@@ -117,78 +107,6 @@ class Config:
 
 def rule_ids(rules: RuleSet) -> set[str]:
     return {rule.id for rule in rules.rules}
-
-
-def _http_url(value: object) -> str:
-    url = string(value)
-    if not re.match(r"^https?://[^/\s]+", url, re.IGNORECASE):
-        raise ValueError("must be an http:// or https:// URL")
-    return url
-
-
-_FEED_KEYS = ("url", "name", "interval", "tags", "fetch_articles", "language")
-# The languages the detection rules read (issue #12).
-LANGUAGES = ("ar", "en")
-
-
-def _language(value: object) -> str:
-    if value not in LANGUAGES:
-        raise ValueError("unknown language")
-    return str(value)
-
-
-def _read_feeds(reader: Reader, data: object, settings: Settings) -> tuple[Feed, ...]:
-    if data is None or data == []:
-        reader.problem(
-            "feeds", "no feeds are configured", fix='add [[feeds]] tables with url = "…"'
-        )
-        return ()
-    if not isinstance(data, list):
-        reader.problem("feeds", "must be an array of tables", data, "write [[feeds]] tables")
-        return ()
-    feeds: list[Feed] = []
-    seen: dict[str, int] = {}
-    for index, entry in enumerate(data):
-        path = f"feeds[{index}]"
-        table = reader.table(entry, path, _FEED_KEYS)
-        if "url" not in table:
-            reader.problem(f"{path}.url", "is missing", fix='write url = "https://…/feed.xml"')
-        url = reader.get(table, path, "url", _http_url, "", "write the feed's http(s) URL")
-        if url in seen:
-            reader.problem(f"{path}.url", f"repeats feeds[{seen[url]}]", url, "list each feed once")
-        # Every key is checked even when the url is bad, so that one run reports them all.
-        feed = Feed(
-            url=url,
-            name=reader.get(table, path, "name", string, _default_name(url), "write a short name"),
-            interval=read_interval(reader, table, path, "interval", settings.default_interval),
-            tags=reader.get(table, path, "tags", strings, NONE, 'write e.g. ["wire", "iraq"]'),
-            fetch_articles=reader.get(
-                table,
-                path,
-                "fetch_articles",
-                boolean,
-                settings.fetch_articles,
-                "write true or false",
-            ),
-            language=reader.get(
-                table,
-                path,
-                "language",
-                _language,
-                None,
-                "write one of: " + ", ".join(f'"{code}"' for code in LANGUAGES),
-            ),
-        )
-        if url and url not in seen:
-            seen[url] = index
-            feeds.append(feed)
-    return tuple(feeds)
-
-
-def _default_name(url: str) -> str:
-    """A default feed name: the host, and the path when it says more than "/"."""
-    rest = re.sub(r"^https?://(www\.)?", "", url, flags=re.IGNORECASE).rstrip("/")
-    return rest[:60]
 
 
 _TARGET_KEYS = ("url", "urls", "env", "credential", "format")
@@ -646,7 +564,7 @@ def parse_config(text: str, file: str = "<config>") -> Config:
     reader = Reader(file)
     reader.table(data, "", _TOP_KEYS)
     settings = read_settings(reader, data.get("watcher", {}))
-    feeds = _read_feeds(reader, data.get("feeds"), settings)
+    feeds = read_feeds(reader, data.get("feeds"), settings)
     targets = _read_targets(reader, data.get("targets"))
     if "detection" in data:
         rules, problems = load_rules(data["detection"], file)
