@@ -65,14 +65,14 @@ def _keys(table: dict[str, object], prefix: str = "") -> set[str]:
 def test_every_config_key_is_documented_in_the_example() -> None:
     """Each key the loader accepts appears in config.example.toml, set or in a comment."""
     from watcher import config as module
-    from watcher.config import feeds, settings
+    from watcher.config import feeds, settings, targets
 
     example = (ROOT / "config.example.toml").read_text()
     documented = set(re.findall(r"^#?\s*([a-z_]+)\s*=", example, re.MULTILINE))
     accepted = {
         *settings._SETTINGS_KEYS,
         *feeds._FEED_KEYS,
-        *module._TARGET_KEYS,
+        *targets._TARGET_KEYS,
         *module._ROUTE_KEYS,
         *module._DELIVERY_KEYS,
         *module.event_keys(),

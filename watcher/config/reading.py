@@ -25,7 +25,6 @@ MIN_INTERVAL = 60.0
 MAX_DURATION = 10 * 366 * 86400.0
 NONE: tuple[str, ...] = ()
 
-
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d)?\s*$")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, None: 1}
 
