@@ -131,7 +131,7 @@ class HttpClient:
     ) -> None:
         """`idle_per_host`: idle connections kept per scheme, host and port, at most as many as
         may be busy there at once. Raises ValueError for a malformed CIDR in allow_private
-        (config.py reports it first)."""
+        (config/settings.py reports it first)."""
         self.allow_private: tuple[Network, ...] = tuple(
             ipaddress.ip_network(cidr, strict=False) for cidr in allow_private
         )

@@ -2,6 +2,20 @@
 
 Each table maps to one dataclass. Every problem in a file is collected and raised at once as a
 `ConfigError` whose lines name the file, the key path, the bad value and what to write instead.
+
+One module a table, so that a key is found next to the code that reads it:
+    settings   [watcher]                 -> Settings (state, polling, listeners, web view token)
+    feeds      [[feeds]]                 -> Feed
+    targets    [targets.NAME]            -> Target (apprise URLs: file, environment, credential)
+    routes     [[routes]]                -> Route (what a route names must exist)
+    delivery   [delivery]                -> Delivery
+    events     [events], [events.words]  -> watcher.events.EventSettings
+[detection] is read by watcher.detection.load_rules. `reading` holds how one value is read
+(`Reader`, the value parsers) and the helpers that more than one table needs; a helper that one
+table needs stays in that table's module. This module joins them: `parse_config` reads the
+tables in the order their references need (a feed's defaults are in [watcher]; a route names
+targets, rules and feeds' tags, and defaults to [events].update_on), and re-exports the names
+that the rest of watcher imports.
 """
 
 from __future__ import annotations
