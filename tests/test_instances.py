@@ -14,6 +14,7 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, select, text, update
 
+from tests.daemons import Start
 from tests.httpserver import LoopbackServer
 from tests.receivers import HttpReceiver, SmtpReceiver
 from tests.test_end_to_end import EXPECTED, HISTORY, NEW, publish, slack_texts, write_config
@@ -318,3 +319,28 @@ def test_a_feed_taken_over_alerts_nothing_twice(
     assert len(delivered) == len(EXPECTED)
     for place in EXPECTED.values():
         assert sum(place in text for text in delivered) == 1, (place, delivered)
+
+
+def test_a_running_instance_is_counted_alive_until_it_stops(
+    tmp_path: Path, postgres_url: str, watcher_run: Start
+) -> None:
+    """`watcher run` on a shared database says it is alive before it is ready, so that its
+    first polls know its share, and a clean stop takes it off the instances alive."""
+    config = tmp_path / "watcher.toml"
+    config.write_text(
+        f'[watcher]\nstate_directory = "{tmp_path / "state"}"\ndatabase = "{postgres_url}"\n'
+        f'[[feeds]]\nurl = "https://feeds.example/a.xml"\ninterval = "1h"\n'
+    )
+    store = open_store(postgres_url)
+
+    def alive() -> set[str]:
+        with store.transaction() as db:
+            return set(db.execute(select(instances.c.name)).scalars())
+
+    daemon = watcher_run(config)
+    daemon.systemd.wait_for("READY=1")
+    [name] = alive()
+    assert name.endswith(str(tmp_path / "state"))
+    daemon.stop()
+    assert alive() == set()
+    store.engine.dispose()
