@@ -12,7 +12,7 @@ import time
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import create_engine, select, text, update
+from sqlalchemy import create_engine, insert, select, text, update
 
 from tests.daemons import Start
 from tests.httpserver import LoopbackServer
@@ -145,7 +145,8 @@ def move_lease_end(url: str, ids: list[int], to: datetime) -> None:
 
 def test_the_feeds_are_shared_out_evenly_among_the_instances_alive(postgres_url: str) -> None:
     """An instance restarted after the others took its feeds over gets its share back within
-    one interval, and no feed is polled twice in that interval."""
+    one interval: each feed is handed over after a poll, free one interval after that poll
+    began, and the one below its share takes it first."""
     urls = [f"https://{n}.example/feed" for n in range(6)]
     one, two = (open_store(postgres_url, instance=name) for name in ("one", "two"))
     # The second made the rows, so it believes they hold no items.
@@ -164,47 +165,59 @@ def test_the_feeds_are_shared_out_evenly_among_the_instances_alive(postgres_url:
         listed=[],
         quiet=[(item, "baseline")],
     )
-    two.attend(len(urls))
-    one.attend(len(urls))  # two alive: a share is 3 feeds
-    # At its polls, the instance over its share polls each feed and hands it over, free one
-    # interval on, until it holds its share; then it renews.
+    two.check_in(len(urls))
+    one.check_in(len(urls))  # two alive: a share is 3 feeds, and the second holds none
+    # Over its share, the first polls each feed and hands it over after the poll, until it
+    # holds its share; then it renews.
     before = now()
-    assert all(one.take_feed(i, LEASE, INTERVAL).taken for i in ids)
+    polls = [one.take_feed(i, LEASE, INTERVAL) for i in ids]
     after = now()
+    assert all(poll.taken for poll in polls)
+    handing = [i for i, poll in zip(ids, polls, strict=True) if poll.hand_over_at is not None]
+    assert handing == ids[:3]
+    free_from = [poll.hand_over_at for poll in polls[:3]]
+    assert all(at is not None and before + INTERVAL <= at <= after + INTERVAL for at in free_from)
+    # While it polls, the feed is its own.
+    polling = two.take_feed(handing[0], LEASE, INTERVAL)
+    assert not polling.taken and polling.until == polls[0].until
+    for feed_id, at in zip(handing, free_from, strict=True):
+        assert at is not None
+        one.hand_over(feed_id, at)
     held = leases(postgres_url)
-    handed = [i for i in ids if held[i][0] is None]
-    assert handed == ids[:3]
-    assert all(before + INTERVAL <= held[i][1] <= after + INTERVAL for i in handed)
+    assert [held[i] for i in handing] == [(None, at) for at in free_from]
     assert {held[i][0] for i in ids[3:]} == {"one"}
-    # Until then nobody polls it, and the moment to try again is that interval's end.
-    early = two.take_feed(handed[0], LEASE, INTERVAL)
-    assert not early.taken and early.until == held[handed[0]][1]
-    # An interval on, the instance below its share takes it at once; one at its share leaves it
-    # to the others for a moment, and then takes it.
-    move_lease_end(postgres_url, handed, now())
-    assert two.take_feed(handed[0], LEASE, INTERVAL).taken
-    # and reads what the first recorded, not what it had believed.
-    assert two.seen(handed[0], ["guid:1"], []) == {"guid:1"}
+    # Then nobody polls it until one interval after that poll began.
+    early = two.take_feed(handing[0], LEASE, INTERVAL)
+    assert not early.taken and early.until == free_from[0]
+    # From then, the instance below its share takes it at once, and reads what the first
+    # recorded, not what it had believed; one at its share leaves it to the others for a
+    # moment, and then takes it.
+    move_lease_end(postgres_url, handing, now())
+    assert two.take_feed(handing[0], LEASE, INTERVAL).taken
+    assert two.seen(handing[0], ["guid:1"], []) == {"guid:1"}
     assert two.feed_state(urls[0]).etag == '"e1"'
-    waiting = one.take_feed(handed[1], LEASE, INTERVAL)
+    waiting = one.take_feed(handing[1], LEASE, INTERVAL)
     assert (
-        not waiting.taken and waiting.until == leases(postgres_url)[handed[1]][1] + HANDOVER_GRACE
+        not waiting.taken and waiting.until == leases(postgres_url)[handing[1]][1] + HANDOVER_GRACE
     )
-    assert two.take_feed(handed[1], LEASE, INTERVAL).taken
-    move_lease_end(postgres_url, [handed[2]], now() - HANDOVER_GRACE)
-    assert one.take_feed(handed[2], LEASE, INTERVAL).taken, "taken back when no other took it"
-    # A dead instance's feeds are taken over by whoever comes first, share or not.
+    assert two.take_feed(handing[1], LEASE, INTERVAL).taken
+    move_lease_end(postgres_url, [handing[2]], now() - HANDOVER_GRACE)
+    assert one.take_feed(handing[2], LEASE, INTERVAL).taken, "taken back when no other took it"
+    # A dead instance's feeds are taken over by whoever comes first, over its share or not.
     store = open_store(postgres_url)
     with store.transaction() as db:
+        db.execute(insert(feeds).values(url="https://6.example/feed", current_url="x", polls=0))
         db.execute(
             update(feeds)
-            .where(feeds.c.id == ids[5])
+            .where(feeds.c.url == "https://6.example/feed")
             .values(lease_owner="three", lease_until=now() - timedelta(seconds=1))
         )
-    assert one.take_feed(ids[5], LEASE, INTERVAL).taken, "at its share, and taken all the same"
+        dead_ones = db.execute(select(feeds.c.id).where(feeds.c.lease_owner == "three")).scalar()
+    assert dead_ones is not None
+    assert one.take_feed(dead_ones, LEASE, INTERVAL).taken, "over its share, and taken all the same"
     # A clean stop ends the instance's leases and takes it off the instances alive.
     three = open_store(postgres_url, instance="three")
-    three.attend(len(urls))
+    three.check_in(len(urls))
     assert two.release_feeds() == 2
     for engine in (one.engine, two.engine, three.engine):
         engine.dispose()
@@ -212,6 +225,50 @@ def test_the_feeds_are_shared_out_evenly_among_the_instances_alive(postgres_url:
         alive = set(db.execute(select(instances.c.name)).scalars())
     store.engine.dispose()
     assert alive == {"one", "three"}
+
+
+def test_polls_at_once_hand_over_only_what_is_over_the_share(postgres_url: str) -> None:
+    urls = [f"https://{n}.example/feed" for n in range(8)]
+    one, two = (open_store(postgres_url, instance=name) for name in ("one", "two"))
+    one.load_feeds(urls)
+    ids = [one.feed_state(url).id for url in urls]
+    assert all(one.take_feed(i, LEASE, INTERVAL).taken for i in ids)
+    two.check_in(len(urls))
+    one.check_in(len(urls))  # a share is 4
+    polls = []
+    threads = [
+        threading.Thread(target=lambda i=i: polls.append(one.take_feed(i, LEASE, INTERVAL)))
+        for i in ids
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sum(poll.hand_over_at is not None for poll in polls) == 4
+    for store in (one, two):
+        store.engine.dispose()
+
+
+def test_feeds_taken_back_after_a_restart_count_towards_the_share(postgres_url: str) -> None:
+    urls = [f"https://{n}.example/feed" for n in range(8)]
+    one, two = (open_store(postgres_url, instance=name) for name in ("one", "two"))
+    one.load_feeds(urls)
+    ids = [one.feed_state(url).id for url in urls]
+    assert all(one.take_feed(i, LEASE, INTERVAL).taken for i in ids[:4])
+    assert all(two.take_feed(i, LEASE, INTERVAL).taken for i in ids[4:])
+    # The first stops cleanly and starts again under its name: its leases have ended.
+    assert one.release_feeds() == 4
+    one.engine.dispose()
+    one = open_store(postgres_url, instance="one")
+    two.check_in(len(urls))
+    one.check_in(len(urls))  # two alive: a share is 4
+    assert all(one.take_feed(i, LEASE, INTERVAL).taken for i in ids[:4])
+    # Now at its share, it leaves a feed the second hands over to others for a moment.
+    two.take_feed(ids[4], LEASE, INTERVAL)
+    two.hand_over(ids[4], now() - timedelta(seconds=1))
+    assert not one.take_feed(ids[4], LEASE, INTERVAL).taken
+    for store in (one, two):
+        store.engine.dispose()
 
 
 def test_instances_starting_together_make_each_feed_once(postgres_url: str) -> None:

@@ -58,10 +58,11 @@ class Daemon:
         self.ctx = Context(config=config, store=store, client=make_client(config))
         self.scheduler = BackgroundScheduler(
             # Polls can take minutes (articles, per-host slots): the sender, the heartbeat that
-            # gates the watchdog and the pruner get threads of their own.
+            # gates the watchdog, the pruner and the check-in with a shared database get threads
+            # of their own.
             executors={
                 "default": ThreadPoolExecutor(self.workers),
-                "control": ThreadPoolExecutor(3),
+                "control": ThreadPoolExecutor(4),
             },
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
             timezone="UTC",
@@ -106,12 +107,12 @@ class Daemon:
         if forgotten:
             log.info("forgot %d items and records older than %s", forgotten, retention)
 
-    def _attend(self) -> None:
+    def _check_in(self) -> None:
         """On a shared database: this instance is alive, and learns its share of the feeds."""
         try:
-            self.ctx.store.attend(len(self.ctx.config.feeds))
+            self.ctx.store.check_in(len(self.ctx.config.feeds))
         except OperationalError as error:
-            log.warning("heartbeat to the shared database failed, retrying: %s", error.orig)
+            log.warning("check-in with the shared database failed, retrying: %s", error.orig)
 
     def _beat(self) -> None:
         self.heartbeat = time.monotonic()
@@ -160,7 +161,7 @@ class Daemon:
                 self.ctx.config.delivery.ambiguous_resends,
             )
         self.ctx.store.load_feeds([feed.url for feed in self.ctx.config.feeds])
-        self._attend()  # the share of the feeds is known before the first poll
+        self._check_in()  # the share of the feeds is known before the first poll
         self._schedule_feeds(self.ctx.config.feeds, self.ctx.config.settings.jitter)
         self.scheduler.add_job(
             self._send,
@@ -178,9 +179,9 @@ class Daemon:
         )
         if self.ctx.store.shared:
             self.scheduler.add_job(
-                self._attend,
+                self._check_in,
                 IntervalTrigger(seconds=PRESENCE.total_seconds() / 4),
-                id="attend",
+                id="check-in",
                 executor="control",
             )
         self.scheduler.add_job(

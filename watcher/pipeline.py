@@ -85,7 +85,8 @@ class FeedResult:
     detections: int = 0
     alerts: int = 0
     error: str | None = None
-    # elsewhere: when the other instance's lease runs out, the moment to try the feed again
+    # elsewhere: the moment to try the feed again (when the other instance's lease runs out, or
+    # when a feed handed over is free to this instance)
     held_until: datetime | None = None
 
 
@@ -114,6 +115,16 @@ def run_feed(ctx: Context, feed: Feed) -> FeedResult:
     )
     if not lease.taken:
         return FeedResult(feed.name, "elsewhere", held_until=lease.until)
+    result = _poll(ctx, feed)
+    if lease.hand_over_at is not None:
+        # This instance holds more than its share of the feeds: the next poll is another's.
+        store.hand_over(state.id, lease.hand_over_at)
+    return result
+
+
+def _poll(ctx: Context, feed: Feed) -> FeedResult:
+    """The poll of a feed this instance holds: fetch, items, detections, alerts, the row."""
+    store = ctx.store
     state = store.feed_state(feed.url)  # read afresh when the feed was taken over
     if state.retired:
         return FeedResult(feed.name, "retired", error=state.retired)

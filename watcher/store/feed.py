@@ -52,19 +52,23 @@ class FeedState:
 
 @dataclass(frozen=True)
 class FeedLease:
-    """`Store.take_feed`'s answer: whether this instance polls the feed now, and when the
-    lease of the instance that does runs out (None on SQLite, or when another instance was
-    taking the feed at that very moment)."""
+    """`Store.take_feed`'s answer: whether this instance polls the feed now; if not, the moment
+    to try again (None on SQLite); if so, and it holds more than its share of the feeds, the
+    moment from which the feed is free to the others once this poll is done (`hand_over`)."""
 
     taken: bool
     until: datetime | None
+    hand_over_at: datetime | None = None
 
 
-# An instance counts as alive while its last heartbeat (`FeedStore.attend`) is this recent.
+# An instance counts as alive while its last check-in (`FeedStore.check_in`) is this recent.
 PRESENCE = timedelta(minutes=2)
-# How long an instance that holds its share of the feeds leaves a handed-over feed to one that
-# holds fewer, before it takes the feed itself.
+# How long an instance at or over its share of the feeds leaves a feed handed over to one below
+# it, before it takes the feed itself.
 HANDOVER_GRACE = timedelta(seconds=10)
+# A feed's row another instance is claiming at this very moment is asked about again this soon,
+# to learn until when that one holds it.
+CLAIMED_RETRY = timedelta(seconds=1)
 
 
 # Every poll writes this; built once, because building it costs more than running it
@@ -128,11 +132,13 @@ class FeedStore(ItemStore):
         # an instance writes a feed's row only while it holds the lease, and a feed taken over
         # is read afresh (`take_feed`).
         self._states: dict[str, FeedState] = {}
-        # On a shared database: this instance's fair share of the feeds and how many leases it
-        # holds, as of its last heartbeat and its takes and hand-overs since (`attend`). No
-        # share is known before the first heartbeat, and then none is handed over.
+        # On a shared database: this instance's fair share of the feeds, how many leases it
+        # holds (less those it is handing over) and whether another instance alive holds fewer
+        # than a share, as of its last check-in and its takes and hand-overs since. No share
+        # is known before the first check-in, and then none is handed over.
         self._share: int | None = None
         self._held = 0
+        self._others_below = False
 
     def feed_state(self, url: str) -> FeedState:
         """The stored state of a configured feed, creating it on first sight.
@@ -179,85 +185,99 @@ class FeedStore(ItemStore):
     def take_feed(self, feed_id: int, lease: timedelta, interval: timedelta) -> FeedLease:
         """May this instance poll the feed now? On a shared database (PostgreSQL) the feed's
         lease is taken or renewed for `lease` when it is free, expired or already this
-        instance's, else another instance polls it and the answer says until when its lease
-        runs, the moment to try again. The row is claimed with FOR UPDATE SKIP LOCKED, so that
-        two instances never wait on each other for it.
+        instance's; else the answer says when to try again: when the other instance's lease
+        runs out. The row is claimed with FOR UPDATE SKIP LOCKED, so that two instances never
+        wait on each other for it.
 
-        The feeds are shared out evenly among the instances alive (`attend`): an instance that
-        holds more than its share polls a feed of its own this time and hands it over, free to
-        the others one `interval` on, so that it is polled once an interval all the same; an
-        instance below its share takes it then, one at its share `HANDOVER_GRACE` later (the
-        one that handed it over takes it back if no other has). A dead instance's feeds are
-        taken over by whichever comes first, as soon as their leases run out.
+        The feeds are shared out evenly among the instances alive (`check_in`): an instance
+        that holds more than its share, while another holds less, polls a feed of its own this
+        time and then hands it over (`hand_over`), free to the others one `interval` after
+        this poll began, so that it is polled once an interval all the same. An instance below
+        its share takes such a feed as soon as it is free, one at or over its share
+        `HANDOVER_GRACE` later (the one that handed it over takes it back if no other has). A
+        dead instance's feeds are taken by whoever comes first, as soon as their leases run out.
 
-        A feed taken over from another instance is read afresh: this process's copy of its row
+        A feed last polled by another instance is read afresh: this process's copy of its row
         (ETag, failures) and its belief that the row holds no items may both be out of date.
         One instance alone on SQLite always may."""
         if not self.shared:
             return FeedLease(taken=True, until=None)
         moment = clock.now()
-        with self.transaction(durable=False) as db:
+        with self.transaction(durable=False) as db:  # holds self._turn: the counts move with it
             row = db.execute(
                 select(feeds.c.lease_owner, feeds.c.lease_until)
                 .where(feeds.c.id == feed_id)
                 .with_for_update(skip_locked=True)
             ).first()
-            if row is None:
-                return FeedLease(taken=False, until=None)  # another is taking it now
+            if row is None:  # another instance is claiming it now
+                return FeedLease(taken=False, until=moment + CLAIMED_RETRY)
             owner, until = row.lease_owner, clock.aware(row.lease_until)
-            # Never leased: no instance has polled it, so nothing this process believes of it
-            # can be out of date.
-            polled_elsewhere = owner != self.instance and until is not None
             if owner not in (None, self.instance) and until is not None and until > moment:
                 return FeedLease(taken=False, until=until)
             if owner is None and until is not None:  # handed over
                 ready = until if self._below_share() else until + HANDOVER_GRACE
                 if ready > moment:
                     return FeedLease(taken=False, until=ready)
-            hand_over = owner == self.instance and self._over_share()
-            until = moment + (interval if hand_over else lease)
+            counted = owner == self.instance and until is not None and until > moment
+            hand_over = counted and self._over_share()
             db.execute(
                 update(feeds)
                 .where(feeds.c.id == feed_id)
-                .values(lease_owner=None if hand_over else self.instance, lease_until=until)
+                .values(lease_owner=self.instance, lease_until=moment + lease)
             )
-        with self._turn:
-            if owner != self.instance:
-                self._held += 1
-            elif hand_over:
+            if hand_over:
                 self._held -= 1
-        if polled_elsewhere:
-            # Taken over, or handed over to this one: another instance may have recorded items
-            # and polled since.
+            elif not counted:
+                self._held += 1
+        # Never leased (until is None): no instance has polled it yet.
+        if owner != self.instance and until is not None:
             with self._turn:
                 self._forget(feed_id)
                 self._itemless.discard(feed_id)
-        return FeedLease(taken=True, until=until)
+        return FeedLease(
+            taken=True, until=moment + lease, hand_over_at=moment + interval if hand_over else None
+        )
 
-    def attend(self, configured: int) -> None:
-        """This instance's heartbeat on a shared database: say it is alive, forget instances
-        not seen for `PRESENCE`, and learn its fair share of the `configured` feeds (all of
-        them over the instances alive, rounded up) and how many leases it holds. Run every
-        `PRESENCE` / 4 by the daemon. (SQLite: nothing.)"""
+    def hand_over(self, feed_id: int, free_from: datetime) -> None:
+        """After a poll that `take_feed` said to hand over: the feed is no instance's, and free
+        to the others from `free_from` (at once if that has passed)."""
+        with self.transaction(durable=False) as db:
+            db.execute(
+                update(feeds)
+                .where(feeds.c.id == feed_id, feeds.c.lease_owner == self.instance)
+                .values(lease_owner=None, lease_until=free_from)
+            )
+
+    def check_in(self, configured: int) -> None:
+        """On a shared database, every `PRESENCE` / 4: say this instance is alive, forget the
+        instances not seen for `PRESENCE` (by the database's clock), and learn this one's share
+        of the `configured` feeds (all of them over the instances alive, rounded up), how many
+        leases it holds and whether another instance alive holds fewer than a share. Every
+        instance is expected to have the same feeds. (SQLite: nothing.)"""
         if not self.shared:
             return
         moment = clock.now()
-        with self.transaction(durable=False) as db:
+        with self.transaction(durable=False) as db:  # holds self._turn: the counts move with it
             db.execute(
                 postgresql.insert(instances)
-                .values(name=self.instance, seen=moment)
-                .on_conflict_do_update(index_elements=[instances.c.name], set_={"seen": moment})
+                .values(name=self.instance, seen=func.now())
+                .on_conflict_do_update(index_elements=[instances.c.name], set_={"seen": func.now()})
             )
-            db.execute(delete(instances).where(instances.c.seen < moment - PRESENCE))
-            alive = db.execute(select(func.count()).select_from(instances)).scalar_one()
-            held = db.execute(
-                select(func.count())
-                .select_from(feeds)
-                .where(feeds.c.lease_owner == self.instance, feeds.c.lease_until > moment)
-            ).scalar_one()
-        with self._turn:
-            self._share = -(-configured // max(1, int(alive)))
-            self._held = int(held)
+            db.execute(delete(instances).where(instances.c.seen < func.now() - PRESENCE))
+            alive = list(db.execute(select(instances.c.name)).scalars())
+            held: dict[str, int] = {
+                owner: count
+                for owner, count in db.execute(
+                    select(feeds.c.lease_owner, func.count())
+                    .where(feeds.c.lease_owner.in_(alive), feeds.c.lease_until > moment)
+                    .group_by(feeds.c.lease_owner)
+                )
+            }
+            self._share = -(-configured // max(1, len(alive)))
+            self._held = held.get(self.instance, 0)
+            self._others_below = any(
+                held.get(name, 0) < self._share for name in alive if name != self.instance
+            )
 
     def _below_share(self) -> bool:
         with self._turn:
@@ -265,12 +285,12 @@ class FeedStore(ItemStore):
 
     def _over_share(self) -> bool:
         with self._turn:
-            return self._share is not None and self._held > self._share
+            return self._share is not None and self._held > self._share and self._others_below
 
     def release_feeds(self) -> int:
-        """At a clean stop, end this instance's leases now and leave the instances alive, so
-        that the others take its feeds at their next polls and share them out among
-        themselves; returns how many leases. (SQLite: none.)"""
+        """At a clean stop, end this instance's leases now and remove its row from
+        `instances`, so that the others take its feeds at their next polls and share them out
+        without it; returns how many leases. (SQLite: none.)"""
         if not self.shared:
             return 0
         moment = clock.now()
@@ -281,7 +301,6 @@ class FeedStore(ItemStore):
                 .values(lease_until=moment)
             )
             db.execute(delete(instances).where(instances.c.name == self.instance))
-        with self._turn:
             self._held = 0
         return int(result.rowcount or 0)
 
