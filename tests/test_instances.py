@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -23,7 +26,14 @@ from watcher.cli import main
 from watcher.config import parse_config
 from watcher.daemon import Daemon
 from watcher.feeds import Item
-from watcher.pipeline import TAKEOVER_WITHIN, feed_lease
+from watcher.pipeline import (
+    TAKEOVER_WITHIN,
+    Context,
+    FeedResult,
+    feed_lease,
+    make_client,
+    run_feed,
+)
 from watcher.store import feeds, instances, now, open_store
 from watcher.store.feed import HANDOVER_GRACE
 
@@ -401,3 +411,44 @@ def test_a_running_instance_is_counted_alive_until_it_stops(
     daemon.stop()
     assert alive() == set()
     store.engine.dispose()
+
+
+def test_the_lease_is_taken_only_with_a_slot_for_the_fetch(
+    tmp_path: Path, postgres_url: str
+) -> None:
+    """An instance that waits for one of the host's slots has not taken the feed's lease yet:
+    dead in that wait, it keeps the feed from nobody."""
+    reached, go = threading.Event(), threading.Event()
+
+    @dataclass
+    class WaitingForASlot(Context):
+        @contextmanager
+        def host_slot(self, url: str) -> Iterator[None]:
+            reached.set()
+            assert go.wait(10)  # the other polls that hold the host's slots
+            with super().host_slot(url):
+                yield
+
+    with LoopbackServer() as server:
+        server.routes["/feed.xml"] = (200, {"Content-Type": "application/rss+xml"}, FEED)
+        config = parse_config(
+            f'[watcher]\nstate_directory = "{tmp_path}"\ndatabase = "{postgres_url}"\n'
+            'allow_private_networks = ["127.0.0.1/32"]\n'
+            f'[[feeds]]\nurl = "{server.url("/feed.xml")}"\ninterval = "10m"\n'
+        )
+        [feed] = config.feeds
+        one = open_store(postgres_url, instance="one")
+        ctx = WaitingForASlot(config=config, store=one, client=make_client(config))
+        results: list[FeedResult] = []
+        poller = threading.Thread(target=lambda: results.append(run_feed(ctx, feed)))
+        poller.start()
+        assert reached.wait(10)
+        two = open_store(postgres_url, instance="two")
+        assert two.take_feed(two.feed_state(feed.url).id, LEASE, INTERVAL).taken
+        go.set()
+        poller.join()
+        assert [r.status for r in results] == ["elsewhere"]
+        assert server.requests == []
+        ctx.client.close()
+    for store in (one, two):
+        store.engine.dispose()

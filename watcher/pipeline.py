@@ -26,7 +26,7 @@ from watcher.config import Config, Feed, Settings
 from watcher.detection import Detection, detect
 from watcher.detection.arabic import has_arabic
 from watcher.errors import FetchError, ParseError
-from watcher.feeds import PARSE_MODULES, Item, poll_feed
+from watcher.feeds import PARSE_MODULES, FeedPoll, Item, poll_feed
 from watcher.http import HttpClient
 from watcher.silences import muted_targets
 from watcher.store import Delivery, FeedState, Store, now, url_digest
@@ -107,37 +107,52 @@ def run_feed(ctx: Context, feed: Feed) -> FeedResult:
     """Poll one feed and take each new item through to the outbox. Never raises for bad input."""
     store = ctx.store
     state = store.feed_state(feed.url)
-    # On a database several instances share, the one holding the feed's lease polls it.
-    lease = store.take_feed(
-        state.id,
-        feed_lease(feed, ctx.config.settings) - TAKEOVER_WITHIN,
-        timedelta(seconds=feed.interval),
-    )
-    if not lease.taken:
-        return FeedResult(feed.name, "elsewhere", held_until=lease.until)
-    result = _poll(ctx, feed)
+    with ctx.host_slot(state.current_url):
+        # On a database several instances share, the one holding the feed's lease polls it.
+        # The lease is taken with a slot for the fetch in hand: taken before a wait for one, by
+        # an instance that died in the wait, it would keep the feed from the others for one
+        # lease time after the wait rather than after the feed's last poll.
+        lease = store.take_feed(
+            state.id,
+            feed_lease(feed, ctx.config.settings) - TAKEOVER_WITHIN,
+            timedelta(seconds=feed.interval),
+        )
+        if not lease.taken:
+            return FeedResult(feed.name, "elsewhere", held_until=lease.until)
+        state = store.feed_state(feed.url)  # read afresh when the feed was taken over
+        fetched = _fetch(ctx, state)
+    result = _poll(ctx, feed, state, fetched)
     if lease.hand_over_at is not None:
         # This instance holds more than its share of the feeds: the next poll is another's.
         store.hand_over(state.id, lease.hand_over_at)
     return result
 
 
-def _poll(ctx: Context, feed: Feed) -> FeedResult:
-    """The poll of a feed this instance holds: fetch, items, detections, alerts, the row."""
-    store = ctx.store
-    state = store.feed_state(feed.url)  # read afresh when the feed was taken over
-    if state.retired:
-        return FeedResult(feed.name, "retired", error=state.retired)
-    if state.not_before and now() < state.not_before:
-        return FeedResult(feed.name, "waiting")
+def _fetch(ctx: Context, state: FeedState) -> FeedPoll | FetchError | None:
+    """The feed's conditional GET and parse, or why it failed; None for a feed retired or
+    waiting out a backoff."""
+    if state.retired or (state.not_before and now() < state.not_before):
+        return None
     try:
-        with ctx.host_slot(state.current_url):
-            poll = poll_feed(ctx.client, state.current_url, state.etag, state.last_modified)
+        return poll_feed(ctx.client, state.current_url, state.etag, state.last_modified)
     except FetchError as error:
-        return _feed_failed(ctx, feed, state, error)
+        return error
     except ParseError as error:
-        return _feed_failed(ctx, feed, state, FetchError(state.current_url, str(error)))
+        return FetchError(state.current_url, str(error))
 
+
+def _poll(
+    ctx: Context, feed: Feed, state: FeedState, fetched: FeedPoll | FetchError | None
+) -> FeedResult:
+    """What a poll of a feed this instance holds brought: items, detections, alerts, the row."""
+    store = ctx.store
+    if fetched is None:
+        if state.retired:
+            return FeedResult(feed.name, "retired", error=state.retired)
+        return FeedResult(feed.name, "waiting")
+    if isinstance(fetched, FetchError):
+        return _feed_failed(ctx, feed, state, fetched)
+    poll = fetched
     if poll.permanent_url and poll.permanent_url != state.current_url:
         log.warning(
             "feed %s moved permanently to %s; update its url in the config",
