@@ -23,7 +23,7 @@ from tests.receivers import HttpReceiver, SmtpReceiver
 from tests.test_end_to_end import EXPECTED, HISTORY, NEW, publish, slack_texts, write_config
 from tests.test_store import _store_with_alert
 from watcher.cli import main
-from watcher.config import parse_config
+from watcher.config import Config, parse_config
 from watcher.daemon import Daemon
 from watcher.feeds import Item
 from watcher.pipeline import (
@@ -93,6 +93,16 @@ def test_one_instance_polls_a_feed_until_its_lease_runs_out(postgres_url: str) -
     assert second.release_feeds() == 0, "nothing of its own left"
 
 
+def one_feed(tmp_path: Path, postgres_url: str, server: LoopbackServer) -> Config:
+    """A config with one feed, served by `server`, every 10 minutes, on the shared database."""
+    server.routes["/feed.xml"] = (200, {"Content-Type": "application/rss+xml"}, FEED)
+    return parse_config(
+        f'[watcher]\nstate_directory = "{tmp_path}"\ndatabase = "{postgres_url}"\n'
+        'allow_private_networks = ["127.0.0.1/32"]\n'
+        f'[[feeds]]\nurl = "{server.url("/feed.xml")}"\ninterval = "10m"\n'
+    )
+
+
 def test_a_held_feed_is_tried_again_when_its_lease_runs_out(
     tmp_path: Path, postgres_url: str
 ) -> None:
@@ -100,12 +110,7 @@ def test_a_held_feed_is_tried_again_when_its_lease_runs_out(
     lease, so that the feed of an instance that died is taken over within one lease time of
     its last poll; the taking instance's lease then runs out that much before one lease time."""
     with LoopbackServer() as server:
-        server.routes["/feed.xml"] = (200, {"Content-Type": "application/rss+xml"}, FEED)
-        config = parse_config(
-            f'[watcher]\nstate_directory = "{tmp_path}"\ndatabase = "{postgres_url}"\n'
-            'allow_private_networks = ["127.0.0.1/32"]\n'
-            f'[[feeds]]\nurl = "{server.url("/feed.xml")}"\ninterval = "10m"\n'
-        )
+        config = one_feed(tmp_path, postgres_url, server)
         [feed] = config.feeds
         holder = open_store(postgres_url, instance="one")
         holder.load_feeds([feed.url])
@@ -430,12 +435,7 @@ def test_the_lease_is_taken_only_with_a_slot_for_the_fetch(
                 yield
 
     with LoopbackServer() as server:
-        server.routes["/feed.xml"] = (200, {"Content-Type": "application/rss+xml"}, FEED)
-        config = parse_config(
-            f'[watcher]\nstate_directory = "{tmp_path}"\ndatabase = "{postgres_url}"\n'
-            'allow_private_networks = ["127.0.0.1/32"]\n'
-            f'[[feeds]]\nurl = "{server.url("/feed.xml")}"\ninterval = "10m"\n'
-        )
+        config = one_feed(tmp_path, postgres_url, server)
         [feed] = config.feeds
         one = open_store(postgres_url, instance="one")
         ctx = WaitingForASlot(config=config, store=one, client=make_client(config))
