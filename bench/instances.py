@@ -53,7 +53,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from peers import FARM, receiver
 
 from watcher.config import load_config
-from watcher.pipeline import feed_lease
+from watcher.pipeline import TAKEOVER_WITHIN, feed_lease
 from watcher.store import alerts, detections, feeds, items, outbox
 
 INTERVAL = 60.0
@@ -415,15 +415,21 @@ def report_polls(run: Run, access: Path, lease: float) -> None:
     print(f"feed polls: {sum(len(t) for t in polls.values())} over {len(polls)} feeds")
     print(f"polls of one feed less than {INTERVAL / 2:.0f} s apart: {doubled}")
     print(f"one lease time: {lease:.0f} s")
+    written = lease - TAKEOVER_WITHIN.total_seconds()  # the lease a poll writes as it begins
     worst_kill = worst_last = 0.0
     for n, k in enumerate(run.kills, 1):
-        after_kill, after_last, late = [], [], 0
-        for path, _ in sorted(k.held.items()):
+        after_kill, after_last, late, in_flight = [], [], 0, []
+        for path, until in sorted(k.held.items()):
             times = polls.get(path, [])
             before = max((t for t in times if t <= k.moment), default=float("nan"))
             after = min((t for t in times if t > k.moment), default=float("inf"))
             late += after > k.restarted
             after_kill.append(after - k.moment)
+            taken = until - written
+            if not before >= taken:
+                # Its lease was taken for a poll that had not reached the farm at the kill: the
+                # feed waits one lease from that take, as an alert in flight is sent again.
+                in_flight.append(after - taken)
             after_last.append(after - before)
         if not after_kill:
             print(f"kill {n} (instance {k.instance}): it held no feed")
@@ -438,6 +444,11 @@ def report_polls(run: Run, access: Path, lease: float) -> None:
             f"{max(after_last):.1f} s of their last poll; "
             f"{late} only after its restart"
         )
+        if in_flight:
+            print(
+                f"  of which {len(in_flight)} with a poll in flight at the kill (lease taken, "
+                f"no request yet): polled again within {max(in_flight):.1f} s of that take"
+            )
     print(
         f"worst takeover: {worst_kill:.1f} s after a kill, {worst_last:.1f} s after the feed's "
         f"last poll, against a lease of {lease:.0f} s"
