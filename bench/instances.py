@@ -271,20 +271,25 @@ def farm_strike(link: str) -> int:
     return 3 * int(item.removesuffix(".html")) + int(feed) % 3
 
 
-def report(
-    run: Run,
-    arrivals: list[tuple[float, dict[str, object]]],
-    access: Path,
-    engine: Engine,
-    lease: float,
-) -> None:
+@dataclass(frozen=True)
+class Outcome:
+    """What the database and the receiver hold at the end of a run."""
+
+    detected: list[tuple[str, int | None, str]]  # (item link, event id, decision)
+    recorded: set[str]  # item links
+    queued: list[Queued]
+    received: collections.Counter[tuple[str, str]]  # (title, text) -> deliveries
+    states: collections.Counter[str]  # outbox rows by status
+
+
+def outcome(engine: Engine, arrivals: list[tuple[float, dict[str, object]]]) -> Outcome:
     with engine.connect() as db:
         detected = [
             (link, event_id, decision)
             for link, event_id, decision in db.execute(
-                select(items.c.link, detections.c.event_id, detections.c.decision).join(
-                    detections, detections.c.item_id == items.c.id
-                )
+                select(items.c.link, detections.c.event_id, detections.c.decision)
+                .join(detections, detections.c.item_id == items.c.id)
+                .order_by(detections.c.id)
             )
         ]
         recorded = set(db.execute(select(items.c.link)).scalars())
@@ -299,8 +304,19 @@ def report(
     received = collections.Counter(
         (str(p.get("title", "")).strip(), str(p.get("message", "")).strip()) for _, p in arrivals
     )
-    report_strikes(run, detected, recorded, queued, received)
-    report_deliveries(run, queued, received, states)
+    return Outcome(detected, recorded, queued, received, states)
+
+
+def report(
+    run: Run,
+    arrivals: list[tuple[float, dict[str, object]]],
+    access: Path,
+    engine: Engine,
+    lease: float,
+) -> None:
+    found = outcome(engine, arrivals)
+    report_strikes(run, found)
+    report_deliveries(run, found.queued, found.received, found.states)
     report_polls(run, access, lease)
     report_holdings(run)
 
@@ -314,28 +330,22 @@ def report_holdings(run: Run) -> None:
         print(f"  {label}: {counts} ({held.get(None, 0)})")
 
 
-def report_strikes(
-    run: Run,
-    detected: list[tuple[str, int | None, str]],
-    recorded: set[str],
-    queued: list[Queued],
-    received: collections.Counter[tuple[str, str]],
-) -> None:
+def report_strikes(run: Run, found: Outcome) -> None:
     """Each announced strike: its "new" alerts received, or why it has none."""
     opener: dict[int, int] = {}  # our event -> the farm strike whose report opened it
     strikes_of: dict[int, set[int]] = collections.defaultdict(set)  # our event -> farm strikes
-    for link, event_id, decision in detected:
+    for link, event_id, decision in found.detected:
         if event_id is None:
             continue
         strikes_of[event_id].add(farm_strike(link))
         if decision == "new":
             opener[event_id] = farm_strike(link)
-    new_alerts: collections.Counter[int] = collections.Counter()
-    for alert in queued:
-        if alert.kind == "new" and alert.event_id in opener and received[alert.title, alert.text]:
-            new_alerts[opener[alert.event_id]] += 1
-    updates = sum(1 for a in queued if a.kind == "update" and received[a.title, a.text])
-    paths = {urlsplit(link).path: link for link in recorded}
+    arrived = [a for a in found.queued if found.received[a.title, a.text]]
+    new_alerts: collections.Counter[int] = collections.Counter(
+        opener[a.event_id] for a in arrived if a.kind == "new" and a.event_id in opener
+    )
+    updates = sum(1 for a in arrived if a.kind == "update")
+    paths = {urlsplit(link).path: link for link in found.recorded}
     print(f"strike events announced by the farm: {len(run.announced)}")
     outcomes: collections.Counter[str] = collections.Counter()
     for strike in sorted(run.announced):
