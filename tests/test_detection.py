@@ -16,7 +16,15 @@ from typing import Any
 
 import pytest
 
-from watcher.detection import Verdict, default_rules, detect, explain, fields, load_rules
+from watcher.detection import (
+    Verdict,
+    default_rules,
+    detect,
+    explain,
+    fields,
+    load_rules,
+    with_stated_day,
+)
 from watcher.detection.phrases import tokenize
 from watcher.detection.rule_readers import CUE_KEYS, GUARD_KEYS, RULE_KEYS
 from watcher.detection.rules import RuleSet
@@ -907,6 +915,51 @@ def test_the_day_is_the_strikes_when_a_sentence_names_its_place_and_an_attack(
     when = {"Monday": date(2019, 3, 11), "Tuesday": date(2019, 3, 12)}
     assert (found.fields.event_date_text, found.fields.event_date_stated) == (day, stated)
     assert found.fields.event_date == when[day]
+
+
+@pytest.mark.parametrize(
+    ("page", "summary", "day", "stated"),
+    [
+        # The page counts the day from publication; the feed's summary of the same strike
+        # names it: the named day is the strike's.
+        (
+            "Jets struck an arms depot in Tikrit overnight, the army said.",
+            "Iraqi jets bombed an arms depot in Tikrit early on Monday.",
+            date(2019, 3, 11),
+            True,
+        ),
+        # A summary that names the day of a strike elsewhere tells nothing of this one.
+        (
+            "Jets struck an arms depot in Tikrit overnight, the army said.",
+            "Iraqi jets bombed an arms depot in Mosul early on Monday.",
+            date(2019, 3, 14),
+            False,
+        ),
+        # The page names a day of its own: it stands.
+        (
+            "Jets struck an arms depot in Tikrit on Wednesday, the army said.",
+            "Iraqi jets bombed an arms depot in Tikrit early on Monday.",
+            date(2019, 3, 13),
+            True,
+        ),
+        # A summary with no day changes nothing.
+        (
+            "Jets struck an arms depot in Tikrit overnight, the army said.",
+            "Iraqi jets bombed an arms depot in Tikrit.",
+            date(2019, 3, 14),
+            False,
+        ),
+    ],
+)
+def test_a_page_without_a_named_day_takes_the_one_its_feed_summary_names(
+    page: str, summary: str, day: date, stated: bool
+) -> None:
+    title = "Jets bomb arms depot in Tikrit"
+    found = detect(title, page, default_rules(), PUBLISHED)
+    assert found is not None
+    dated = with_stated_day(found, title, summary, default_rules(), PUBLISHED)
+    assert (dated.fields.event_date, dated.fields.event_date_stated) == (day, stated)
+    assert dated.fields.places == found.fields.places  # only the day is the summary's
 
 
 def test_event_date_without_publication_keeps_the_words() -> None:

@@ -23,10 +23,15 @@ STRIKE = (
 OTHER = ("Iraq's central bank cuts interest rates", "The central bank in Baghdad cut rates.")
 
 
-def rss(items: list[tuple[str, str, str, datetime | None]]) -> bytes:
+def rss(
+    items: list[tuple[str, str, str, datetime | None]], links: dict[str, str] | None = None
+) -> bytes:
+    """Items as (guid, title, description, date); `links` gives some guids a link."""
+    links = links or {}
     body = "".join(
         f"<item><title>{title}</title><guid>{guid}</guid><description>{text}</description>"
         + (f"<pubDate>{format_datetime(when)}</pubDate>" if when else "")
+        + (f"<link>{links[guid]}</link>" if guid in links else "")
         + "</item>"
         for guid, title, text, when in items
     )
@@ -40,13 +45,15 @@ def server() -> Iterator[LoopbackServer]:
         yield running
 
 
-def context(tmp_path: Path, server: LoopbackServer, extra: str = "") -> Context:
+def context(
+    tmp_path: Path, server: LoopbackServer, extra: str = "", *, fetch: bool = False
+) -> Context:
     config = parse_config(
         f"""
 [watcher]
 state_directory = "{tmp_path}"
 allow_private_networks = ["127.0.0.1/32"]
-fetch_articles = false
+fetch_articles = {str(fetch).lower()}
 {extra}
 
 [[feeds]]
@@ -61,9 +68,12 @@ url = "{server.url("/feed.xml")}"
 
 
 def feed_answer(
-    server: LoopbackServer, path: str, items: list[tuple[str, str, str, datetime | None]]
+    server: LoopbackServer,
+    path: str,
+    items: list[tuple[str, str, str, datetime | None]],
+    links: dict[str, str] | None = None,
 ) -> None:
-    server.routes[path] = (200, {"Content-Type": "application/rss+xml"}, rss(items))
+    server.routes[path] = (200, {"Content-Type": "application/rss+xml"}, rss(items, links))
 
 
 def test_first_poll_is_silent_then_new_items_alert(tmp_path: Path, server: LoopbackServer) -> None:
@@ -355,3 +365,55 @@ def test_a_round_up_is_counted_by_each_strike_it_names(
     recorded = ctx.store.recent_events(10)
     # Two strikes stay two events, and each counts the round-up among its reports.
     assert sorted(e.reports for e in recorded) == [2, 2]
+
+
+def _page(title: str, text: str) -> bytes:
+    paragraphs = "".join(f"<p>{sentence}</p>" for sentence in text.split(". "))
+    return (
+        f"<!DOCTYPE html><html><head><title>{title}</title></head><body><article>"
+        f"<h1>{title}</h1>{paragraphs * 3}</article></body></html>"
+    ).encode()
+
+
+@pytest.mark.parametrize(("summary_day", "new_events"), [("on Wednesday", 2), ("overnight", 1)])
+def test_the_feed_summary_names_the_day_that_the_page_only_counts(
+    tmp_path: Path, server: LoopbackServer, summary_day: str, new_events: int
+) -> None:
+    # Two reports of a raid on one depot, four hours apart, in the same words. The second
+    # page says only "overnight", which fits the first raid's Friday; its feed summary says
+    # Wednesday: an earlier raid of its own.
+    ctx = context(tmp_path, server, fetch=True)
+    feed = ctx.config.feeds[0]
+    feed_answer(server, "/feed.xml", [("1", *OTHER, None)])
+    run_feed(ctx, feed)
+    today = datetime.now(UTC).replace(hour=4, minute=0, second=0, microsecond=0)
+    friday = today - timedelta(days=(today.weekday() - 4) % 7 or 7)  # the last, all in the past
+    reports = [
+        (
+            "a",
+            "US aircraft strike militia depot in Al Qaim",
+            "US aircraft struck a militia weapons depot in Al Qaim early on Friday, officials "
+            "said. Two fighters were killed, a militia spokesman said.",
+            "US aircraft struck a militia weapons depot in Al Qaim early on Friday.",
+            friday,
+        ),
+        (
+            "b",
+            "Air strikes hit militia weapons depot near Al Qaim, Iraq",
+            "US aircraft struck a militia weapons depot in Al Qaim overnight, officials said. "
+            "Three fighters were killed, a militia spokesman said.",
+            f"US aircraft struck a militia weapons depot in Al Qaim {summary_day}.",
+            friday + timedelta(hours=4),
+        ),
+    ]
+    listed: list[tuple[str, str, str, datetime | None]] = [("1", *OTHER, None)]
+    links = {}
+    for slug, title, page, summary, when in reports:
+        server.routes[f"/{slug}.html"] = (200, {"Content-Type": "text/html"}, _page(title, page))
+        links[slug] = server.url(f"/{slug}.html")
+        listed.insert(0, (slug, title, summary, when))
+        feed_answer(server, "/feed.xml", listed, links)
+        assert run_feed(ctx, feed).detections == 1
+    recorded = ctx.store.recent_events(10)
+    assert len(recorded) == new_events
+    assert sum(e.reports for e in recorded) == 2

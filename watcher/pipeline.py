@@ -23,7 +23,7 @@ from watcher import events as eventing
 from watcher import metrics, sandbox
 from watcher.articles import Article, fetch_article
 from watcher.config import Config, Feed, Settings
-from watcher.detection import Detection, detect
+from watcher.detection import Detection, detect, with_stated_day
 from watcher.detection.arabic import has_arabic
 from watcher.errors import FetchError, ParseError
 from watcher.feeds import PARSE_MODULES, FeedPoll, Item, poll_feed
@@ -431,6 +431,10 @@ def _take_item(
     """One new item through article, detection and event: (detected, alerts queued, held)."""
     article = _article(ctx, feed, item)
     detection = detect(article.title, article.text, ctx.config.rules, item.published)
+    if detection is not None and article.source == "page":
+        detection = with_stated_day(
+            detection, item.title, item.summary, ctx.config.rules, item.published
+        )
     if detection is None:
         with ctx.store.transaction(durable=False) as db:
             _record_item(ctx.store, db, state, item, "seen")

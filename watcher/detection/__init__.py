@@ -18,7 +18,7 @@ from __future__ import annotations
 from watcher.detection.fields import PlaceRef, StrikeFields
 from watcher.detection.rules import RuleSet, default_rules, load_rules
 from watcher.detection.sentences import Mention
-from watcher.detection.verdict import Detection, Verdict, detect, explain
+from watcher.detection.verdict import Detection, Verdict, detect, explain, with_stated_day
 
 __all__ = [
     "Detection",
@@ -31,4 +31,5 @@ __all__ = [
     "detect",
     "explain",
     "load_rules",
+    "with_stated_day",
 ]

@@ -205,3 +205,35 @@ def detect(
     """The best detection of a strike report in the title and text, or None; a Detection with
     denial=True when the text denies a specific strike rather than reporting one."""
     return _verdict(title, text, rules, published, None).detection
+
+
+def with_stated_day(
+    detection: Detection, title: str, summary: str, rules: RuleSet, published: datetime | None
+) -> Detection:
+    """The detection of a page whose lead strike names no day of its own ("struck ...
+    overnight", or no day at all), given the day that the feed's summary of the same item names
+    for the same strike ("early on Wednesday"): a stated day tells one strike from another of
+    the same place and wording, which a day counted from publication cannot.
+
+    The feed item (headline and summary) is read as it would be without the page; its strike is
+    the page's when every place it gives that strike is one the page gives, or, where either
+    names none, every country."""
+    if detection.fields.event_date_stated or not summary.strip():
+        return detection
+    told = detect(title, summary, rules, published)
+    if told is None or told.denial or not told.fields.event_date_stated:
+        return detection
+    page, feed = detection.fields, told.fields
+    if page.places and feed.places:
+        same = {p.id for p in feed.places} <= {p.id for p in page.places}
+    else:
+        same = set(feed.countries) <= set(page.countries)
+    if not same:
+        return detection
+    fields = dataclasses.replace(
+        page,
+        event_date=feed.event_date,
+        event_date_text=feed.event_date_text,
+        event_date_stated=True,
+    )
+    return dataclasses.replace(detection, fields=fields)
