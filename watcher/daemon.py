@@ -296,6 +296,10 @@ class Daemon:
         )
         previous.close()  # its kept connections; polls still running on it finish
         self._schedule_feeds(config.feeds, config.settings.jitter)
+        released = self.ctx.store.release_removed([feed.url for feed in config.feeds])
+        if released:
+            log.info("released the leases of %d feeds no longer configured", released)
+        self._check_in()  # the share of the feeds as now configured
         metrics.record_reload(ok=True)
         status = self._status()
         log.info("reloaded: %s", status)
