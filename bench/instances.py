@@ -57,6 +57,9 @@ from watcher.pipeline import TAKEOVER_WITHIN, feed_lease
 from watcher.store import alerts, detections, feeds, items, outbox
 
 INTERVAL = 60.0
+# A request the farm logs this soon after a kill, for a feed whose lease the dead instance held
+# for longer, was sent by the dead instance: the farm logs a request as it answers it.
+ANSWERED_WITHIN = 1.0
 TEMPLATES = 12  # the farm's strike texts: strike e and e + 12 tell of the same actor, target, place
 
 
@@ -428,14 +431,20 @@ def report_polls(run: Run, access: Path, lease: float) -> None:
     written = lease - TAKEOVER_WITHIN.total_seconds()  # the lease a poll writes as it begins
     worst_kill = worst_last = 0.0
     for n, k in enumerate(run.kills, 1):
-        after_kill, after_last, late, in_flight = [], [], 0, []
+        after_kill, after_last, late, in_flight, answered = [], [], 0, [], 0
         for path, until in sorted(k.held.items()):
             times = polls.get(path, [])
             before = max((t for t in times if t <= k.moment), default=float("nan"))
             after = min((t for t in times if t > k.moment), default=float("inf"))
+            taken = until - written
+            if not before >= taken and after - k.moment < ANSWERED_WITHIN < until - k.moment:
+                # The dead instance's own request, sent before the kill and logged by the farm
+                # as it answered, after it: the feed's poll of that lease, not a takeover.
+                answered += 1
+                before = after
+                after = min((t for t in times if t > before), default=float("inf"))
             late += after > k.restarted
             after_kill.append(after - k.moment)
-            taken = until - written
             if not before >= taken:
                 # Its lease was taken for a poll that had not reached the farm at the kill: the
                 # feed waits one lease from that take, as an alert in flight is sent again.
@@ -458,6 +467,11 @@ def report_polls(run: Run, access: Path, lease: float) -> None:
             print(
                 f"  of which {len(in_flight)} with a poll in flight at the kill (lease taken, "
                 f"no request yet): polled again within {max(in_flight):.1f} s of that take"
+            )
+        if answered:
+            print(
+                f"  of which {answered} with the dead instance's own request answered within "
+                f"{ANSWERED_WITHIN:.0f} s after the kill, counted as its last poll"
             )
     print(
         f"worst takeover: {worst_kill:.1f} s after a kill, {worst_last:.1f} s after the feed's "
