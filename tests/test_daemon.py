@@ -145,34 +145,3 @@ def test_a_reload_that_changes_workers_says_it_waits_for_the_next_start(
     finally:
         daemon.scheduler.shutdown(wait=False)
         daemon.ctx.client.close()
-
-
-def test_a_reload_goes_on_when_the_database_cannot_release_dropped_feeds(
-    tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    from sqlalchemy.exc import OperationalError
-
-    from watcher.config import load_config
-    from watcher.daemon import Daemon
-    from watcher.store import open_store
-
-    path = tmp_path / "c.toml"
-    path.write_text(
-        f'[watcher]\nstate_directory = "{tmp_path}"\n[[feeds]]\nurl = "https://a.example/f"\n'
-    )
-    first = load_config(path)
-    daemon = Daemon(path, first, open_store(first.settings.database))
-
-    def unreachable(configured: object) -> int:
-        raise OperationalError("UPDATE feeds", {}, Exception("server closed the connection"))
-
-    monkeypatch.setattr(daemon.ctx.store, "release_removed", unreachable)
-    daemon.scheduler.start(paused=True)
-    try:
-        with caplog.at_level(logging.WARNING, logger="watcher.daemon"):
-            assert daemon.reload(), "the new config runs; the leases run out as usual"
-        assert "releasing the feeds no longer configured failed" in caplog.text
-        assert "server closed the connection" in caplog.text
-    finally:
-        daemon.scheduler.shutdown(wait=False)
-        daemon.ctx.client.close()

@@ -23,7 +23,7 @@ from tests.receivers import HttpReceiver, SmtpReceiver
 from tests.test_end_to_end import EXPECTED, HISTORY, NEW, publish, slack_texts, write_config
 from tests.test_store import _store_with_alert
 from watcher.cli import main
-from watcher.config import Config, load_config, parse_config
+from watcher.config import Config, parse_config
 from watcher.daemon import Daemon
 from watcher.feeds import Item
 from watcher.pipeline import (
@@ -91,37 +91,6 @@ def test_one_instance_polls_a_feed_until_its_lease_runs_out(postgres_url: str) -
     assert second.release_feeds() == 1
     assert first.take_feed(feed.id, LEASE, INTERVAL).taken
     assert second.release_feeds() == 0, "nothing of its own left"
-
-
-def test_a_reload_releases_the_leases_of_feeds_no_longer_configured(
-    tmp_path: Path, postgres_url: str
-) -> None:
-    kept, dropped = "https://kept.example/feed", "https://dropped.example/feed"
-    path = tmp_path / "c.toml"
-
-    def write(*urls: str) -> None:
-        path.write_text(
-            f'[watcher]\nstate_directory = "{tmp_path}"\ndatabase = "{postgres_url}"\n'
-            + "".join(f'[[feeds]]\nurl = "{url}"\n' for url in urls)
-        )
-
-    write(kept, dropped)
-    config = load_config(path)
-    daemon = Daemon(path, config, open_store(postgres_url, instance="one"))
-    other = open_store(postgres_url, instance="two")
-    other.load_feeds([kept, dropped])
-    daemon.ctx.store.load_feeds([kept, dropped])
-    ids = [other.feed_state(url).id for url in (kept, dropped)]
-    assert all(daemon.ctx.store.take_feed(feed_id, LEASE, INTERVAL).taken for feed_id in ids)
-    # The first's config now names only `kept`: the other, whose config still names
-    # `dropped`, takes it at once rather than one lease time later.
-    write(kept)
-    assert daemon.reload()
-    assert other.take_feed(ids[1], LEASE, INTERVAL).taken
-    assert not other.take_feed(ids[0], LEASE, INTERVAL).taken, "still the first's"
-    assert daemon.ctx.store.release_removed([kept]) == 0
-    for store in (daemon.ctx.store, other):
-        store.engine.dispose()
 
 
 def one_feed(tmp_path: Path, postgres_url: str, server: LoopbackServer) -> Config:

@@ -114,17 +114,6 @@ class Daemon:
         except OperationalError as error:
             log.warning("check-in with the shared database failed, retrying: %s", error.orig)
 
-    def _release_removed(self) -> None:
-        """After a reload, on a shared database: the feeds no longer configured go to the
-        others at once; if the database cannot say so now, their leases run out as usual."""
-        try:
-            released = self.ctx.store.release_removed([f.url for f in self.ctx.config.feeds])
-        except OperationalError as error:
-            log.warning("releasing the feeds no longer configured failed: %s", error.orig)
-            return
-        if released:
-            log.info("released the leases of %d feeds no longer configured", released)
-
     def _beat(self) -> None:
         self.heartbeat = time.monotonic()
 
@@ -307,8 +296,6 @@ class Daemon:
         )
         previous.close()  # its kept connections; polls still running on it finish
         self._schedule_feeds(config.feeds, config.settings.jitter)
-        self._release_removed()
-        self._check_in()  # the share of the feeds as now configured
         metrics.record_reload(ok=True)
         status = self._status()
         log.info("reloaded: %s", status)

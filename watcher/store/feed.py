@@ -304,26 +304,6 @@ class FeedStore(ItemStore):
             self._held = 0
         return int(result.rowcount or 0)
 
-    def release_removed(self, configured: Sequence[str]) -> int:
-        """After a reload: end this instance's leases of the feeds its config no longer names,
-        so that an instance whose config still does takes them at once, and they stop counting
-        towards this one's share; returns how many. (SQLite: none.)"""
-        if not self.shared:
-            return 0
-        wanted = set(configured)
-        moment = clock.now()
-        with self.transaction(durable=False) as db:
-            held = db.execute(
-                select(feeds.c.id, feeds.c.url).where(
-                    feeds.c.lease_owner == self.instance, feeds.c.lease_until > moment
-                )
-            ).all()
-            removed = [row.id for row in held if row.url not in wanted]
-            for chunk in chunks(removed, 400):
-                db.execute(update(feeds).where(feeds.c.id.in_(chunk)).values(lease_until=moment))
-            self._held -= len(removed)
-        return len(removed)
-
     def _new_feeds(self, db: Connection, urls: Sequence[str]) -> list[str]:
         """Rows for feeds seen for the first time: the row of the feed each had moved from
         when the config now names where it moved (a 301), else a new one. Returns the URLs
