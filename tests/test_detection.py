@@ -942,6 +942,13 @@ def test_the_day_is_the_strikes_when_a_sentence_names_its_place_and_an_attack(
             date(2019, 3, 13),
             True,
         ),
+        # A summary that names no place of the page's strike may tell of another strike.
+        (
+            "Jets struck an arms depot in Tikrit overnight, the army said.",
+            "The raid came after jets bombed a depot on Monday.",
+            date(2019, 3, 14),
+            False,
+        ),
         # A summary with no day changes nothing.
         (
             "Jets struck an arms depot in Tikrit overnight, the army said.",

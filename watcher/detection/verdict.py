@@ -12,6 +12,7 @@ short only because a denial lowered it makes a Detection with denial=True.
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -215,25 +216,32 @@ def with_stated_day(
     for the same strike ("early on Wednesday"): a stated day tells one strike from another of
     the same place and wording, which a day counted from publication cannot.
 
-    The feed item (headline and summary) is read as it would be without the page; its strike is
-    the page's when every place it gives that strike is one the page gives, or, where either
-    names none, every country."""
+    The feed item (headline and summary) is read as it would be without the page. Its strike
+    is the page's when the summary itself names a place (below a country) that the page's
+    lead strike hit, as the page writes it, and every place the reading gives the strike is
+    one the page gives."""
     if detection.fields.event_date_stated or not summary.strip():
+        return detection
+    page = detection.fields
+    hit = {p.id for p in page.places if p.precision != "country"}
+    written = {m.text for m in detection.mentions if m.kind == "place" and m.ref in hit}
+    written |= {p.name for p in page.places if p.id in hit}
+    if not any(_names(summary, name) for name in written):
         return detection
     told = detect(title, summary, rules, published)
     if told is None or told.denial or not told.fields.event_date_stated:
         return detection
-    page, feed = detection.fields, told.fields
-    if page.places and feed.places:
-        same = {p.id for p in feed.places} <= {p.id for p in page.places}
-    else:
-        same = set(feed.countries) <= set(page.countries)
-    if not same:
+    if not {p.id for p in told.fields.places} <= {p.id for p in page.places}:
         return detection
     fields = dataclasses.replace(
         page,
-        event_date=feed.event_date,
-        event_date_text=feed.event_date_text,
+        event_date=told.fields.event_date,
+        event_date_text=told.fields.event_date_text,
         event_date_stated=True,
     )
     return dataclasses.replace(detection, fields=fields)
+
+
+def _names(text: str, name: str) -> bool:
+    """Whether the text holds the name as words of their own, in any case."""
+    return re.search(rf"(?<!\w){re.escape(name)}(?!\w)", text, re.IGNORECASE) is not None
