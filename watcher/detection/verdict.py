@@ -226,7 +226,7 @@ def with_stated_day(
     hit = {p.id for p in page.places if p.precision != "country"}
     written = {m.text for m in detection.mentions if m.kind == "place" and m.ref in hit}
     written |= {p.name for p in page.places if p.id in hit}
-    if not any(_names(summary, name) for name in written):
+    if not any(_names(summary, name) for name in written if name.strip()):
         return detection
     told = detect(title, summary, rules, published)
     if told is None or told.denial or not told.fields.event_date_stated:
